@@ -1,0 +1,1 @@
+"""Textual screens of the warroom dashboard (one per file)."""

@@ -1,0 +1,500 @@
+"""The ``warroom`` command: every action scriptable, without a terminal UI.
+
+Imports stay light here (no Textual, no httpx, no Jinja2): start-up time is a
+product feature, and a tmux status line calls ``warroom status --oneline``
+every few seconds. Errors are one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+class UsageError(Exception):
+    """A one-line problem with what the user asked for (exit 2)."""
+
+
+# ------------------------------------------------------------------------- context
+
+
+class Context:
+    """What every command needs: options, the clock, the actor, the store (opened lazily)."""
+
+    def __init__(self, args: argparse.Namespace):
+        from tui.clock import clock_from_env
+
+        self.args = args
+        try:
+            self.clock = clock_from_env()
+        except ValueError as exc:
+            raise UsageError(f"WARROOM_NOW: {exc}") from None
+        self._store = None
+
+    @property
+    def actor(self) -> str:
+        from tui.commands import check_actor
+
+        name = self.args.actor or os.environ.get("WARROOM_AS") or _os_user()
+        return check_actor(name)
+
+    def db_path(self):
+        from pathlib import Path
+
+        from tui.store import default_db_path
+
+        explicit = self.args.db or os.environ.get("WARROOM_DB")
+        if explicit:
+            return Path(explicit).expanduser()
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def timeout(self) -> float:
+        raw = self.args.timeout or os.environ.get("WARROOM_TIMEOUT") or "5"
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"--timeout must be a number of seconds, got {raw!r}") from None
+        if not 0 <= value <= 600:
+            raise UsageError("--timeout must be between 0 and 600 seconds")
+        return value
+
+    def store(self, *, create: bool = True):
+        if self._store is None:
+            from tui.store import Store
+
+            group = self.args.group or os.environ.get("WARROOM_GROUP") or None
+            self._store = Store(self.db_path(), timeout=self.timeout(), group=group, create=create)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid{os.getuid()}"
+
+
+def out(text: str = "") -> None:
+    """Print text from users and files safely: no escape sequences reach the terminal."""
+    from tui.textsafe import clean
+
+    sys.stdout.write(clean(text) + "\n")
+
+
+def err(text: str) -> None:
+    from tui.textsafe import clean_line
+
+    sys.stderr.write("warroom: " + clean_line(text) + "\n")
+
+
+def _json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _load_book(name: str):
+    from tui.playbook import load_playbook
+    from tui.resources import resolve_playbook
+
+    return load_playbook(resolve_playbook(name))
+
+
+# ------------------------------------------------------------------------- playbook
+
+
+def cmd_playbook_check(ctx: Context) -> int:
+    from tui.playbook import PlaybookError, load_playbook
+    from tui.resources import resolve_playbook
+
+    failed = False
+    for name in ctx.args.files:
+        path = resolve_playbook(name)
+        try:
+            book = load_playbook(path)
+        except PlaybookError as exc:
+            failed = True
+            for problem in exc.problems:
+                sys.stderr.write(_safe(str(problem)) + "\n")
+            continue
+        out(f"{name}: ok \u2014 {book.summary()}")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _safe(text: str) -> str:
+    from tui.textsafe import clean_line
+
+    return clean_line(text)
+
+
+def cmd_playbook_list(ctx: Context) -> int:
+    from tui.playbook import PlaybookError, load_playbook
+    from tui.resources import shipped_playbooks
+
+    for path in shipped_playbooks():
+        try:
+            book = load_playbook(path)
+            out(f"{path.stem:<24} {book.name} \u2014 {book.description[:80]}")
+        except PlaybookError as exc:
+            out(f"{path.stem:<24} (invalid: {exc.problems[0].message})")
+    return EXIT_OK
+
+
+def cmd_playbook_reload(ctx: Context) -> int:
+    from tui import commands
+
+    store = ctx.store(create=False)
+    incident = commands.resolve_incident(store, ctx.args.incident)
+    state = store.state(incident)
+    source = ctx.args.file or state.book.source
+    if not source:
+        raise UsageError("this incident's playbook has no file on record: name one")
+    book = _load_book(source)
+    outcome = commands.reload_playbook(store, ctx.clock, ctx.actor, incident, book)
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------- incident
+
+
+def cmd_start(ctx: Context) -> int:
+    from tui import commands
+    from tui.clock import parse_when
+
+    book = _load_book(ctx.args.playbook)
+    metrics = commands.parse_metrics(book, ctx.args.metric or [])
+    detected = None
+    if ctx.args.detected_at:
+        try:
+            detected = parse_when(
+                ctx.args.detected_at, ctx.clock.now(), book.timezone, future=False
+            )
+        except ValueError as exc:
+            raise UsageError(f"--detected-at: {exc}") from None
+    outcome = commands.start(
+        ctx.store(), ctx.clock, ctx.actor, book, ctx.args.title, metrics, detected
+    )
+    if ctx.args.json:
+        _json({"id": outcome.incident_id})
+    else:
+        out(outcome.incident_id)
+    return EXIT_OK
+
+
+def _incident(ctx: Context, *, create: bool = False) -> tuple[Any, str]:
+    from tui import commands
+
+    store = ctx.store(create=create)
+    return store, commands.resolve_incident(store, ctx.args.incident)
+
+
+def _run(ctx: Context, fn: Callable[..., Any], *args: Any) -> int:
+    store, incident = _incident(ctx)
+    outcome = fn(store, ctx.clock, ctx.actor, incident, *args)
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_check(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.set_item, ctx.args.item, True)
+
+
+def cmd_uncheck(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.set_item, ctx.args.item, False)
+
+
+def cmd_assign(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.assign, ctx.args.role, ctx.args.user)
+
+
+def cmd_unassign(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.assign, ctx.args.role, None)
+
+
+def cmd_metric(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.set_metrics, ctx.args.pairs)
+
+
+def cmd_phase(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.advance_phase)
+
+
+def cmd_posted(ctx: Context) -> int:
+    from tui import commands
+    from tui.clock import parse_when
+
+    store, incident = _incident(ctx)
+    promised = None
+    if ctx.args.next:
+        tz = store.state(incident).book.timezone
+        try:
+            promised = parse_when(ctx.args.next, ctx.clock.now(), tz, future=True)
+        except ValueError as exc:
+            raise UsageError(f"--next: {exc}") from None
+    outcome = commands.record_published(
+        store, ctx.clock, ctx.actor, incident, ctx.args.purpose, promised, ctx.args.note or ""
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_note(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.add_note, " ".join(ctx.args.text))
+
+
+def cmd_close(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.close)
+
+
+# ------------------------------------------------------------------------- reading
+
+
+def cmd_status(ctx: Context) -> int:
+    from tui import report
+
+    if ctx.args.oneline:
+        try:
+            store = ctx.store(create=False)
+        except Exception:
+            out("warroom: no incident")
+            return EXIT_OK
+        out(report.oneline(store, ctx.clock.now(), ctx.args.incident))
+        return EXIT_OK
+    store, incident = _incident(ctx)
+    state = store.state(incident)
+    now = ctx.clock.now()
+    if ctx.args.json:
+        _json(report.status_dict(state, now))
+    else:
+        out(report.status_text(state, now))
+    return EXIT_OK
+
+
+def cmd_log(ctx: Context) -> int:
+    from tui import report
+
+    store, incident = _incident(ctx)
+    state = store.state(incident)
+    if ctx.args.json:
+        _json(report.log_dicts(state))
+    else:
+        for line in report.log_lines(state):
+            out(line)
+    return EXIT_OK
+
+
+def cmd_list(ctx: Context) -> int:
+    from tui import report
+
+    try:
+        store = ctx.store(create=False)
+    except Exception as exc:
+        from tui.store import StoreError
+
+        if isinstance(exc, StoreError) and not ctx.db_path().exists():
+            rows: list = []
+            if ctx.args.json:
+                _json(rows)
+            else:
+                out("no incidents")
+            return EXIT_OK
+        raise
+    rows = report.list_dicts(store, ctx.clock.now(), include_closed=ctx.args.all)
+    if ctx.args.json:
+        _json(rows)
+    elif not rows:
+        out("no open incidents" if not ctx.args.all else "no incidents")
+    else:
+        for line in report.list_lines(rows):
+            out(line)
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    from tui.demo import run_demo
+
+    return run_demo(ctx)
+
+
+def cmd_dashboard(ctx: Context) -> int:
+    """No subcommand: the status of the open incident, or how to start one."""
+    from tui import report
+
+    try:
+        store = ctx.store(create=False)
+        rows = store.incidents()
+    except Exception:
+        rows = []
+    if not rows:
+        out("No open incident. Start one:")
+        out("  warroom start --playbook saas-major-outage --title 'API down' \\")
+        out("      --metric users_affected_pct=12")
+        out("or see it all on a sample incident: warroom demo")
+        return EXIT_OK
+    now = ctx.clock.now()
+    for row in rows:
+        out(report.status_text(store.state(row.id), now))
+        out()
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tui import __version__
+
+    p = argparse.ArgumentParser(
+        prog="warroom",
+        description="The customer side of a major outage, in a terminal.",
+        epilog="Errors are one line on stderr with exit status 2. See README.md.",
+    )
+    p.add_argument("--version", action="version", version=f"warroom {__version__}")
+    p.add_argument("--db", metavar="PATH", help="incident database (env WARROOM_DB)")
+    p.add_argument(
+        "--as", dest="actor", metavar="NAME", help="act as NAME, e.g. a bot (env WARROOM_AS)"
+    )
+    p.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="how long to wait for a database lock (default 5; env WARROOM_TIMEOUT)",
+    )
+    p.add_argument(
+        "--group",
+        metavar="GROUP",
+        help="create the database 0660 for this shared war-room group (env WARROOM_GROUP)",
+    )
+    p.set_defaults(func=cmd_dashboard)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    def cmd(name: str, func: Callable[[Context], int], help: str, incident: bool = True):
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        if incident:
+            sp.add_argument("--incident", "-i", metavar="ID", help="the incident (e.g. INC-3)")
+        return sp
+
+    pb = sub.add_parser("playbook", help="check, list or reload playbooks")
+    pbs = pb.add_subparsers(title="playbook commands", metavar="ACTION", required=True)
+    c = pbs.add_parser("check", help="validate playbook files (FILE:LINE:COL errors)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.set_defaults(func=cmd_playbook_check)
+    c = pbs.add_parser("list", help="the playbooks that ship with warroom")
+    c.set_defaults(func=cmd_playbook_list)
+    c = pbs.add_parser("reload", help="re-read the incident's playbook (or FILE) into it")
+    c.add_argument("file", nargs="?", metavar="FILE")
+    c.add_argument("--incident", "-i", metavar="ID")
+    c.set_defaults(func=cmd_playbook_reload)
+
+    c = cmd("start", cmd_start, "start an incident; prints its id", incident=False)
+    c.add_argument("--playbook", "-p", required=True, metavar="FILE|NAME")
+    c.add_argument("--title", "-t", required=True, metavar="TEXT")
+    c.add_argument("--metric", "-m", action="append", metavar="NAME=VALUE")
+    c.add_argument(
+        "--detected-at",
+        metavar="WHEN",
+        help="when the outage was detected: -10m, 14:02 (customers' zone) or ISO 8601",
+    )
+    c.add_argument("--json", action="store_true", help='print {"id": ...}')
+
+    c = cmd("status", cmd_status, "the incident at a glance")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="machine-readable")
+    g.add_argument("--oneline", action="store_true", help="one line for a tmux status bar")
+
+    c = cmd("check", cmd_check, "tick a checklist item")
+    c.add_argument("item", metavar="ITEM")
+    c = cmd("uncheck", cmd_uncheck, "untick a checklist item")
+    c.add_argument("item", metavar="ITEM")
+    c = cmd("assign", cmd_assign, "give a role to a person")
+    c.add_argument("role", metavar="ROLE")
+    c.add_argument("user", metavar="USER")
+    c = cmd("unassign", cmd_unassign, "leave a role vacant")
+    c.add_argument("role", metavar="ROLE")
+    c = cmd("metric", cmd_metric, "report impact metrics (severity follows the rules)")
+    c.add_argument("pairs", nargs="+", metavar="NAME=VALUE")
+    c = cmd("phase", cmd_phase, "move to the next phase")
+    c.add_argument("direction", choices=["next"], metavar="next")
+    c = cmd("posted", cmd_posted, "record a message published outside warroom")
+    c.add_argument("purpose", choices=["ack", "update", "resolved", "postmortem", "amends"])
+    c.add_argument("--next", metavar="WHEN", help="the next update it promised: 30m or 14:15")
+    c.add_argument("--note", metavar="TEXT", help="where or what, for the timeline")
+    c = cmd("note", cmd_note, "add a line to the timeline")
+    c.add_argument("text", nargs="+", metavar="TEXT")
+    c = cmd("close", cmd_close, "close the incident")
+
+    c = cmd("log", cmd_log, "the timeline, as sentences")
+    c.add_argument("--json", action="store_true")
+    c = cmd("list", cmd_list, "open incidents", incident=False)
+    c.add_argument("--all", action="store_true", help="closed ones too")
+    c.add_argument("--json", action="store_true")
+    cmd("demo", cmd_demo, "a walk-through on a sample incident in a temporary database", False)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2 with one line
+        return int(exc.code or 0)
+    from tui.commands import CommandError
+    from tui.playbook import PlaybookError
+    from tui.store import StoreError
+
+    ctx = None
+    try:
+        ctx = Context(args)
+        return args.func(ctx)
+    except PlaybookError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(_safe(str(problem)) + "\n")
+        return EXIT_USAGE
+    except (CommandError, StoreError, UsageError) as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback on a stressed engineer's screen
+        if os.environ.get("WARROOM_DEBUG"):
+            raise
+        err(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
+        return EXIT_INTERNAL
+    finally:
+        if ctx is not None:
+            ctx.close()

@@ -1,0 +1,309 @@
+"""Every change to an incident, as one function: validate against fresh state, append events.
+
+The CLI and the dashboard both call these, so a key press and a script take
+the same path. Each runs inside one ``BEGIN IMMEDIATE`` transaction: the
+state it checks is the state it writes on top of. Bad input raises
+:class:`CommandError` with one clear line, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tui import state as ev
+from tui.clock import Clock, to_iso
+from tui.playbook import Playbook, value_for_metric
+from tui.state import IncidentState
+from tui.store import Store
+from tui.textsafe import clean_line
+
+MAX_TITLE = 200
+MAX_NOTE = 2000
+
+
+class CommandError(Exception):
+    """One line for the user; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    incident_id: str
+    event_id: int | None  # None: nothing needed changing
+    message: str
+
+
+def _user_text(text: str, what: str, limit: int) -> str:
+    cleaned = clean_line(text).strip()
+    if not cleaned:
+        raise CommandError(f"{what} must not be empty")
+    if len(cleaned) > limit:
+        raise CommandError(f"{what} is too long ({len(cleaned)} characters; at most {limit})")
+    return cleaned
+
+
+def check_actor(actor: str) -> str:
+    name = clean_line(actor).strip()
+    if not name or name != actor or len(name) > 64 or " " in name:
+        raise CommandError(f"not a user name: {actor!r} (letters, digits, . _ - @; no spaces)")
+    return name
+
+
+def parse_metrics(book: Playbook, pairs: list[str]) -> dict[str, bool | int | float]:
+    """``NAME=VALUE`` strings -> typed values, checked against the playbook's metrics."""
+    out: dict[str, bool | int | float] = {}
+    names = [m.id for m in book.metrics]
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not name or not raw.strip():
+            raise CommandError(f"metric must be NAME=VALUE, got {pair!r}")
+        metric = book.metric(name)
+        if metric is None:
+            known = ", ".join(names) or "none"
+            raise CommandError(f"unknown metric {name!r} (this playbook has: {known})")
+        try:
+            out[name] = value_for_metric(metric, raw)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    return out
+
+
+def resolve_incident(store: Store, incident_id: str | None) -> str:
+    """The incident named, or the only open one; a clear error otherwise."""
+    if incident_id:
+        wanted = incident_id.strip().upper()
+        if wanted.isdigit():
+            wanted = f"INC-{wanted}"
+        if not store.incident_exists(wanted):
+            raise CommandError(f"no incident {incident_id!r} (see: warroom list --all)")
+        return wanted
+    rows = store.incidents()
+    if not rows:
+        raise CommandError(
+            "no open incident (start one: warroom start --playbook NAME --title TEXT)"
+        )
+    if len(rows) > 1:
+        listed = ", ".join(f"{r.id} \u201c{clean_line(r.title)[:40]}\u201d" for r in rows)
+        raise CommandError(f"{len(rows)} incidents are open, name one with --incident: {listed}")
+    return rows[0].id
+
+
+def _open_state(w, incident_id: str) -> IncidentState:
+    s = w.state(incident_id)
+    if s.closed_at:
+        raise CommandError(f"{incident_id} is closed")
+    return s
+
+
+# ------------------------------------------------------------------------- commands
+
+
+def start(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    book: Playbook,
+    title: str,
+    metrics: Mapping[str, bool | int | float],
+    detected_at: datetime | None = None,
+) -> Outcome:
+    title = _user_text(title, "the title", MAX_TITLE)
+    now = clock.now()
+    detected = detected_at or now
+    if detected > now + timedelta(minutes=1):
+        raise CommandError("the detection time is in the future")
+    level = book.classify(metrics)
+    if level is None:
+        raise CommandError(
+            "these metrics match no severity level of the playbook "
+            "(give --metric values, or add a level with 'when: always')"
+        )
+    with store.write() as w:
+        w.pin_playbook(book)
+        incident_id = w.new_incident(title, now)
+        event_id = w.append(
+            incident_id,
+            now,
+            actor,
+            ev.STARTED,
+            {
+                "title": title,
+                "playbook_sha": book.sha256,
+                "playbook_source": book.source,
+                "metrics": dict(metrics),
+                "detected_at": to_iso(detected),
+            },
+        )
+    return Outcome(incident_id, event_id, f"{incident_id} {level.title}: {title}")
+
+
+def _item(s: IncidentState, item_id: str):
+    items = s.book.items(s.protocol or "")
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        known = ", ".join(i.id for i in items)
+        raise CommandError(f"no checklist item {item_id!r} in {s.id} (items: {known})")
+    return item
+
+
+def set_item(
+    store: Store, clock: Clock, actor: str, incident_id: str, item_id: str, done: bool
+) -> Outcome:
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        item = _item(s, item_id)
+        current = s.items.get(item.id)
+        if current is not None and current.done == done:
+            word = "ticked" if done else "not ticked"
+            who = f" by {current.by}" if current.by else ""
+            return Outcome(incident_id, None, f"{item.id} is already {word}{who}")
+        kind = ev.CHECKED if done else ev.UNCHECKED
+        event_id = w.append(incident_id, clock.now(), actor, kind, {"item": item.id})
+    return Outcome(incident_id, event_id, f"{'ticked' if done else 'unticked'} {item.id}")
+
+
+def assign(
+    store: Store, clock: Clock, actor: str, incident_id: str, role_id: str, user: str | None
+) -> Outcome:
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        role = s.book.role(role_id)
+        if role is None:
+            known = ", ".join(r.id for r in s.book.roles)
+            raise CommandError(f"unknown role {role_id!r} (roles: {known})")
+        if user is None:
+            if role.id not in s.roles:
+                return Outcome(incident_id, None, f"nobody holds {role.id}")
+            event_id = w.append(incident_id, clock.now(), actor, ev.RELEASED, {"role": role.id})
+            return Outcome(incident_id, event_id, f"released {role.id}")
+        user = check_actor(user)
+        if s.roles.get(role.id) == user:
+            return Outcome(incident_id, None, f"{user} already holds {role.id}")
+        event_id = w.append(
+            incident_id, clock.now(), actor, ev.ASSIGNED, {"role": role.id, "user": user}
+        )
+    return Outcome(incident_id, event_id, f"{role.title}: {user}")
+
+
+def set_metrics(
+    store: Store, clock: Clock, actor: str, incident_id: str, pairs: list[str]
+) -> Outcome:
+    if not pairs:
+        raise CommandError("give at least one NAME=VALUE")
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        values = parse_metrics(s.book, pairs)
+        merged = {**s.metrics, **values}
+        level = s.book.classify(merged)
+        if level is None:
+            raise CommandError("with these values the metrics match no severity level")
+        event_id = w.append(incident_id, clock.now(), actor, ev.METRICS, {"values": values})
+    return Outcome(incident_id, event_id, f"severity {level.title}")
+
+
+def advance_phase(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        nxt = s.next_phase()
+        if nxt is None:
+            raise CommandError(
+                f"{incident_id} is in its last phase ({s.phase}); close it with: warroom close"
+            )
+        current = s.current_phase()
+        open_items = [
+            i.id for i in (current.checklist if current else ()) if not s.items[i.id].done
+        ]
+        event_id = w.append(
+            incident_id, clock.now(), actor, ev.ADVANCED, {"from": s.phase, "to": nxt.id}
+        )
+    note = f" ({len(open_items)} items of {s.phase} still open: {', '.join(open_items)})"
+    return Outcome(incident_id, event_id, f"phase: {nxt.title}" + (note if open_items else ""))
+
+
+def record_published(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    purpose: str,
+    promised_next_at: datetime | None,
+    note: str = "",
+    via: str = "manual",
+) -> Outcome:
+    if purpose not in ("ack", "update", "resolved", "postmortem", "amends"):
+        raise CommandError(
+            f"unknown purpose {purpose!r} (ack, update, resolved, postmortem, amends)"
+        )
+    now = clock.now()
+    if promised_next_at is not None and promised_next_at <= now:
+        raise CommandError("the promised next update must be in the future")
+    if purpose in ("resolved", "postmortem", "amends") and promised_next_at is not None:
+        raise CommandError(f"a {purpose} message promises no next update")
+    data: dict[str, Any] = {
+        "purpose": purpose,
+        "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
+        "via": via,
+    }
+    if note:
+        data["note"] = _user_text(note, "the note", MAX_NOTE)
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        if s.resolved_at and purpose in ("ack", "update"):
+            raise CommandError(f"{incident_id} is already resolved: no more {purpose} messages")
+        event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
+    return Outcome(incident_id, event_id, f"recorded {purpose}")
+
+
+def add_note(store: Store, clock: Clock, actor: str, incident_id: str, text: str) -> Outcome:
+    text = _user_text(text, "the note", MAX_NOTE)
+    with store.write() as w:
+        _open_state(w, incident_id)
+        event_id = w.append(incident_id, clock.now(), actor, ev.NOTE, {"text": text})
+    return Outcome(incident_id, event_id, "noted")
+
+
+def reload_playbook(
+    store: Store, clock: Clock, actor: str, incident_id: str, book: Playbook
+) -> Outcome:
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        if book.sha256 == s.book.sha256:
+            return Outcome(incident_id, None, "the playbook has not changed")
+        missing = []
+        if s.phase and book.phase(s.phase) is None:
+            missing.append(f"the current phase {s.phase!r}")
+        for role in s.roles:
+            if book.role(role) is None:
+                missing.append(f"the held role {role!r}")
+        known_items = {i.id for p in book.phases for i in p.checklist}
+        for item_id, st in s.items.items():
+            if st.at is not None and item_id not in known_items:
+                missing.append(f"the ticked item {item_id!r}")
+        for name in s.metrics:
+            if book.metric(name) is None:
+                missing.append(f"the metric {name!r}")
+        if missing:
+            raise CommandError(
+                "the new playbook drops what this incident uses: " + ", ".join(missing)
+            )
+        if book.classify(s.metrics) is None:
+            raise CommandError("under the new playbook the metrics match no severity level")
+        w.pin_playbook(book)
+        event_id = w.append(
+            incident_id,
+            clock.now(),
+            actor,
+            ev.RELOADED,
+            {"playbook_sha": book.sha256, "playbook_source": book.source},
+        )
+    return Outcome(incident_id, event_id, f"reloaded {book.name}")
+
+
+def close(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:
+    with store.write() as w:
+        _open_state(w, incident_id)
+        event_id = w.append(incident_id, clock.now(), actor, ev.CLOSED, {})
+    return Outcome(incident_id, event_id, f"closed {incident_id}")

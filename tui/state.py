@@ -1,0 +1,423 @@
+"""Incident state as a pure fold of the event log.
+
+``Projector.apply`` folds one event at a time, so a dashboard applies only the
+events it has not seen yet (``WHERE id > last_seen``); folding in one pass and
+in any split gives the same state. Nothing here reads the clock: what depends
+on *now* (time left, LATE, missed deadlines) is computed by :func:`view`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tui.clock import parse_instant, wall
+from tui.durations import format_duration
+from tui.playbook import Cadence, Phase, Playbook
+
+# The kinds of event, and the data each carries.
+STARTED = "incident.started"  # title, playbook_sha, playbook_source, metrics, detected_at
+RELOADED = "playbook.reloaded"  # playbook_sha, playbook_source
+METRICS = "metrics.set"  # values {name: value}
+CHECKED = "checklist.checked"  # item
+UNCHECKED = "checklist.unchecked"  # item
+ASSIGNED = "role.assigned"  # role, user
+RELEASED = "role.released"  # role
+ADVANCED = "phase.advanced"  # from, to
+PUBLISHED = "update.published"  # purpose, promised_next_at, via, note
+NOTE = "note.added"  # text
+CLOSED = "incident.closed"  # (nothing)
+
+KINDS = (
+    STARTED,
+    RELOADED,
+    METRICS,
+    CHECKED,
+    UNCHECKED,
+    ASSIGNED,
+    RELEASED,
+    ADVANCED,
+    PUBLISHED,
+    NOTE,
+    CLOSED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    incident_id: str
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ItemState:
+    done: bool = False
+    by: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedUpdate:
+    event_id: int
+    at: datetime
+    actor: str
+    purpose: str
+    promised_next_at: datetime | None
+    via: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    event_id: int
+    at: datetime
+    actor: str
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class IncidentState:
+    id: str
+    title: str = ""
+    playbook: Playbook | None = None
+    detected_at: datetime | None = None
+    started_at: datetime | None = None
+    started_by: str = ""
+    metrics: dict[str, bool | int | float] = field(default_factory=dict)
+    severity: str | None = None
+    protocol: str | None = None
+    phase: str | None = None
+    phase_entered: dict[str, datetime] = field(default_factory=dict)
+    phase_left: dict[str, datetime] = field(default_factory=dict)
+    items: dict[str, ItemState] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    updates: list[PublishedUpdate] = field(default_factory=list)
+    notes: int = 0
+    closed_at: datetime | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    last_event_id: int = 0
+
+    # convenience ---------------------------------------------------------
+    @property
+    def book(self) -> Playbook:
+        assert self.playbook is not None, "incident has not started"
+        return self.playbook
+
+    @property
+    def severity_title(self) -> str:
+        level = self.book.level(self.severity or "")
+        return level.title if level else (self.severity or "?")
+
+    def phases(self) -> tuple[Phase, ...]:
+        return self.book.protocol_phases(self.protocol or "")
+
+    def current_phase(self) -> Phase | None:
+        return self.book.phase(self.phase or "")
+
+    def next_phase(self) -> Phase | None:
+        phases = self.phases()
+        ids = [p.id for p in phases]
+        if self.phase not in ids:
+            return None
+        i = ids.index(self.phase)
+        return phases[i + 1] if i + 1 < len(phases) else None
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        return next((u.at for u in self.updates if u.purpose == "resolved"), None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+PlaybookResolver = Callable[[str, str], Playbook]
+
+
+class Projector:
+    """Folds events into an IncidentState, one at a time, in id order."""
+
+    def __init__(self, incident_id: str, playbooks: PlaybookResolver):
+        self.state = IncidentState(id=incident_id)
+        self._playbooks = playbooks
+
+    def apply_all(self, events: Iterable[Event]) -> IncidentState:
+        for event in events:
+            self.apply(event)
+        return self.state
+
+    def apply(self, e: Event) -> None:
+        s = self.state
+        if e.id <= s.last_event_id:
+            return  # already folded: applying the same event twice changes nothing
+        handler = _HANDLERS.get(e.kind)
+        text = handler(self, e) if handler else f"recorded {e.kind}"
+        s.last_event_id = e.id
+        s.timeline.append(TimelineEntry(e.id, e.at, e.actor, e.kind, text))
+
+    # handlers: each changes the state and returns the timeline sentence ----
+    def _started(self, e: Event) -> str:
+        s, d = self.state, e.data
+        s.title = d["title"]
+        s.playbook = self._playbooks(d["playbook_sha"], d.get("playbook_source", ""))
+        s.detected_at = parse_instant(d["detected_at"]) if d.get("detected_at") else e.at
+        s.started_at = e.at
+        s.started_by = e.actor
+        s.metrics = dict(d.get("metrics", {}))
+        self._classify()
+        phases = s.phases()
+        if phases:
+            s.phase = phases[0].id
+            s.phase_entered[s.phase] = s.detected_at
+        for item in s.book.items(s.protocol or ""):
+            s.items.setdefault(item.id, ItemState())
+        metrics = ", ".join(f"{k}={_fmt_value(v)}" for k, v in s.metrics.items())
+        return (
+            f"{e.actor} opened {s.id} \u201c{s.title}\u201d as {s.severity_title}"
+            + (f" ({metrics})" if metrics else "")
+            + f" with the playbook \u201c{s.book.name}\u201d"
+        )
+
+    def _reloaded(self, e: Event) -> str:
+        s = self.state
+        s.playbook = self._playbooks(e.data["playbook_sha"], e.data.get("playbook_source", ""))
+        before = s.severity_title
+        self._classify()
+        for item in s.book.items(s.protocol or ""):
+            s.items.setdefault(item.id, ItemState())
+        after = s.severity_title
+        change = f"; severity {before} \u2192 {after}" if before != after else ""
+        return f"{e.actor} reloaded the playbook \u201c{s.book.name}\u201d{change}"
+
+    def _metrics(self, e: Event) -> str:
+        s = self.state
+        before = s.severity_title
+        s.metrics.update(e.data["values"])
+        self._classify(at=e.at)
+        after = s.severity_title
+        values = ", ".join(
+            f"{_metric_title(s, k)} = {_fmt_value(v)}" for k, v in e.data["values"].items()
+        )
+        change = f"; severity {before} \u2192 {after}" if before != after else ""
+        return f"{e.actor} reported {values}{change}"
+
+    def _checked(self, e: Event) -> str:
+        item = self.state.items.setdefault(e.data["item"], ItemState())
+        item.done, item.by, item.at = True, e.actor, e.at
+        return f"{e.actor} ticked \u201c{_item_text(self.state, e.data['item'])}\u201d"
+
+    def _unchecked(self, e: Event) -> str:
+        item = self.state.items.setdefault(e.data["item"], ItemState())
+        item.done, item.by, item.at = False, e.actor, e.at
+        return f"{e.actor} unticked \u201c{_item_text(self.state, e.data['item'])}\u201d"
+
+    def _assigned(self, e: Event) -> str:
+        self.state.roles[e.data["role"]] = e.data["user"]
+        return f"{e.actor} made {e.data['user']} {_role_title(self.state, e.data['role'])}"
+
+    def _released(self, e: Event) -> str:
+        user = self.state.roles.pop(e.data["role"], None)
+        who = f"{user} is no longer" if user else "nobody is"
+        return f"{e.actor}: {who} {_role_title(self.state, e.data['role'])}"
+
+    def _advanced(self, e: Event) -> str:
+        s = self.state
+        old, new = s.phase, e.data["to"]
+        if old:
+            s.phase_left[old] = e.at
+        s.phase = new
+        s.phase_entered.setdefault(new, e.at)
+        phase = s.book.phase(new)
+        return (
+            f"{e.actor} moved the incident to the phase \u201c{phase.title if phase else new}\u201d"
+        )
+
+    def _published(self, e: Event) -> str:
+        s, d = self.state, e.data
+        promised = parse_instant(d["promised_next_at"]) if d.get("promised_next_at") else None
+        update = PublishedUpdate(
+            e.id, e.at, e.actor, d["purpose"], promised, d.get("via", "manual"), d.get("note", "")
+        )
+        s.updates.append(update)
+        what = _PURPOSE_WORDS.get(update.purpose, update.purpose)
+        where = f" on {update.via}" if update.via != "manual" else ""
+        text = f"{e.actor} published {what}{where}"
+        if promised:
+            text += f", promising the next update by {wall(promised, s.book.timezone)}"
+        if update.note:
+            text += f": {update.note}"
+        return text
+
+    def _note(self, e: Event) -> str:
+        self.state.notes += 1
+        return f"{e.actor} noted: {e.data['text']}"
+
+    def _closed(self, e: Event) -> str:
+        s = self.state
+        s.closed_at = e.at
+        if s.phase:
+            s.phase_left.setdefault(s.phase, e.at)
+        return f"{e.actor} closed {s.id}"
+
+    # derived --------------------------------------------------------------
+    def _classify(self, at: datetime | None = None) -> None:
+        s = self.state
+        level = s.book.classify(s.metrics)
+        if level is None:
+            return  # commands refuse metrics that match no level; keep the last one
+        s.severity = level.id
+        if s.protocol == level.protocol:
+            return
+        s.protocol = level.protocol
+        ids = [p.id for p in s.phases()]
+        if s.phase is not None and s.phase not in ids:
+            # the new protocol skips the current phase: move to the next one it has
+            order = [p.id for p in s.book.phases]
+            later = [p for p in ids if order.index(p) > order.index(s.phase)]
+            if later:
+                s.phase_left[s.phase] = at or s.started_at or s.detected_at  # type: ignore[assignment]
+                s.phase = later[0]
+                s.phase_entered.setdefault(later[0], at or s.started_at)  # type: ignore[arg-type]
+        for item in s.book.items(s.protocol):
+            s.items.setdefault(item.id, ItemState())
+
+
+_HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
+    STARTED: Projector._started,
+    RELOADED: Projector._reloaded,
+    METRICS: Projector._metrics,
+    CHECKED: Projector._checked,
+    UNCHECKED: Projector._unchecked,
+    ASSIGNED: Projector._assigned,
+    RELEASED: Projector._released,
+    ADVANCED: Projector._advanced,
+    PUBLISHED: Projector._published,
+    NOTE: Projector._note,
+    CLOSED: Projector._closed,
+}
+
+_PURPOSE_WORDS = {
+    "ack": "the acknowledgement",
+    "update": "an update",
+    "resolved": "the resolution announcement",
+    "postmortem": "the post-mortem",
+    "amends": "the amends message",
+}
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _metric_title(s: IncidentState, name: str) -> str:
+    metric = s.book.metric(name)
+    return metric.title if metric else name
+
+
+def _role_title(s: IncidentState, role: str) -> str:
+    r = s.book.role(role)
+    return r.title.lower() if r else role
+
+
+def _item_text(s: IncidentState, item_id: str) -> str:
+    item = next((i for p in s.book.phases for i in p.checklist if i.id == item_id), None)
+    return item.text if item else item_id
+
+
+# --------------------------------------------------------------------------- the view at *now*
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    at: datetime
+    reason: str
+    seconds_left: int
+    state: str  # "on track" | "due soon" | "LATE"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "LATE"
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseView:
+    phase: Phase
+    state: str  # "done" | "current" | "upcoming"
+    deadline_at: datetime | None
+    met_at: datetime | None
+    missed: bool
+
+
+def cadence_at(s: IncidentState) -> Cadence | None:
+    """The cadence in force: the current phase's, else the nearest earlier phase's."""
+    phases = s.phases()
+    ids = [p.id for p in phases]
+    upto = ids.index(s.phase) + 1 if s.phase in ids else len(phases)
+    for phase in reversed(phases[:upto]):
+        if phase.cadence:
+            return phase.cadence
+    return None
+
+
+def next_update_due(s: IncidentState) -> tuple[datetime, str] | None:
+    """When customers expect the next word from us, and why; None once resolved or closed."""
+    if s.closed_at or s.resolved_at or s.detected_at is None:
+        return None
+    last = next((u for u in reversed(s.updates) if u.purpose in ("ack", "update")), None)
+    if last is None:
+        first = next((p for p in s.phases() if p.deadline), None)
+        if first is None or first.deadline is None:
+            return None
+        return s.detected_at + first.deadline, f"{first.title.lower()} deadline"
+    if last.promised_next_at:
+        return last.promised_next_at, "promised in the last update"
+    cadence = cadence_at(s)
+    if cadence is None:
+        return None
+    return last.at + cadence.every, f"cadence: every {format_duration(cadence.every)}"
+
+
+def due(s: IncidentState, now: datetime) -> Due | None:
+    found = next_update_due(s)
+    if found is None:
+        return None
+    at, reason = found
+    left = int((at - now).total_seconds())
+    if left < 0:
+        state = "LATE"
+    elif timedelta(seconds=left) <= s.book.due_soon:
+        state = "due soon"
+    else:
+        state = "on track"
+    return Due(at, reason, left, state)
+
+
+def phase_views(s: IncidentState, now: datetime) -> list[PhaseView]:
+    out = []
+    ids = [p.id for p in s.phases()]
+    current = ids.index(s.phase) if s.phase in ids else -1
+    for i, phase in enumerate(s.phases()):
+        if s.closed_at or i < current:
+            state = "done"
+        elif i == current:
+            state = "current"
+        else:
+            state = "upcoming"
+        deadline_at = s.detected_at + phase.deadline if phase.deadline and s.detected_at else None
+        met_at = next((u.at for u in s.updates if u.purpose == phase.closes_with), None)
+        if met_at is None and phase.id in s.phase_left:
+            met_at = s.phase_left[phase.id]
+        missed = bool(deadline_at and (met_at or now) > deadline_at)
+        out.append(PhaseView(phase, state, deadline_at, met_at, missed))
+    return out
