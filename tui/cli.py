@@ -373,10 +373,18 @@ def cmd_dashboard(ctx: Context) -> int:
 # ------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (and exit 2), like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: {message} (see: {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from tui import __version__
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="warroom",
         description="The customer side of a major outage, in a terminal.",
         epilog="Errors are one line on stderr with exit status 2. See README.md.",

@@ -209,7 +209,8 @@ class Playbook:
         dirs: list[Path] = []
         if self.source:
             base = Path(self.source).parent
-            dirs.append((base / (self.templates_dir or "../templates")).resolve())
+            names = [self.templates_dir] if self.templates_dir else ["templates", "../templates"]
+            dirs.extend((base / name).resolve() for name in names)
         shipped = shipped_templates_dir().resolve()
         if shipped not in dirs:
             dirs.append(shipped)
