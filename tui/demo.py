@@ -1,7 +1,90 @@
-"""``warroom demo``: a sample incident in a temporary database (placeholder until the dashboard)."""
+"""``warroom demo``: a realistic incident, about 40 minutes in, in a temporary database."""
 
 from __future__ import annotations
 
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tui import commands
+from tui.clock import FrozenClock
+from tui.playbook import load_playbook
+from tui.resources import shipped_playbooks_dir
+from tui.store import Store
+
+DEMO_TITLE = "API and dashboard unavailable for most customers"
+
+
+def seed_demo(store: Store, now: datetime) -> str:
+    """Write the sample incident: acknowledged, an update due within minutes."""
+    book = load_playbook(shipped_playbooks_dir() / "saas-major-outage.yaml")
+    detected = now - timedelta(minutes=40)
+    clock = FrozenClock(detected + timedelta(minutes=2))
+
+    def at(minutes: float) -> FrozenClock:
+        clock.set(detected + timedelta(minutes=minutes))
+        return clock
+
+    incident = commands.start(
+        store,
+        clock,
+        "maria",
+        book,
+        DEMO_TITLE,
+        {"users_affected_pct": 38, "core_feature_down": True, "error_rate_pct": 61},
+        detected_at=detected,
+    ).incident_id
+    steps = [
+        (3, "maria", commands.assign, ("commander", "maria")),
+        (3, "maria", commands.assign, ("comms", "dev")),
+        (4, "maria", commands.assign, ("support", "sam")),
+        (4, "maria", commands.assign, ("engineering", "lee")),
+        (5, "maria", commands.set_item, ("war-room", True)),
+        (6, "sam", commands.set_item, ("tickets-auto-ack", True)),
+        (7, "sam", commands.set_item, ("pause-auto-replies", True)),
+        (9, "lee", commands.add_note, ("Primary database cluster stopped accepting writes",)),
+    ]
+    for minute, actor, fn, args in steps:
+        fn(store, at(minute), actor, incident, *args)
+    ack_at = at(13)
+    commands.record_published(
+        store,
+        ack_at,
+        "dev",
+        incident,
+        "ack",
+        ack_at.now() + timedelta(minutes=30),
+        note="status page, Twitter and LinkedIn",
+    )
+    later = [
+        (13.5, "dev", commands.set_item, ("ack-status-page", True)),
+        (14, "dev", commands.set_item, ("ack-social", True)),
+        (16, "maria", commands.advance_phase, ()),
+        (21, "lee", commands.set_metrics, (["customers_affected=1240"],)),
+        (27, "lee", commands.set_item, ("cause-identified", True)),
+        (31, "lee", commands.add_note, ("Failover to the standby cluster started",)),
+    ]
+    for minute, actor, fn, args in later:
+        fn(store, at(minute), actor, incident, *args)
+    return incident
+
 
 def run_demo(ctx) -> int:
-    raise NotImplementedError
+    from tui import report
+
+    folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
+    path = folder / "demo.db"
+    now = ctx.clock.now()
+    with Store(path) as store:
+        incident = seed_demo(store, now)
+        state = store.state(incident)
+        print(report.status_text(state, now))
+        print()
+        print("Timeline:")
+        for line in report.log_lines(state):
+            print("  " + line)
+    print()
+    print(f"Demo database: {path}")
+    print(f"Try:  WARROOM_DB={path} warroom status --oneline")
+    print(f"      WARROOM_DB={path} warroom posted update --next 30m")
+    return 0

@@ -219,8 +219,11 @@ class Projector:
         return f"{e.actor} unticked \u201c{_item_text(self.state, e.data['item'])}\u201d"
 
     def _assigned(self, e: Event) -> str:
-        self.state.roles[e.data["role"]] = e.data["user"]
-        return f"{e.actor} made {e.data['user']} {_role_title(self.state, e.data['role'])}"
+        role, user = e.data["role"], e.data["user"]
+        self.state.roles[role] = user
+        if user == e.actor:
+            return f"{user} took the role of {_role_title(self.state, role)}"
+        return f"{e.actor} made {user} {_role_title(self.state, role)}"
 
     def _released(self, e: Event) -> str:
         user = self.state.roles.pop(e.data["role"], None)
