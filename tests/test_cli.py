@@ -375,3 +375,27 @@ def test_no_incident_messages(cli):
     assert "no database" in r.err or "no open incident" in r.err
     r = cli.ok()
     assert "warroom start" in r.out
+
+
+def test_queues_and_actions(cli):
+    start_major(cli)
+    cli.ok("queue", "tickets", "40")
+    cli.ok("posted", "ack", "--next", "30m", now="2026-11-27T19:05:00+00:00")
+    cli.ok("queue", "tickets", "95", "--oldest", "12m", now="2026-11-27T19:20:00+00:00")
+    cli.ok("action", "chat", "swamped-notice", "on")
+    r = cli.ok("action", "chat", "swamped-notice", "on")
+    assert "already on" in r.out
+    s = cli.ok("status", "--json").json()
+    tickets = s["channels"]["tickets"]
+    assert tickets["depth"] == 95 and tickets["trend"] == 55
+    assert tickets["oldest_since"] == "2026-11-27T14:08:00-05:00"
+    assert s["channels"]["chat"]["actions"]["swamped-notice"] is True
+    assert s["channels"]["tickets"]["actions"]["outage-auto-ack"] is True  # playbook default
+    for args, message in [
+        (("queue", "fax", "3"), "unknown channel 'fax'"),
+        (("queue", "tickets", "-1"), "from 0 to"),
+        (("queue", "tickets", "many"), "whole number"),
+        (("action", "chat", "dance", "on"), "no action 'dance'"),
+    ]:
+        assert message in cli.fails(*args).err
+    assert "live chat" in cli.ok("log").out

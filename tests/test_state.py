@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -58,6 +59,11 @@ def snapshot(s):
         dict(s.phase_entered),
         dict(s.phase_left),
         s.closed_at,
+        {
+            k: (v.depth, v.oldest_since, v.updated_at, v.by, v.baseline, dict(v.actions))
+            for k, v in s.channels.items()
+        },
+        dict(s.drafts),
         [(t.event_id, t.text) for t in s.timeline],
         s.last_event_id,
     )
@@ -94,6 +100,29 @@ later_events = st.one_of(
         st.one_of(st.none(), st.integers(1, 600)),
     ),
     st.builds(lambda t: (ev.NOTE, {"text": t}), st.text(max_size=30)),
+    st.builds(
+        lambda c, n, m: (
+            ev.QUEUE,
+            {
+                "channel": c,
+                "depth": n,
+                "oldest_since": (T0 - timedelta(minutes=m)).isoformat() if m else None,
+            },
+        ),
+        st.sampled_from(["tickets", "chat", "social"]),
+        st.integers(0, 500),
+        st.one_of(st.none(), st.integers(1, 90)),
+    ),
+    st.builds(
+        lambda a, on: (ev.ACTION, {"channel": "chat", "action": a, "on": on}),
+        st.sampled_from(["canned-responses", "swamped-notice", "disable-chat"]),
+        st.booleans(),
+    ),
+    st.builds(
+        lambda p, t: (ev.DRAFT, {"purpose": p, "text": t}),
+        st.sampled_from(["ack", "update"]),
+        st.text(max_size=50),
+    ),
 )
 
 
@@ -112,9 +141,10 @@ def test_folding_in_one_pass_equals_folding_in_any_split(events, cuts):
     whole = snapshot(fold(events))
     projector = Projector("INC-1", resolver)
     bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         projector.apply_all(events[lo:hi])
     assert snapshot(projector.state) == whole
+    assert snapshot(projector.state.snapshot()) == whole  # the UI's copy is the same state
 
 
 @settings(max_examples=50, deadline=None)
@@ -212,3 +242,45 @@ def test_clock_helpers():
         except ValueError:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+def test_queues_trend_since_the_last_published_update():
+    def at(n):
+        return T0 + timedelta(minutes=n)
+
+    s = fold(
+        [
+            started(),
+            Event(2, "INC-1", at(1), "sam", ev.QUEUE, {"channel": "tickets", "depth": 40}),
+            Event(3, "INC-1", at(2), "dev", ev.PUBLISHED, {"purpose": "ack"}),
+            Event(
+                4,
+                "INC-1",
+                at(20),
+                "sam",
+                ev.QUEUE,
+                {"channel": "tickets", "depth": 95, "oldest_since": at(5).isoformat()},
+            ),
+            Event(
+                5,
+                "INC-1",
+                at(21),
+                "sam",
+                ev.ACTION,
+                {"channel": "chat", "action": "swamped-notice", "on": True},
+            ),
+            Event(6, "INC-1", at(22), "dev", ev.DRAFT, {"purpose": "update", "text": "We know"}),
+        ]
+    )
+    tickets = s.channels["tickets"]
+    assert (tickets.depth, tickets.baseline, tickets.trend()) == (95, 40, 55)
+    assert tickets.oldest_since == at(5)
+    assert s.channels["chat"].actions == {
+        "canned-responses": True,
+        "swamped-notice": True,
+        "disable-chat": False,
+    }
+    assert s.drafts["update"].text == "We know" and s.drafts["update"].by == "dev"
+    assert s.timeline[-1].quiet and not s.timeline[-2].quiet
+    assert "swamped" in s.timeline[-2].text and "live chat" in s.timeline[-2].text
+    assert s.next_purpose() == "update"

@@ -272,6 +272,36 @@ def cmd_note(ctx: Context) -> int:
     return _run(ctx, commands.add_note, " ".join(ctx.args.text))
 
 
+def cmd_queue(ctx: Context) -> int:
+    from tui import commands
+    from tui.clock import parse_when
+
+    store, incident = _incident(ctx)
+    try:
+        depth = int(ctx.args.depth)
+    except ValueError:
+        raise UsageError(f"queue depth must be a whole number, got {ctx.args.depth!r}") from None
+    oldest = None
+    if ctx.args.oldest:
+        tz = store.state(incident).book.timezone
+        try:
+            oldest = parse_when(ctx.args.oldest, ctx.clock.now(), tz, future=False)
+        except ValueError as exc:
+            raise UsageError(f"--oldest: {exc}") from None
+    outcome = commands.set_queue(
+        store, ctx.clock, ctx.actor, incident, ctx.args.channel, depth, oldest
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_action(ctx: Context) -> int:
+    from tui import commands
+
+    on = {"on": True, "off": False, "toggle": None}[ctx.args.state]
+    return _run(ctx, commands.set_action, ctx.args.channel, ctx.args.action, on)
+
+
 def cmd_close(ctx: Context) -> int:
     from tui import commands
 
@@ -308,9 +338,9 @@ def cmd_log(ctx: Context) -> int:
     store, incident = _incident(ctx)
     state = store.state(incident)
     if ctx.args.json:
-        _json(report.log_dicts(state))
+        _json(report.log_dicts(state, everything=ctx.args.all))
     else:
-        for line in report.log_lines(state):
+        for line in report.log_lines(state, everything=ctx.args.all):
             out(line)
     return EXIT_OK
 
@@ -461,10 +491,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--note", metavar="TEXT", help="where or what, for the timeline")
     c = cmd("note", cmd_note, "add a line to the timeline")
     c.add_argument("text", nargs="+", metavar="TEXT")
+    c = cmd("queue", cmd_queue, "report a support channel's queue depth")
+    c.add_argument("channel", metavar="CHANNEL")
+    c.add_argument("depth", metavar="DEPTH")
+    c.add_argument("--oldest", metavar="WHEN", help="how long the oldest waits: 12m, or 14:02")
+    c = cmd("action", cmd_action, "turn a channel's playbook action on or off")
+    c.add_argument("channel", metavar="CHANNEL")
+    c.add_argument("action", metavar="ACTION")
+    c.add_argument("state", choices=["on", "off", "toggle"])
     c = cmd("close", cmd_close, "close the incident")
 
     c = cmd("log", cmd_log, "the timeline, as sentences")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--all", action="store_true", help="draft saves too")
     c = cmd("list", cmd_list, "open incidents", incident=False)
     c.add_argument("--all", action="store_true", help="closed ones too")
     c.add_argument("--json", action="store_true")

@@ -25,7 +25,7 @@ from typing import Any
 
 from tui import conditions as cond
 from tui.durations import DurationError, parse_duration
-from tui.yamlsafe import Map, Node, Problem, Scalar, Seq, YamlLoadError, load_bytes
+from tui.yamlsafe import Map, Node, Problem, Scalar, Seq, YamlLoadError, load_bytes, read_file
 
 FORMAT_VERSION = 1
 
@@ -231,12 +231,12 @@ class Playbook:
 
 def load_playbook(path: str | os.PathLike, *, check_files: bool = True) -> Playbook:
     """Load and validate a playbook file; raise PlaybookError listing every problem."""
-    name = os.fspath(path)
     try:
-        data = Path(name).read_bytes()
-    except OSError as exc:
-        raise PlaybookError([Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    return parse_playbook(data, name, source=str(Path(name).resolve()), check_files=check_files)
+        data, name = read_file(path)  # regular files only, size-capped: a FIFO cannot block us
+    except YamlLoadError as exc:
+        raise PlaybookError(list(exc.problems)) from None
+    source = str(Path(os.fspath(path)).resolve())
+    return parse_playbook(data, name, source=source, check_files=check_files)
 
 
 def parse_playbook(

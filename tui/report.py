@@ -79,6 +79,22 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
             }
             for u in s.updates
         ],
+        "channels": {
+            c.id: {
+                "title": c.title,
+                "depth": s.channels[c.id].depth if c.id in s.channels else None,
+                "oldest_since": _iso(s.channels[c.id].oldest_since, tz)
+                if c.id in s.channels
+                else None,
+                "trend": s.channels[c.id].trend() if c.id in s.channels else None,
+                "actions": dict(s.channels[c.id].actions) if c.id in s.channels else {},
+            }
+            for c in book.channels
+        },
+        "drafts": {
+            p: {"text": d.text, "by": d.by, "at": _iso(d.at, tz)} for p, d in s.drafts.items()
+        },
+        "next_purpose": s.next_purpose(),
         "playbook": {"name": book.name, "sha256": book.sha256, "source": book.source},
         "events": len(s.timeline),
     }
@@ -178,18 +194,21 @@ def _metric(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def log_dicts(s: IncidentState) -> list[dict[str, Any]]:
+def log_dicts(s: IncidentState, *, everything: bool = False) -> list[dict[str, Any]]:
     tz = s.book.timezone if s.playbook else "UTC"
     return [
         {"id": t.event_id, "at": _iso(t.at, tz), "actor": t.actor, "kind": t.kind, "text": t.text}
         for t in s.timeline
+        if everything or not t.quiet
     ]
 
 
-def log_lines(s: IncidentState) -> list[str]:
+def log_lines(s: IncidentState, *, everything: bool = False) -> list[str]:
     tz = s.book.timezone if s.playbook else "UTC"
     out = []
     for t in s.timeline:
+        if t.quiet and not everything:
+            continue
         stamp = local(t.at, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
         out.append(clean_line(f"{stamp}  {t.text}"))
     return out

@@ -29,6 +29,9 @@ ADVANCED = "phase.advanced"  # from, to
 PUBLISHED = "update.published"  # purpose, promised_next_at, via, note
 NOTE = "note.added"  # text
 CLOSED = "incident.closed"  # (nothing)
+QUEUE = "channel.counts"  # channel, depth, oldest_since (ISO or null)
+ACTION = "channel.action"  # channel, action, on
+DRAFT = "draft.saved"  # purpose, text
 
 KINDS = (
     STARTED,
@@ -42,7 +45,12 @@ KINDS = (
     PUBLISHED,
     NOTE,
     CLOSED,
+    QUEUE,
+    ACTION,
+    DRAFT,
 )
+# Kinds kept out of the human timeline (they still are events, with who and when).
+QUIET = frozenset({DRAFT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,33 @@ class TimelineEntry:
     kind: str
     text: str
 
+    @property
+    def quiet(self) -> bool:
+        return self.kind in QUIET
+
+
+@dataclass(slots=True)
+class ChannelState:
+    depth: int | None = None
+    oldest_since: datetime | None = None
+    updated_at: datetime | None = None
+    by: str | None = None
+    baseline: int | None = None  # the depth when the last update was published
+    actions: dict[str, bool] = field(default_factory=dict)
+
+    def trend(self) -> int | None:
+        if self.depth is None or self.baseline is None:
+            return None
+        return self.depth - self.baseline
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    purpose: str
+    text: str
+    by: str
+    at: datetime
+
 
 @dataclass(slots=True)
 class IncidentState:
@@ -99,10 +134,59 @@ class IncidentState:
     items: dict[str, ItemState] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     updates: list[PublishedUpdate] = field(default_factory=list)
+    channels: dict[str, ChannelState] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
     notes: int = 0
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     last_event_id: int = 0
+
+    def snapshot(self) -> IncidentState:
+        """A copy the UI thread may keep while the poller folds on (entries are immutable)."""
+        return IncidentState(
+            id=self.id,
+            title=self.title,
+            playbook=self.playbook,
+            detected_at=self.detected_at,
+            started_at=self.started_at,
+            started_by=self.started_by,
+            metrics=dict(self.metrics),
+            severity=self.severity,
+            protocol=self.protocol,
+            phase=self.phase,
+            phase_entered=dict(self.phase_entered),
+            phase_left=dict(self.phase_left),
+            items={k: ItemState(v.done, v.by, v.at) for k, v in self.items.items()},
+            roles=dict(self.roles),
+            updates=list(self.updates),
+            channels={
+                k: ChannelState(
+                    v.depth, v.oldest_since, v.updated_at, v.by, v.baseline, dict(v.actions)
+                )
+                for k, v in self.channels.items()
+            },
+            drafts=dict(self.drafts),
+            notes=self.notes,
+            closed_at=self.closed_at,
+            timeline=list(self.timeline),
+            last_event_id=self.last_event_id,
+        )
+
+    def next_purpose(self) -> str:
+        """The message the team owes customers next, from the phase and what was published."""
+        published = {u.purpose for u in self.updates}
+        if "resolved" in published:
+            return "postmortem" if "postmortem" not in published else "amends"
+        if "ack" not in published:
+            return "ack"
+        phase = self.current_phase()
+        if (
+            phase
+            and phase.closes_with in ("resolved", "postmortem", "amends")
+            and (phase.cadence is None)
+        ):
+            return "resolved"
+        return "update"
 
     # convenience ---------------------------------------------------------
     @property
@@ -178,6 +262,7 @@ class Projector:
             s.phase_entered[s.phase] = s.detected_at
         for item in s.book.items(s.protocol or ""):
             s.items.setdefault(item.id, ItemState())
+        self._init_channels()
         metrics = ", ".join(f"{k}={_fmt_value(v)}" for k, v in s.metrics.items())
         return (
             f"{e.actor} opened {s.id} \u201c{s.title}\u201d as {s.severity_title}"
@@ -192,6 +277,7 @@ class Projector:
         self._classify()
         for item in s.book.items(s.protocol or ""):
             s.items.setdefault(item.id, ItemState())
+        self._init_channels()
         after = s.severity_title
         change = f"; severity {before} \u2192 {after}" if before != after else ""
         return f"{e.actor} reloaded the playbook \u201c{s.book.name}\u201d{change}"
@@ -249,6 +335,8 @@ class Projector:
             e.id, e.at, e.actor, d["purpose"], promised, d.get("via", "manual"), d.get("note", "")
         )
         s.updates.append(update)
+        for ch in s.channels.values():
+            ch.baseline = ch.depth
         what = _PURPOSE_WORDS.get(update.purpose, update.purpose)
         where = f" on {update.via}" if update.via != "manual" else ""
         text = f"{e.actor} published {what}{where}"
@@ -261,6 +349,42 @@ class Projector:
     def _note(self, e: Event) -> str:
         self.state.notes += 1
         return f"{e.actor} noted: {e.data['text']}"
+
+    def _queue(self, e: Event) -> str:
+        s, d = self.state, e.data
+        ch = s.channels.setdefault(d["channel"], ChannelState())
+        ch.depth = d["depth"]
+        ch.oldest_since = parse_instant(d["oldest_since"]) if d.get("oldest_since") else None
+        ch.updated_at, ch.by = e.at, e.actor
+        if ch.baseline is None:
+            ch.baseline = ch.depth
+        text = f"{e.actor} counted {ch.depth} waiting in {_channel_title(s, d['channel'])}"
+        if ch.oldest_since:
+            text += f", the oldest for {format_duration(e.at - ch.oldest_since)}"
+        return text
+
+    def _action(self, e: Event) -> str:
+        s, d = self.state, e.data
+        ch = s.channels.setdefault(d["channel"], ChannelState())
+        ch.actions[d["action"]] = bool(d["on"])
+        word = "turned on" if d["on"] else "turned off"
+        return (
+            f"{e.actor} {word} “{_action_text(s, d['channel'], d['action'])}” "
+            f"for {_channel_title(s, d['channel'])}"
+        )
+
+    def _draft(self, e: Event) -> str:
+        d = e.data
+        self.state.drafts[d["purpose"]] = Draft(d["purpose"], d["text"], e.actor, e.at)
+        word = "acknowledgement" if d["purpose"] == "ack" else d["purpose"]
+        return f"{e.actor} saved the {word} draft"
+
+    def _init_channels(self) -> None:
+        s = self.state
+        for channel in s.book.channels:
+            ch = s.channels.setdefault(channel.id, ChannelState())
+            for action in channel.actions:
+                ch.actions.setdefault(action.id, action.default)
 
     def _closed(self, e: Event) -> str:
         s = self.state
@@ -304,6 +428,9 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     PUBLISHED: Projector._published,
     NOTE: Projector._note,
     CLOSED: Projector._closed,
+    QUEUE: Projector._queue,
+    ACTION: Projector._action,
+    DRAFT: Projector._draft,
 }
 
 _PURPOSE_WORDS = {
@@ -331,6 +458,17 @@ def _metric_title(s: IncidentState, name: str) -> str:
 def _role_title(s: IncidentState, role: str) -> str:
     r = s.book.role(role)
     return r.title.lower() if r else role
+
+
+def _channel_title(s: IncidentState, channel_id: str) -> str:
+    ch = next((c for c in s.book.channels if c.id == channel_id), None)
+    return ch.title.lower() if ch else channel_id
+
+
+def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
+    ch = next((c for c in s.book.channels if c.id == channel_id), None)
+    action = next((a for a in ch.actions if a.id == action_id), None) if ch else None
+    return action.text if action else action_id
 
 
 def _item_text(s: IncidentState, item_id: str) -> str:

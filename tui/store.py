@@ -17,9 +17,9 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,38 @@ def _m1(db) -> None:
     )
 
 
+def _m2(db) -> None:
+    # Who is in the room: one row per attached dashboard, refreshed by heartbeats.
+    # Not events: a heartbeat every few seconds would drown the log.
+    db["presence"].create(
+        {
+            "session": str,
+            "incident_id": str,
+            "user": str,
+            "tty": str,
+            "since": str,
+            "last_seen": str,
+        },
+        pk="session",
+        not_null={"user", "since", "last_seen"},
+    )
+
+
 # Numbered migrations: MIGRATIONS[n - 1] takes the schema from version n-1 to n.
-MIGRATIONS: list[Callable[[Any], None]] = [_m1]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1, _m2]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    session: str
+    user: str
+    tty: str
+    since: datetime
+    last_seen: datetime
+
+
+PRESENCE_TTL = 10.0  # seconds after the last heartbeat a dashboard counts as gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +293,39 @@ class Store:
             projector = self._projectors[incident_id] = Projector(incident_id, self.playbook)
         projector.apply_all(self.events(incident_id, after=projector.state.last_event_id))
         return projector.state
+
+    # presence ---------------------------------------------------------------
+    def heartbeat(
+        self, session: str, incident_id: str | None, user: str, tty: str, now: datetime
+    ) -> None:
+        stamp = to_iso(now)
+        try:
+            self.conn.execute(
+                "INSERT INTO presence(session, incident_id, user, tty, since, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session) DO UPDATE SET "
+                "last_seen = excluded.last_seen, incident_id = excluded.incident_id",
+                (session, incident_id, user, tty, stamp, stamp),
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(self._explain(exc)) from None
+
+    def leave(self, session: str) -> None:
+        with suppress(sqlite3.Error):
+            self.conn.execute("DELETE FROM presence WHERE session = ?", (session,))
+
+    def present(
+        self, incident_id: str | None, now: datetime, ttl: float = PRESENCE_TTL
+    ) -> list[Presence]:
+        cutoff = to_iso(now - timedelta(seconds=ttl))
+        rows = self.conn.execute(
+            "SELECT session, user, tty, since, last_seen FROM presence "
+            "WHERE last_seen >= ? AND (incident_id IS ? OR incident_id IS NULL) "
+            "ORDER BY since, user",
+            (cutoff, incident_id),
+        ).fetchall()
+        return [
+            Presence(r[0], r[1], r[2] or "", parse_instant(r[3]), parse_instant(r[4])) for r in rows
+        ]
 
     # writing ----------------------------------------------------------------
     @contextmanager

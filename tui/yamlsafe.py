@@ -563,8 +563,12 @@ def _load(data: bytes, name: str) -> Node:
         return _Builder(name, text, yaml.SafeLoader).run()
 
 
-def load_file(path: str | os.PathLike) -> Node:
-    """Read ``path`` (at most ``MAX_BYTES`` + 1 bytes) and load it with :func:`load_bytes`."""
+def read_file(path: str | os.PathLike) -> tuple[bytes, str]:
+    """Read ``path`` (a regular file, at most ``MAX_BYTES`` + 1 bytes).
+
+    Returns the bytes and the file name made printable for messages; raises
+    YamlLoadError for anything unreadable, not a regular file, or too large.
+    """
     try:
         name = _printable(os.fsdecode(path))
     except Exception:
@@ -587,4 +591,10 @@ def load_file(path: str | os.PathLike) -> Node:
         raise cannot(str(exc)) from None
     if len(data) > MAX_BYTES:
         raise _too_large(name, max(len(data), st.st_size))
+    return data, name
+
+
+def load_file(path: str | os.PathLike) -> Node:
+    """Read ``path`` with :func:`read_file` and load it with :func:`load_bytes`."""
+    data, name = read_file(path)
     return load_bytes(data, name)
