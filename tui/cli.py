@@ -378,8 +378,14 @@ def cmd_demo(ctx: Context) -> int:
     return run_demo(ctx)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_dashboard(ctx: Context) -> int:
-    """No subcommand: the status of the open incident, or how to start one."""
+    """The dashboard (on a terminal); the status of open incidents otherwise."""
+    if getattr(ctx.args, "dashboard", True) and _interactive():
+        return launch_dashboard(ctx, incident=getattr(ctx.args, "incident", None))
     from tui import report
 
     try:
@@ -398,6 +404,18 @@ def cmd_dashboard(ctx: Context) -> int:
         out(report.status_text(store.state(row.id), now))
         out()
     return EXIT_OK
+
+
+def launch_dashboard(ctx: Context, *, incident: str | None = None, db_path=None) -> int:
+    """Start the Textual dashboard (the only place Textual is imported)."""
+    from tui.service import Room
+
+    group = ctx.args.group or os.environ.get("WARROOM_GROUP") or None
+    room = Room(db_path or ctx.db_path(), ctx.clock, ctx.actor, timeout=ctx.timeout(), group=group)
+    from tui.app import run_dashboard
+
+    bell = not getattr(ctx.args, "no_bell", False) and not os.environ.get("WARROOM_NO_BELL")
+    return run_dashboard(room, incident=incident, bell=bell)
 
 
 # ------------------------------------------------------------------------- parser
@@ -507,7 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = cmd("list", cmd_list, "open incidents", incident=False)
     c.add_argument("--all", action="store_true", help="closed ones too")
     c.add_argument("--json", action="store_true")
-    cmd("demo", cmd_demo, "a walk-through on a sample incident in a temporary database", False)
+    c = cmd("dashboard", cmd_dashboard, "the live dashboard (what plain `warroom` opens)")
+    c.add_argument("--no-bell", action="store_true", help="no terminal bell when an update is late")
+    c = cmd("demo", cmd_demo, "the dashboard on a sample incident in a temporary database", False)
+    c.add_argument("--no-bell", action="store_true", help="no terminal bell when an update is late")
+    c.add_argument("--print", action="store_true", help="print the walk-through, no dashboard")
     return p
 
 

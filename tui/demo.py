@@ -70,6 +70,8 @@ def seed_demo(store: Store, now: datetime) -> str:
 
 
 def run_demo(ctx) -> int:
+    import sys
+
     from tui import report
 
     folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
@@ -78,11 +80,17 @@ def run_demo(ctx) -> int:
     with Store(path) as store:
         incident = seed_demo(store, now)
         state = store.state(incident)
-        print(report.status_text(state, now))
-        print()
-        print("Timeline:")
-        for line in report.log_lines(state):
-            print("  " + line)
+    if not ctx.args.print and sys.stdin.isatty() and sys.stdout.isatty():
+        from tui.cli import launch_dashboard
+
+        code = launch_dashboard(ctx, incident=incident, db_path=path)
+        print(f"Demo database kept at {path}  (WARROOM_DB={path} warroom)")
+        return code
+    print(report.status_text(state, now))
+    print()
+    print("Timeline:")
+    for line in report.log_lines(state):
+        print("  " + line)
     print()
     print(f"Demo database: {path}")
     print(f"Try:  WARROOM_DB={path} warroom status --oneline")

@@ -174,7 +174,9 @@ class Playbook:
     templates_dir: str | None
     message_checks: MessageChecks
     recovery: RecoveryPolicy | None
-    text: str = field(repr=False, compare=False)
+    company: str = ""
+    status_page_url: str = ""
+    text: str = field(default="", repr=False, compare=False)
     source: str = ""
     sha256: str = ""
 
@@ -427,6 +429,8 @@ class _Validator:
                 "templates_dir",
                 "message_checks",
                 "recovery",
+                "company",
+                "status_page_url",
             ),
         )
         if f is None:
@@ -471,6 +475,13 @@ class _Validator:
             templates_dir = self.string(f["templates_dir"], "templates_dir")
         checks = self.checks(f["message_checks"]) if "message_checks" in f else MessageChecks()
         recovery = self.recovery(f["recovery"]) if "recovery" in f else None
+        company = self.string(f["company"], "company") if "company" in f else None
+        status_url = None
+        if "status_page_url" in f:
+            status_url = self.string(f["status_page_url"], "status_page_url")
+            if status_url and not status_url.startswith(("https://", "http://")):
+                self.err(f["status_page_url"], "status_page_url must start with https://")
+                status_url = None
         self.cross_checks(phases, templates, channels, f)
         if self.problems or name is None:
             return None
@@ -490,6 +501,8 @@ class _Validator:
             templates_dir=templates_dir,
             message_checks=checks,
             recovery=recovery,
+            company=company or "",
+            status_page_url=status_url or "",
             text=data.decode("utf-8-sig"),
             source=source,
             sha256=hashlib.sha256(data).hexdigest(),

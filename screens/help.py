@@ -1,0 +1,61 @@
+"""The key reference: (section, keys, description) rows grouped by section, scrollable.
+
+Closes with ``escape``, ``q`` or ``?``. All text is shown literally.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.textsafe import clean_line
+
+HINT = "esc / q / ?: close · ↑ ↓ pgup pgdn: scroll"
+
+
+def _line(text: str) -> Text:
+    return Text(clean_line(text))
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal list of keys; dismisses with None."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help.close"),
+        Binding("q", "close", "Close", show=False, id="help.close_q"),
+        Binding("question_mark", "close", "Close", show=False, id="help.close_question"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = list(rows)
+
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Rows grouped by section, sections in order of first appearance."""
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for section, keys, description in self.rows:
+            grouped.setdefault(section, []).append((keys, description))
+        return list(grouped.items())
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Static(Text("Keys"), id="title", markup=False)
+            yield Static(Text(HINT), id="keys", markup=False)
+            for section, rows in self.sections():
+                yield Static(_line(section), classes="section", markup=False)
+                for keys, description in rows:
+                    with Horizontal(classes="row"):
+                        yield Static(_line(keys), classes="keys", markup=False)
+                        yield Static(_line(description), classes="description", markup=False)
+            if not self.rows:
+                yield Static(Text("No keys to show."), classes="description", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

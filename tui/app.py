@@ -1,0 +1,528 @@
+"""The Textual application: owns the room (store connection), the clock and the poller.
+
+All database work runs in thread workers (the :class:`~tui.service.Room`
+serialises them); results come back with ``call_from_thread``. A worker error
+becomes a notification, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from screens.confirm import ConfirmScreen
+from screens.dashboard import Dashboard
+from screens.form import Field, FormScreen
+from screens.help import HelpScreen
+from screens.picker import PickerScreen
+from screens.start import StartScreen
+from tui import commands
+from tui.clock import Clock, parse_when
+from tui.service import Room
+from tui.state import IncidentState
+from tui.store import StoreError
+
+POLL_EVERY = 0.25  # seconds: changes from other dashboards show within ~half a second
+TICK_EVERY = 1.0
+
+
+class Loading(Screen):
+    def compose(self):
+        yield Static("warroom: opening the incident database\u2026", id="loading")
+
+
+class WarroomApp(App):
+    CSS_PATH = ["warroom.tcss", "modals.tcss"]
+    TITLE = "warroom"
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+    ]
+
+    def __init__(
+        self,
+        room: Room,
+        *,
+        incident: str | None = None,
+        bell: bool = True,
+        poll_every: float = POLL_EVERY,
+        tick_every: float = TICK_EVERY,
+    ) -> None:
+        super().__init__()
+        self.room = room
+        self.clock: Clock = room.clock
+        self.wanted_incident = incident
+        self.bell_enabled = bell
+        self.poll_every = poll_every
+        self.tick_every = tick_every
+        self.dashboard: Dashboard | None = None
+        self._polling = False
+
+    # start-up -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(Loading())
+        self.run_worker(self._boot, thread=True, exit_on_error=False, group="db")
+        try:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        self.set_interval(2.0, self._check_terminal)
+
+    def _boot(self) -> None:
+        try:
+            rows = self.room.open()
+        except StoreError as exc:
+            self.call_from_thread(self.exit, None, 2, f"warroom: {exc}")
+            return
+        self.call_from_thread(self._route, rows)
+
+    def _route(self, rows) -> None:
+        wanted = self.wanted_incident
+        if wanted:
+            ids = [r.id for r in rows]
+            norm = f"INC-{wanted}" if wanted.isdigit() else wanted.upper()
+            if norm not in ids:
+                self.notify(f"no open incident {wanted}", severity="error", markup=False)
+            else:
+                self.open_incident(norm)
+                return
+        if len(rows) == 1:
+            self.open_incident(rows[0].id)
+        elif len(rows) > 1:
+            self.run_worker(self._pick, thread=True, exit_on_error=False, group="db")
+        else:
+            self.show_start()
+
+    def _pick(self) -> None:
+        from tui.report import oneline_for
+
+        now = self.clock.now()
+        with self.room._lock:
+            rows = [
+                (r.id, oneline_for(self.room.store.state(r.id), now) + "  " + r.title)
+                for r in self.room.store.incidents()
+            ]
+        self.call_from_thread(self._show_picker, rows)
+
+    def _show_picker(self, rows) -> None:
+        def picked(choice: str | None) -> None:
+            if choice is None:
+                self.exit()
+            elif choice == "new":
+                self.show_start()
+            else:
+                self.open_incident(choice)
+
+        self.push_screen(PickerScreen(rows), callback=picked)
+
+    def show_start(self) -> None:
+        from tui.resources import shipped_playbooks
+
+        def started(values: dict | None) -> None:
+            if values is None:
+                self.exit()
+                return
+            self.run_worker(
+                lambda: self._start(values), thread=True, exit_on_error=False, group="db"
+            )
+
+        self.push_screen(StartScreen(shipped_playbooks()), callback=started)
+
+    def _start(self, values: dict) -> None:
+        from tui.playbook import PlaybookError, load_playbook
+
+        try:
+            book = load_playbook(Path(values["playbook"]))
+            incident = self.room.start(book, values["title"], values["metrics"])
+        except (PlaybookError, commands.CommandError, StoreError) as exc:
+            self.call_from_thread(self._error, str(exc))
+            self.call_from_thread(self.show_start)
+            return
+        self.call_from_thread(self.open_incident, incident)
+
+    def open_incident(self, incident_id: str) -> None:
+        def attach() -> None:
+            try:
+                state = self.room.attach(incident_id)
+            except StoreError as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            self.call_from_thread(self._show_dashboard, state)
+
+        self.run_worker(attach, thread=True, exit_on_error=False, group="db")
+
+    def _show_dashboard(self, state: IncidentState) -> None:
+        self.dashboard = Dashboard(state, bell=self.bell_enabled)
+        self.switch_screen(self.dashboard)
+        self.set_interval(self.tick_every, self._tick)
+        if not self._polling:
+            self._polling = True
+            self._schedule_poll(force=True)
+
+    # the poller: one in flight at a time, re-armed after each result -------------
+    def _schedule_poll(self, force: bool = False) -> None:
+        self.run_worker(lambda: self._poll(force), thread=True, exit_on_error=False, group="poll")
+
+    def _poll(self, force: bool) -> None:
+        try:
+            sync = self.room.poll(force=force)
+        except StoreError as exc:
+            self.call_from_thread(self._error, str(exc))
+            self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
+            return
+        except Exception as exc:  # never let the poller die silently
+            self.call_from_thread(self._error, f"sync failed: {type(exc).__name__}: {exc}")
+            self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
+            return
+        self.call_from_thread(self._synced, sync)
+
+    def _synced(self, sync) -> None:
+        if self.dashboard is not None and self.dashboard.is_attached:
+            if sync.state is not None:
+                self.dashboard.apply_state(sync.state)
+            if sync.presence is not None:
+                self.dashboard.apply_presence(sync.presence)
+        self.set_timer(self.poll_every, self._schedule_poll)
+
+    def _tick(self) -> None:
+        if self.dashboard is not None and self.dashboard.is_attached:
+            self.dashboard.tick()
+
+    # commands from keys --------------------------------------------------------------
+    def run_command(
+        self,
+        fn: Callable[..., commands.Outcome],
+        *args: Any,
+        quiet: bool = False,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a :mod:`tui.commands` function off the UI thread; show the outcome."""
+
+        def work() -> None:
+            try:
+                message, state = self.room.run(fn, *args)
+            except (commands.CommandError, StoreError) as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            except Exception as exc:
+                self.call_from_thread(self._error, f"{type(exc).__name__}: {exc}")
+                return
+            self.call_from_thread(self._applied, state, None if quiet else message, then)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="commands")
+
+    def _applied(self, state, message, then) -> None:
+        if self.dashboard is not None and self.dashboard.is_attached:
+            self.dashboard.apply_state(state)
+        if message:
+            self.notify(message, timeout=3, markup=False)
+        if then is not None:
+            then()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker failures: a notification, never a crash or a silent stop."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._error(f"{event.worker.group} failed: {type(error).__name__}: {error}")
+            if event.worker.group == "poll":
+                self.set_timer(2.0, self._schedule_poll)  # keep syncing
+
+    def _error(self, text: str) -> None:
+        self.notify(text, title="warroom", severity="error", timeout=8, markup=False)
+
+    # dialogs -------------------------------------------------------------------------
+    @property
+    def state(self) -> IncidentState | None:
+        return self.dashboard.state if self.dashboard else None
+
+    def confirm_next_phase(self) -> None:
+        s = self.state
+        if s is None:
+            return
+        nxt = s.next_phase()
+        if nxt is None:
+            self._error("this is the last phase of the protocol")
+            return
+        current = s.current_phase()
+        open_items = [i for i in (current.checklist if current else ()) if not s.items[i.id].done]
+        msg = (
+            f"Move from \u201c{current.title if current else '-'}\u201d to \u201c{nxt.title}\u201d?"
+        )
+        if open_items:
+            msg += f"\n{len(open_items)} item(s) still open: " + ", ".join(i.id for i in open_items)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_command(commands.advance_phase)
+
+        self.push_screen(ConfirmScreen("Next phase", msg, yes="Move on"), callback=answered)
+
+    def record_update(self) -> None:
+        s = self.state
+        if s is None:
+            return
+        purpose = s.next_purpose()
+        choices = tuple(
+            (label, value)
+            for value, label in (
+                ("ack", "Acknowledgement"),
+                ("update", "Update"),
+                ("resolved", "Resolution"),
+                ("postmortem", "Post-mortem"),
+                ("amends", "Amends"),
+            )
+        )
+        fields = [
+            Field("purpose", "Message", value=purpose, choices=choices),
+            Field("next", "Next update promised (30m, 14:15, or empty)", value="30m"),
+            Field("note", "Where / what (for the timeline)", placeholder="status page, Twitter"),
+        ]
+
+        def parse(values: dict[str, str]):
+            promised = None
+            if values.get("next", "").strip() and values["purpose"] in ("ack", "update"):
+                promised = parse_when(
+                    values["next"], self.clock.now(), s.book.timezone, future=True
+                )
+            return promised
+
+        def validate(values: dict[str, str]) -> str | None:
+            try:
+                parse(values)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.run_command(
+                    commands.record_published, values["purpose"], parse(values), values["note"]
+                )
+
+        self.push_screen(
+            FormScreen(
+                "Record a message published by hand",
+                fields,
+                validate=validate,
+                help_text="The countdown moves to the promise the message made.",
+                submit_label="Record",
+            ),
+            callback=done,
+        )
+
+    def assign_role(self) -> None:
+        s = self.state
+        if s is None:
+            return
+        choices = tuple(
+            (f"{r.title} ({s.roles.get(r.id) or 'vacant'})", r.id) for r in s.book.roles
+        )
+        fields = [
+            Field("role", "Role", value=s.book.roles[0].id, choices=choices),
+            Field("user", "Person (empty: leave vacant)", value=self.room.actor),
+        ]
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                user = values["user"].strip() or None
+                self.run_command(commands.assign, values["role"], user)
+
+        self.push_screen(FormScreen("Assign a role", fields, submit_label="Assign"), callback=done)
+
+    def edit_metrics(self) -> None:
+        s = self.state
+        if s is None:
+            return
+        book = s.book
+
+        def pairs(values: dict[str, str]) -> list[str]:
+            return [f"{k}={v.strip()}" for k, v in values.items() if v.strip()]
+
+        def preview(values: dict[str, str]) -> str:
+            try:
+                merged = {**s.metrics, **commands.parse_metrics(book, pairs(values))}
+            except commands.CommandError as exc:
+                return str(exc)
+            level = book.classify(merged)
+            return (
+                f"Severity: {level.title} (protocol {level.protocol})"
+                if level
+                else ("No severity level matches these metrics")
+            )
+
+        def validate(values: dict[str, str]) -> str | None:
+            try:
+                commands.parse_metrics(book, pairs(values))
+            except commands.CommandError as exc:
+                return str(exc)
+            return None if pairs(values) else "enter at least one value"
+
+        fields = [
+            Field(m.id, f"{m.title} ({m.type})", value=_metric_text(s.metrics.get(m.id)))
+            for m in book.metrics
+        ]
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                changed = [
+                    p
+                    for p in pairs(values)
+                    if _metric_text(s.metrics.get(p.split("=", 1)[0])) != p.split("=", 1)[1]
+                ]
+                if changed:
+                    self.run_command(commands.set_metrics, changed)
+
+        self.push_screen(
+            FormScreen("Impact metrics", fields, validate=validate, preview=preview),
+            callback=done,
+        )
+
+    def add_note(self) -> None:
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None and values["text"].strip():
+                self.run_command(commands.add_note, values["text"])
+
+        self.push_screen(
+            FormScreen("Add a note to the timeline", [Field("text", "Note")], submit_label="Add"),
+            callback=done,
+        )
+
+    def edit_queue(self, channel_id: str) -> None:
+        s = self.state
+        if s is None:
+            return
+        channel = next(c for c in s.book.channels if c.id == channel_id)
+        st = s.channels.get(channel_id)
+        now = self.clock.now()
+        oldest = ""
+        if st and st.oldest_since:
+            oldest = f"{max(1, int((now - st.oldest_since).total_seconds() // 60))}m"
+        fields = [
+            Field(
+                "depth", "Waiting now", value=str(st.depth) if st and st.depth is not None else ""
+            ),
+            Field("oldest", "Oldest waiting for (e.g. 12m; empty if none)", value=oldest),
+        ]
+
+        def parse(values: dict[str, str]):
+            depth = int(values["depth"].strip())
+            when = None
+            if values["oldest"].strip():
+                when = parse_when(values["oldest"], self.clock.now(), s.book.timezone, future=False)
+            return depth, when
+
+        def validate(values: dict[str, str]) -> str | None:
+            try:
+                depth, _ = parse(values)
+            except ValueError as exc:
+                text = str(exc)
+                return "waiting must be a whole number" if "int()" in text else text
+            return None if depth >= 0 else "waiting cannot be negative"
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                depth, when = parse(values)
+                self.run_command(commands.set_queue, channel_id, depth, when)
+
+        self.push_screen(
+            FormScreen(f"Queue: {channel.title}", fields, validate=validate), callback=done
+        )
+
+    # help and the command palette: the same actions as the keys ----------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_rows()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, Dashboard):
+            return
+        for section, key, description, action in DASHBOARD_ACTIONS:
+            yield SystemCommand(
+                f"{description} ({key})",
+                section,
+                lambda a=action: self.call_later(screen.run_action, a),
+            )
+
+    # leaving --------------------------------------------------------------------------
+    def _hangup(self) -> None:
+        """The SSH terminal went away: save what was typed and exit, never spin."""
+        self.exit(return_code=0)
+
+    def _check_terminal(self) -> None:
+        try:
+            gone = not os.isatty(sys.__stdout__.fileno()) if sys.__stdout__ else True
+        except (OSError, ValueError):
+            gone = True
+        if gone and not self.is_headless:
+            self._hangup()
+
+    def on_unmount(self) -> None:
+        if self.dashboard is not None:
+            pending = self.dashboard.flush_draft()
+            if pending is not None:
+                with contextlib.suppress(Exception):
+                    self.room.run(commands.save_draft, *pending)
+        self.room.close()
+
+
+def _metric_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# (section, keys, description, action on the dashboard screen)
+DASHBOARD_ACTIONS = [
+    ("Panes", "1", "Phase checklist", "pane('checklist')"),
+    ("Panes", "2", "Update countdown", "pane('countdown')"),
+    ("Panes", "3", "Channel queues", "pane('queues')"),
+    ("Panes", "4", "Draft editor", "pane('draft')"),
+    ("Panes", "5", "Timeline", "pane('timeline')"),
+    ("Incident", "n", "Move to the next phase", "next_phase"),
+    ("Incident", "u", "Record a message published by hand", "record_update"),
+    ("Incident", "a", "Assign a role", "assign"),
+    ("Incident", "m", "Edit impact metrics", "metrics"),
+    ("Incident", "t", "Add a note to the timeline", "note"),
+    ("Incident", "b", "Terminal bell on/off for a late update", "toggle_bell"),
+    ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
+    ("App", "?", "This help", "help"),
+    ("App", "q", "Quit (nothing is lost: everything is in the database)", "quit"),
+]
+
+
+def help_rows() -> list[tuple[str, str, str]]:
+    rows = [(section, key, text) for section, key, text, _ in DASHBOARD_ACTIONS]
+    rows += [
+        ("Panes", "tab / shift+tab", "Next / previous pane"),
+        ("Checklist", "space / enter / x", "Tick or untick the highlighted item"),
+        ("Checklist", "\u2191 \u2193", "Move between items"),
+        ("Queues", "space / enter", "Turn the highlighted action on or off"),
+        ("Queues", "e", "Edit the channel's counts"),
+        ("Queues", "+ / -", "One more / one fewer waiting"),
+        ("Draft", "ctrl+t", "Switch to another message (ack, update, resolution\u2026)"),
+        ("Draft", "ctrl+r", "Reset the draft from its template"),
+        ("Draft", "esc", "Leave the editor (keys work again)"),
+        ("App", "ctrl+p", "Command palette: every action by name"),
+    ]
+    order = ["Panes", "Checklist", "Queues", "Draft", "Incident", "App"]
+    return sorted(rows, key=lambda r: order.index(r[0]))
+
+
+def run_dashboard(room: Room, *, incident: str | None = None, bell: bool = True) -> int:
+    app = WarroomApp(room, incident=incident, bell=bell)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,140 @@
+"""The dashboard's link to the incident database, without Textual.
+
+A :class:`Room` owns one :class:`~tui.store.Store` connection and serialises
+every use of it behind a lock, so the app's thread workers (the sync poller,
+the heartbeat, key-press commands) never share the connection at once. The UI
+thread only ever receives :meth:`IncidentState.snapshot` copies.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui import commands
+from tui.clock import Clock
+from tui.state import IncidentState
+from tui.store import IncidentRow, Presence, Store
+
+HEARTBEAT_EVERY = 3.0  # seconds; others see us gone PRESENCE_TTL (10 s) after the last one
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """What a poll found: a fresh snapshot (None if nothing changed) and who is here."""
+
+    state: IncidentState | None
+    presence: list[Presence] | None
+
+
+def _tty() -> str:
+    try:
+        return os.ttyname(0).removeprefix("/dev/")
+    except OSError:
+        return ""
+
+
+class Room:
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock,
+        actor: str,
+        *,
+        timeout: float = 5.0,
+        group: str | None = None,
+    ):
+        self.path = path
+        self.clock = clock
+        self.actor = actor
+        self.timeout = timeout
+        self.group = group
+        self.session = uuid.uuid4().hex
+        self.tty = _tty()
+        self.incident_id: str | None = None
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._data_version: int | None = None
+        self._seen = 0  # the last event id handed to the UI
+        self._last_heartbeat = 0.0
+        self._last_presence = 0.0
+
+    # life cycle -------------------------------------------------------------
+    def open(self) -> list[IncidentRow]:
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.path, timeout=self.timeout, group=self.group)
+            return self._store.incidents()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.leave(self.session)
+                self._store.close()
+                self._store = None
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "Room.open() first"
+        return self._store
+
+    def incidents(self) -> list[IncidentRow]:
+        with self._lock:
+            return self.store.incidents()
+
+    def attach(self, incident_id: str) -> IncidentState:
+        with self._lock:
+            self.incident_id = incident_id
+            self._data_version = self.store.data_version()
+            state = self.store.state(incident_id)
+            self._seen = state.last_event_id
+            return state.snapshot()
+
+    # the poller -------------------------------------------------------------
+    def poll(self, *, force: bool = False) -> Sync:
+        """Cheap when nothing changed: one ``PRAGMA data_version``."""
+        import time
+
+        with self._lock:
+            store = self.store
+            now_mono = time.monotonic()
+            if now_mono - self._last_heartbeat >= HEARTBEAT_EVERY:
+                store.heartbeat(
+                    self.session, self.incident_id, self.actor, self.tty, self.clock.now()
+                )
+                self._last_heartbeat = now_mono
+            version = store.data_version()
+            changed = force or version != self._data_version
+            self._data_version = version
+            state = None
+            if changed and self.incident_id:
+                current = store.state(self.incident_id)
+                if force or current.last_event_id != self._seen:
+                    self._seen = current.last_event_id
+                    state = current.snapshot()
+            presence = None
+            if changed or now_mono - self._last_presence >= 1.0:
+                presence = store.present(self.incident_id, self.clock.now())
+                self._last_presence = now_mono
+            return Sync(state, presence)
+
+    # commands -----------------------------------------------------------------
+    def run(self, fn: Callable[..., commands.Outcome], *args: Any) -> tuple[str, IncidentState]:
+        """A command from :mod:`tui.commands` on the attached incident, then the new state."""
+        with self._lock:
+            assert self.incident_id is not None
+            outcome = fn(self.store, self.clock, self.actor, self.incident_id, *args)
+            self._data_version = self.store.data_version()
+            state = self.store.state(self.incident_id)
+            self._seen = state.last_event_id
+            return outcome.message, state.snapshot()
+
+    def start(self, book, title: str, metrics: dict) -> str:
+        with self._lock:
+            outcome = commands.start(self.store, self.clock, self.actor, book, title, metrics)
+            return outcome.incident_id

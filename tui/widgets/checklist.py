@@ -1,0 +1,91 @@
+"""Pane 1: the phase checklist -- phases done / now / next with deadlines, items with owners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.durations import format_duration
+from tui.messages import ToggleItem
+from tui.state import IncidentState, phase_views
+from tui.widgets._text import literal, short_time
+
+_STATE_WORDS = {"done": "DONE", "current": "NOW ", "upcoming": "NEXT"}
+
+
+class PhaseChecklist(OptionList):
+    BINDINGS = [
+        Binding("space", "toggle", "Tick/untick", id="checklist.toggle"),
+        Binding("x", "toggle", "Tick/untick", show=False, id="checklist.toggle_x"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._signature: tuple[str, ...] = ()
+        self._state: IncidentState | None = None
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state = state
+        options = list(self._rows(state, now))
+        signature = tuple(f"{o.id}|{o.prompt.plain}" for o in options)  # type: ignore[union-attr]
+        if signature == self._signature:
+            return
+        self._signature = signature
+        keep = self.highlighted_option.id if self.highlighted_option else None
+        self.set_options(options)
+        index = None
+        if keep is not None:
+            try:
+                index = self.get_option_index(keep)
+            except Exception:
+                index = None
+        if index is None:
+            index = next((i for i, o in enumerate(options) if not o.disabled), None)
+        self.highlighted = index
+
+    def tick(self, now: datetime) -> None:
+        if self._state is not None:
+            self.show(self._state, now)
+
+    def _rows(self, s: IncidentState, now: datetime):
+        tz = s.book.timezone
+        for view in phase_views(s, now):
+            head = Text(no_wrap=True, overflow="ellipsis")
+            style = "bold reverse" if view.state == "current" else "bold"
+            head.append(f"{_STATE_WORDS[view.state]} ", style=style)
+            head.append_text(literal(view.phase.title, "bold"))
+            if view.deadline_at:
+                head.append(f"  deadline {short_time(view.deadline_at, tz)}")
+                if view.missed:
+                    late = (view.met_at or now) - view.deadline_at
+                    head.append(f" LATE {format_duration(late)}", style="bold red")
+                elif view.met_at:
+                    head.append(f" met {short_time(view.met_at, tz)}", style="green")
+                else:
+                    left = view.deadline_at - now
+                    head.append(f" ({format_duration(left)} left)", style="yellow")
+            yield Option(head, id=f"phase:{view.phase.id}", disabled=True)
+            for item in view.phase.checklist:
+                st = s.items.get(item.id)
+                done = bool(st and st.done)
+                row = Text(no_wrap=True, overflow="ellipsis")
+                row.append(" [x] " if done else " [ ] ", style="bold green" if done else "bold")
+                row.append_text(literal(item.text, "dim" if done else ""))
+                row.append(f"  {item.owner}", style="italic dim")
+                if done and st and st.by:
+                    row.append(" \u00b7 ", style="dim")
+                    row.append_text(literal(f"{st.by} {short_time(st.at, tz)}", "dim"))
+                yield Option(row, id=f"item:{item.id}")
+
+    def action_toggle(self) -> None:
+        option = self.highlighted_option
+        if option is not None and option.id and option.id.startswith("item:"):
+            self.post_message(ToggleItem(option.id.removeprefix("item:")))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()

@@ -1,0 +1,83 @@
+"""Pane 2: the update countdown -- big digits to the next promised update, in words too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Digits, Static
+
+from tui.clock import wall
+from tui.state import Due, IncidentState, due
+from tui.widgets._text import mmss
+
+_STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
+
+
+class UpdateCountdown(Vertical):
+    """States: ON TRACK / DUE SOON / LATE +mm:ss, each in words and in colour."""
+
+    can_focus = True
+    state_word: reactive[str] = reactive("", init=False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._state: IncidentState | None = None
+        self._due: Due | None = None
+        self.bell_enabled = True
+        self._was_late: bool | None = None  # None until the first paint: no bell at start-up
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-what")
+        yield Digits("--:--", id="countdown-digits")
+        yield Static("", id="countdown-when")
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state = state
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        s = self._state
+        if s is None:
+            return
+        d = due(s, now)
+        self._due = d
+        what = self.query_one("#countdown-what", Static)
+        digits = self.query_one("#countdown-digits", Digits)
+        when = self.query_one("#countdown-when", Static)
+        tz = s.book.timezone
+        for cls in _STATES.values():
+            self.remove_class(cls)
+        if d is None:
+            self._was_late = False
+            self.state_word = "CLOSED" if s.closed_at else "RESOLVED" if s.resolved_at else "NONE"
+            what.update(Text("No update due", style="bold"))
+            digits.update("--:--")
+            note = "incident closed" if s.closed_at else "no cadence in this phase"
+            if s.resolved_at and not s.closed_at:
+                note = f"resolved {wall(s.resolved_at, tz)}"
+            when.update(Text(note))
+            return
+        self.add_class(_STATES[d.state])
+        acknowledged = any(u.purpose == "ack" for u in s.updates)
+        title = "Next update" if acknowledged else "Acknowledge within"
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(title, style="bold")
+        line.append(f"  ({d.reason})", style="dim")
+        what.update(line)
+        if d.overdue:
+            digits.update("+" + mmss(-d.seconds_left))
+        else:
+            digits.update(mmss(d.seconds_left))
+        status = Text(no_wrap=True, overflow="ellipsis")
+        word = "LATE +" + mmss(-d.seconds_left) if d.overdue else d.state.upper()
+        status.append(f" {word} ", style="bold reverse")
+        status.append(f"  by {wall(d.at, tz)}", style="bold")
+        when.update(status)
+        self.state_word = "LATE" if d.overdue else d.state.upper()
+        if d.overdue and self._was_late is False and self.bell_enabled:
+            self.app.bell()  # once, when it turns late
+        self._was_late = d.overdue

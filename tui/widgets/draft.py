@@ -1,0 +1,177 @@
+"""Pane 4: the draft of the next message -- editable, previewed, autosaved."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Static, TextArea
+
+from tui.drafting import DraftError, find_blanks, render, template_kinds
+from tui.messages import DraftEdited
+from tui.playbook import PUBLISH_PURPOSES
+from tui.state import IncidentState
+from tui.textsafe import clean
+from tui.widgets._text import literal, short_time
+
+PURPOSE_WORDS = {
+    "ack": "acknowledgement",
+    "update": "update",
+    "resolved": "resolution",
+    "postmortem": "post-mortem",
+    "amends": "amends",
+}
+
+
+class DraftEditor(Vertical):
+    """The next message. Autosaved (debounced) to the incident, restored after a crash."""
+
+    BINDINGS = [
+        Binding("ctrl+t", "next_purpose", "Other message", id="draft.purpose"),
+        Binding("ctrl+r", "from_template", "Reset from template", id="draft.reset"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._state: IncidentState | None = None
+        self.purpose: str | None = None  # None: follow the phase
+        self._chosen = False
+        self._baseline = ""  # the text last loaded or saved: differs => unsaved typing
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="draft-title")
+        with Horizontal(id="draft-body"):
+            yield TextArea("", id="draft-text", soft_wrap=True, show_line_numbers=False)
+            with VerticalScroll(id="draft-preview-box"):
+                yield Static("", id="draft-preview")
+        yield Static("", id="draft-status")
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#draft-text", TextArea)
+
+    @property
+    def dirty(self) -> bool:
+        return self.text_area.text != self._baseline
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state = state
+        purpose = self.purpose if self._chosen and self.purpose else state.next_purpose()
+        if purpose != self.purpose:
+            self.purpose = purpose
+            self._load(now, force=True)
+        else:
+            self._load(now, force=False)
+        self._paint_title()
+
+    def _load(self, now: datetime, *, force: bool) -> None:
+        """Put the saved draft (or the template) in the editor, unless the user is typing."""
+        s = self._state
+        if s is None or self.purpose is None:
+            return
+        saved = s.drafts.get(self.purpose)
+        if saved is not None:
+            text = saved.text
+        elif force or not self.text_area.text:
+            text = self._template_text(now)
+        else:
+            return
+        if text == self.text_area.text:
+            self._baseline = text
+            self._paint_preview()
+            return
+        if not force and self.dirty:
+            return  # never overwrite what someone is typing here
+        self.text_area.load_text(text)
+        self._baseline = text  # loading is not typing: nothing to autosave yet
+        self._paint_preview()
+
+    def _template_text(self, now: datetime) -> str:
+        s = self._state
+        assert s is not None and self.purpose is not None
+        kinds = template_kinds(s.book, self.purpose)
+        if not kinds:
+            return ""
+        kind = "statuspage" if "statuspage" in kinds else kinds[0]
+        try:
+            return render(s, self.purpose, kind, now)
+        except DraftError as exc:
+            self.notify(str(exc), title="Template error", severity="error", markup=False)
+            return ""
+
+    def mark_saved(self, text: str) -> None:
+        self._baseline = text
+        self._paint_title()
+
+    def _paint_title(self) -> None:
+        s = self._state
+        if s is None or self.purpose is None:
+            return
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f"Draft: {PURPOSE_WORDS.get(self.purpose, self.purpose)}", style="bold")
+        if not self._chosen:
+            title.append("  (picked by the phase)", style="dim")
+        saved = s.drafts.get(self.purpose)
+        if self.dirty:
+            title.append("  \u25cf unsaved", style="bold yellow")
+        elif saved is not None:
+            title.append("  saved ", style="dim")
+            when = short_time(saved.at, s.book.timezone)
+            title.append_text(literal(f"{when} by {saved.by}", "dim"))
+        self.query_one("#draft-title", Static).update(title)
+
+    def _paint_preview(self) -> None:
+        text = clean(self.text_area.text)
+        preview = Text(text)
+        blanks = find_blanks(text)
+        for b in blanks:
+            preview.stylize("bold reverse", b.start, b.end)
+        self.query_one("#draft-preview", Static).update(preview)
+        status = Text(no_wrap=True, overflow="ellipsis")
+        if blanks:
+            plural = "S" if len(blanks) > 1 else ""
+            status.append(f" {len(blanks)} BLANK{plural} TO FILL ", style="bold reverse")
+            status.append(" ")
+        else:
+            status.append(" no blanks ", style="bold")
+            status.append(" ")
+        s = self._state
+        limits = s.book.message_checks.max_length if s else {}
+        status.append(f"{len(text)} chars")
+        if "statuspage" in limits:
+            status.append(f" / {limits['statuspage']} status page")
+        status.append("   ctrl+t other message \u00b7 esc leave editor", style="dim")
+        self.query_one("#draft-status", Static).update(status)
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width >= 90, "-wide")
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._paint_preview()
+        self._paint_title()
+        if self.purpose and self.dirty:
+            self.post_message(DraftEdited(self.purpose, self.text_area.text))
+
+    def action_next_purpose(self) -> None:
+        s = self._state
+        if s is None:
+            return
+        options = [p for p in PUBLISH_PURPOSES if p in s.book.templates] or list(PUBLISH_PURPOSES)
+        current = self.purpose if self.purpose in options else options[0]
+        self.purpose = options[(options.index(current) + 1) % len(options)]
+        self._chosen = True
+        self._load(self.app_now(), force=True)
+        self._paint_title()
+
+    def action_from_template(self) -> None:
+        if self._state is None or self.purpose is None:
+            return
+        text = self._template_text(self.app_now())
+        self.text_area.load_text(text)  # Changed follows: the reset is autosaved like typing
+
+    def app_now(self) -> datetime:
+        return self.app.clock.now()  # type: ignore[attr-defined]

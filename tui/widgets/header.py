@@ -1,0 +1,97 @@
+"""The header: incident, severity in words, elapsed time, phase, roles, who is in the room."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.clock import wall
+from tui.state import IncidentState, due
+from tui.store import Presence
+from tui.widgets._text import literal, mmss, short_time
+
+
+class IncidentHeader(Static):
+    DEFAULT_CSS = """
+    IncidentHeader { height: 3; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self._state: IncidentState | None = None
+        self._presence: list[Presence] = []
+        self._now: datetime | None = None
+        self.compact = False  # narrow terminals: the countdown moves up here
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state, self._now = state, now
+        self._paint()
+
+    def show_presence(self, presence: list[Presence]) -> None:
+        self._presence = presence
+        self._paint()
+
+    def tick(self, now: datetime) -> None:
+        self._now = now
+        self._paint()
+
+    def _paint(self) -> None:
+        s, now = self._state, self._now
+        if s is None or now is None:
+            return
+        book = s.book
+        elapsed = int((now - s.detected_at).total_seconds()) if s.detected_at else 0
+        phase = s.current_phase()
+        line1 = Text(no_wrap=True, overflow="ellipsis")
+        line1.append(f" {s.severity_title} ", style="reverse bold")
+        line1.append(" ")
+        line1.append(s.id, style="bold")
+        line1.append(" ")
+        line1.append_text(literal(s.title, "bold"))
+        if s.closed_at:
+            line1.append("  CLOSED", style="bold")
+        line1.append(f"   {mmss(elapsed)} since detection", style="")
+        line1.append("  phase: ")
+        line1.append_text(literal(phase.title if phase else "-", "italic"))
+        roles = Text(no_wrap=True, overflow="ellipsis")
+        roles.append("Roles ", style="dim")
+        for i, role in enumerate(book.roles):
+            if i:
+                roles.append(" \u00b7 ", style="dim")
+            roles.append_text(literal(role.title))
+            roles.append(": ")
+            holder = s.roles.get(role.id)
+            roles.append_text(literal(holder, "bold") if holder else Text("vacant", style="dim"))
+        room = Text(no_wrap=True, overflow="ellipsis")
+        room.append("In the room ", style="dim")
+        if not self._presence:
+            room.append("nobody else yet", style="dim")
+        for i, p in enumerate(self._presence):
+            if i:
+                room.append(" \u00b7 ", style="dim")
+            room.append_text(literal(p.user, "bold"))
+            room.append(f" since {short_time(p.since, book.timezone)}")
+            if p.tty:
+                room.append_text(literal(f" ({p.tty})", "dim"))
+        lines = [line1, roles, room]
+        if self.compact:
+            lines.append(self._countdown(s, now))
+        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
+
+    @staticmethod
+    def _countdown(s: IncidentState, now: datetime) -> Text:
+        d = due(s, now)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        if d is None:
+            line.append(" NO UPDATE DUE ", style="bold reverse")
+            return line
+        if d.overdue:
+            word = f"LATE +{mmss(-d.seconds_left)}"
+        else:
+            word = f"{d.state.upper()} {mmss(d.seconds_left)}"
+        line.append(f" {word} ", style="bold reverse")
+        line.append(f" next update by {wall(d.at, s.book.timezone)}", style="bold")
+        line.append(f"  ({d.reason})", style="dim")
+        return line

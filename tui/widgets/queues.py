@@ -1,0 +1,104 @@
+"""Pane 3: the support channels -- queue depth, oldest waiting, trend, playbook actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.durations import format_duration
+from tui.messages import AdjustQueue, EditQueue, ToggleAction
+from tui.state import IncidentState
+from tui.widgets._text import literal
+
+
+class ChannelQueues(OptionList):
+    BINDINGS = [
+        Binding("space", "toggle", "Action on/off", id="queues.toggle"),
+        Binding("e", "edit", "Edit counts", id="queues.edit"),
+        Binding("plus,equals_sign", "adjust(1)", "+1", key_display="+", id="queues.more"),
+        Binding("minus,underscore", "adjust(-1)", "-1", key_display="-", id="queues.less"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._signature: tuple[str, ...] = ()
+        self._state: IncidentState | None = None
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state = state
+        options = list(self._rows(state, now))
+        signature = tuple(f"{o.id}|{o.prompt.plain}" for o in options)  # type: ignore[union-attr]
+        if signature == self._signature:
+            return
+        self._signature = signature
+        keep = self.highlighted_option.id if self.highlighted_option else None
+        self.set_options(options)
+        ids = [o.id for o in options]
+        self.highlighted = ids.index(keep) if keep in ids else (0 if options else None)
+
+    def tick(self, now: datetime) -> None:
+        if self._state is not None:
+            self.show(self._state, now)
+
+    def _rows(self, s: IncidentState, now: datetime):
+        if not s.book.channels:
+            empty = Text("This playbook defines no support channels.", style="dim")
+            yield Option(empty, disabled=True)
+        for channel in s.book.channels:
+            st = s.channels.get(channel.id)
+            row = Text(no_wrap=True, overflow="ellipsis")
+            row.append_text(literal(channel.title, "bold"))
+            if st is None or st.depth is None:
+                row.append("  not counted yet", style="dim")
+            else:
+                row.append(f"  {st.depth} waiting", style="bold")
+                trend = st.trend()
+                if trend:
+                    arrow = "\u2191" if trend > 0 else "\u2193"
+                    row.append(f" {arrow}{abs(trend)}", style="bold red" if trend > 0 else "green")
+                elif trend == 0:
+                    row.append(" \u21920", style="dim")
+                if st.oldest_since:
+                    row.append(f"  oldest {format_duration(now - st.oldest_since)}")
+            yield Option(row, id=f"channel:{channel.id}")
+            if channel.tone:
+                yield Option(literal(f"   tone: {channel.tone}", "italic dim"), disabled=True)
+            for action in channel.actions:
+                on = st.actions.get(action.id, action.default) if st else action.default
+                line = Text(no_wrap=True, overflow="ellipsis")
+                mark, style = ("   [on ] ", "bold green") if on else ("   [off] ", "bold")
+                line.append(mark, style=style)
+                line.append_text(literal(action.text, "" if on else "dim"))
+                yield Option(line, id=f"action:{channel.id}:{action.id}")
+
+    def _channel(self) -> str | None:
+        option = self.highlighted_option
+        if option is None or not option.id:
+            return None
+        return option.id.split(":")[1]
+
+    def action_toggle(self) -> None:
+        option = self.highlighted_option
+        if option is not None and option.id and option.id.startswith("action:"):
+            _, channel, action = option.id.split(":", 2)
+            self.post_message(ToggleAction(channel, action))
+        elif option is not None and option.id and option.id.startswith("channel:"):
+            self.action_edit()
+
+    def action_edit(self) -> None:
+        channel = self._channel()
+        if channel:
+            self.post_message(EditQueue(channel))
+
+    def action_adjust(self, delta: int) -> None:
+        channel = self._channel()
+        if channel:
+            self.post_message(AdjustQueue(channel, delta))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()

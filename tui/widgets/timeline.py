@@ -1,0 +1,34 @@
+"""Pane 5: the timeline -- the event log as sentences: who did what, when."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from tui.state import IncidentState
+from tui.widgets._text import literal, short_time
+
+SHOWN = 500  # the newest entries on screen; `warroom log` has them all
+
+
+class Timeline(RichLog):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, highlight=False, wrap=True, min_width=20, **kwargs)
+        self._shown = 0  # last event id written
+
+    def show(self, state: IncidentState) -> None:
+        entries = [t for t in state.timeline if not t.quiet and t.event_id > self._shown]
+        if not entries:
+            return
+        tz = state.book.timezone
+        if self._shown == 0 and len(entries) > SHOWN:
+            hidden = len(entries) - SHOWN
+            self.write(Text(f"\u2026 {hidden} earlier entries: warroom log", style="dim"))
+            entries = entries[-SHOWN:]
+        for t in entries:
+            line = Text()
+            line.append(short_time(t.at, tz) + " ", style="bold")
+            line.append_text(literal(t.text))
+            line.no_wrap = False
+            self.write(line)
+        self._shown = entries[-1].event_id
