@@ -59,6 +59,8 @@ class Dashboard(Screen):
         self.state = state
         self.bell = bell
         self.active = "checklist"
+        self._ready = False  # panes composed: until then, states are only kept
+        self._presence: list[Presence] = []
         self._autosave: Timer | None = None
         self._pending_draft: tuple[str, str] | None = None
 
@@ -78,7 +80,9 @@ class Dashboard(Screen):
             self.query_one(f"#{name}").border_title = f"{key} {title}"
         self.query_one(UpdateCountdown).bell_enabled = self.bell
         self._layout(self.size.width, self.size.height)
+        self._ready = True
         self.apply_state(self.state)
+        self.apply_presence(self._presence)
         self.query_one(PhaseChecklist).focus()
 
     def on_resize(self, event) -> None:
@@ -98,6 +102,8 @@ class Dashboard(Screen):
 
     def apply_state(self, state: IncidentState) -> None:
         self.state = state
+        if not self._ready:
+            return
         now = self.now
         self.query_one(IncidentHeader).show(state, now)
         self.query_one(PhaseChecklist).show(state, now)
@@ -107,9 +113,13 @@ class Dashboard(Screen):
         self.query_one(Timeline).show(state)
 
     def apply_presence(self, presence: list[Presence]) -> None:
-        self.query_one(IncidentHeader).show_presence(presence)
+        self._presence = presence
+        if self._ready:
+            self.query_one(IncidentHeader).show_presence(presence)
 
     def tick(self) -> None:
+        if not self._ready:
+            return
         now = self.now
         self.query_one(IncidentHeader).tick(now)
         self.query_one(UpdateCountdown).tick(now)

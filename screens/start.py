@@ -64,6 +64,8 @@ def _load_all(paths: list[Path]) -> list[tuple[Path, Playbook | None, str]]:
 
 
 class StartScreen(Screen[dict | None]):
+    """Dismisses with {"playbook": Path, "title": str, "metrics": dict}, or None."""
+
     BINDINGS = [
         Binding("ctrl+s", "submit", "Start", id="start.submit"),
         Binding("escape", "cancel", "Cancel", id="start.cancel"),
@@ -87,9 +89,7 @@ class StartScreen(Screen[dict | None]):
             with VerticalScroll(id="form"):
                 with Vertical(classes="field"):
                     yield Label(Text("Playbook"), classes="field-label", markup=False)
-                    yield Select[Path](
-                        [], prompt="Choose a playbook", allow_blank=True, id="playbook"
-                    )
+                    yield Select[Path]([], prompt="Choose a playbook", disabled=True, id="playbook")
                 yield Static(
                     Text("Loading playbooks…"), id="problems", classes="-shown", markup=False
                 )
@@ -114,7 +114,6 @@ class StartScreen(Screen[dict | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#playbook", Select).disabled = True
         self.query_one("#title", Input).focus()
         self.run_worker(
             lambda: _load_all(self.playbook_paths),
@@ -139,8 +138,6 @@ class StartScreen(Screen[dict | None]):
     async def _loaded(self, results: list[tuple[Path, Playbook | None, str]]) -> None:
         self.books = {path: book for path, book, _ in results if book is not None}
         self.problems = [problem for _, book, problem in results if book is None]
-        self.loaded = True
-        self._show_problems()
         names = Counter(book.name for book in self.books.values())
         options = [
             (_line(book.name if names[book.name] == 1 else f"{book.name} — {path.name}"), path)
@@ -153,6 +150,8 @@ class StartScreen(Screen[dict | None]):
             first = next(iter(self.books))
             select.value = first
             await self._use_playbook(first)
+        self.loaded = True  # only now: the metric inputs are mounted
+        self._show_problems()
         self._refresh_preview()
 
     def _show_problems(self) -> None:

@@ -12,7 +12,7 @@ from tests.conftest import MAJOR
 CORE = sorted(
     p.stem
     for p in (Path(__file__).resolve().parent.parent / "tui").glob("*.py")
-    if p.stem not in ("__main__", "app")
+    if p.stem not in ("__main__", "app", "messages")
 )
 
 PROBE = r"""

@@ -192,6 +192,48 @@ async def test_form_renders_caller_and_user_text_literally():
     assert app.return_code is None  # the [@click=app.quit] text never quit the app
 
 
+async def test_form_escape_closes_an_open_select_first():
+    app = Host(incident_form)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        select = app.screen.query_one("#field-1", Select)
+        select.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert select.expanded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not select.expanded and app.results == []
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_form_fits_and_scrolls(size: tuple[int, int]):
+    fields = [Field(f"f{i}", f"Field {i}", value=str(i)) for i in range(8)]
+    app = Host(lambda: FormScreen("Many fields", fields, preview=lambda v: "Preview line"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        dialog = screen.query_one("#dialog")
+        assert dialog.outer_size.width <= 70
+        if size[0] == 80:
+            assert dialog.outer_size.width >= 70
+        whole = screen.region
+        for fixed in ("#title", "#preview", "#submit", "#cancel", "#keys"):
+            assert whole.contains_region(screen.query_one(fixed).region), fixed
+        for _ in range(7):
+            await pilot.press("enter")
+        await pilot.pause()
+        last = screen.query_one("#field-7", Input)
+        assert app.focused is last
+        assert dialog.region.contains_region(last.region)  # scrolled into view
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [{f"f{i}": str(i) for i in range(8)}]
+
+
 async def test_form_rejects_duplicate_field_names():
     with pytest.raises(ValueError):
         FormScreen("x", [Field("a", "A"), Field("a", "A again")])
@@ -320,11 +362,15 @@ async def test_picker_shows_heading_and_literal_summaries():
 
 
 async def loaded(app: Host, pilot) -> StartScreen:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
+    """Wait for the playbook worker and for the screen to have built its metric inputs."""
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, StartScreen)
+    await app.workers.wait_for_complete()
+    for _ in range(50):  # a bounded number of event-loop turns, no clock involved
+        if screen.loaded:
+            break
+        await pilot.pause()
     assert screen.loaded
     return screen
 
@@ -439,14 +485,14 @@ async def test_start_no_matching_level_does_not_dismiss(tmp_path: Path):
 
 
 async def test_start_broken_playbook_shows_first_problem_literally(tmp_path: Path):
-    bad = tmp_path / "bad[red]x[/red].yaml"
+    bad = tmp_path / "bad[b]x[@click=app.quit].yaml"
     bad.write_text("warroom_playbook: 1\nname: [unclosed\n", encoding="utf-8")
     app = Host(lambda: StartScreen([bad, MAJOR]))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded(app, pilot)
         problems = text_of(screen.query_one("#problems", Static))
         assert problems.startswith("Playbook problem: ")
-        assert "bad[red]x[/red].yaml:" in problems
+        assert "bad[b]x[@click=app.quit].yaml:" in problems
         assert len(problems.splitlines()) == 1  # the first problem line only
         # the good playbook is still offered and chosen
         assert screen.book is not None and screen.book.name == "SaaS major outage"
