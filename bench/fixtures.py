@@ -13,8 +13,9 @@ from tui.playbook import load_playbook
 from tui.resources import shipped_playbooks_dir
 from tui.store import Store
 
-BIG_TITLE = "Bench incident"
 __all__ = ["BIG_EVENTS", "BIG_TITLE", "DEMO_TITLE", "build_big_db", "build_demo_db"]
+
+BIG_TITLE = "Bench incident"
 BIG_EVENTS = 10_000
 
 

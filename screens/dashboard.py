@@ -51,7 +51,7 @@ class Dashboard(Screen):
         Binding("ctrl+s", "save_draft", "Save draft", show=False, id="draft.save"),
         Binding("escape", "leave_editor", "Leave editor", show=False, id="draft.leave"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, state: IncidentState, *, bell: bool = True) -> None:

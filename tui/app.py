@@ -22,12 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from screens.confirm import ConfirmScreen
 from screens.dashboard import Dashboard
-from screens.form import Field, FormScreen
-from screens.help import HelpScreen
-from screens.picker import PickerScreen
-from screens.start import StartScreen
 from tui import commands
 from tui.clock import Clock, parse_when
 from tui.service import Room
@@ -92,7 +87,7 @@ class WarroomApp(App):
         wanted = self.wanted_incident
         if wanted:
             ids = [r.id for r in rows]
-            norm = f"INC-{wanted}" if wanted.isdigit() else wanted.upper()
+            norm = _norm(wanted)
             if norm not in ids:
                 self.notify(f"no open incident {wanted}", severity="error", markup=False)
             else:
@@ -117,6 +112,8 @@ class WarroomApp(App):
         self.call_from_thread(self._show_picker, rows)
 
     def _show_picker(self, rows) -> None:
+        from screens.picker import PickerScreen
+
         def picked(choice: str | None) -> None:
             if choice is None:
                 self.exit()
@@ -128,6 +125,7 @@ class WarroomApp(App):
         self.push_screen(PickerScreen(rows), callback=picked)
 
     def show_start(self) -> None:
+        from screens.start import StartScreen
         from tui.resources import shipped_playbooks
 
         def started(values: dict | None) -> None:
@@ -248,6 +246,8 @@ class WarroomApp(App):
         return self.dashboard.state if self.dashboard else None
 
     def confirm_next_phase(self) -> None:
+        from screens.confirm import ConfirmScreen
+
         s = self.state
         if s is None:
             return
@@ -270,6 +270,8 @@ class WarroomApp(App):
         self.push_screen(ConfirmScreen("Next phase", msg, yes="Move on"), callback=answered)
 
     def record_update(self) -> None:
+        from screens.form import Field, FormScreen
+
         s = self.state
         if s is None:
             return
@@ -323,6 +325,8 @@ class WarroomApp(App):
         )
 
     def assign_role(self) -> None:
+        from screens.form import Field, FormScreen
+
         s = self.state
         if s is None:
             return
@@ -342,6 +346,8 @@ class WarroomApp(App):
         self.push_screen(FormScreen("Assign a role", fields, submit_label="Assign"), callback=done)
 
     def edit_metrics(self) -> None:
+        from screens.form import Field, FormScreen
+
         s = self.state
         if s is None:
             return
@@ -390,6 +396,8 @@ class WarroomApp(App):
         )
 
     def add_note(self) -> None:
+        from screens.form import Field, FormScreen
+
         def done(values: dict[str, str] | None) -> None:
             if values is not None and values["text"].strip():
                 self.run_command(commands.add_note, values["text"])
@@ -400,6 +408,8 @@ class WarroomApp(App):
         )
 
     def edit_queue(self, channel_id: str) -> None:
+        from screens.form import Field, FormScreen
+
         s = self.state
         if s is None:
             return
@@ -442,6 +452,8 @@ class WarroomApp(App):
 
     # help and the command palette: the same actions as the keys ----------------------
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         self.push_screen(HelpScreen(help_rows()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -477,6 +489,10 @@ class WarroomApp(App):
         self.room.close()
 
 
+def _norm(incident: str) -> str:
+    return f"INC-{incident}" if incident.isdigit() else incident.strip().upper()
+
+
 def _metric_text(value) -> str:
     if value is None:
         return ""
@@ -500,7 +516,7 @@ DASHBOARD_ACTIONS = [
     ("Incident", "b", "Terminal bell on/off for a late update", "toggle_bell"),
     ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
     ("App", "?", "This help", "help"),
-    ("App", "q", "Quit (nothing is lost: everything is in the database)", "quit"),
+    ("App", "q", "Quit (nothing is lost: everything is in the database)", "app.quit"),
 ]
 
 

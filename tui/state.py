@@ -471,9 +471,16 @@ def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
     return action.text if action else action_id
 
 
+_ITEM_TEXTS: dict[str, dict[str, str]] = {}
+
+
 def _item_text(s: IncidentState, item_id: str) -> str:
-    item = next((i for p in s.book.phases for i in p.checklist if i.id == item_id), None)
-    return item.text if item else item_id
+    book = s.book
+    texts = _ITEM_TEXTS.get(book.sha256)
+    if texts is None:
+        texts = {i.id: i.text for p in book.phases for i in p.checklist}
+        _ITEM_TEXTS[book.sha256] = texts
+    return texts.get(item_id, item_id)
 
 
 # --------------------------------------------------------------------------- the view at *now*

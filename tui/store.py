@@ -154,8 +154,6 @@ class Store:
         group: str | None = None,
         create: bool = True,
     ):
-        import sqlite_utils
-
         self.path = Path(path)
         self.timeout = timeout
         if not self.path.exists():
@@ -171,7 +169,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+        self._db = None
         self._projectors: dict[str, Projector] = {}
         try:
             self._prepare()
@@ -181,6 +179,17 @@ class Store:
         except StoreError:
             conn.close()
             raise
+
+    @property
+    def db(self):
+        """sqlite-utils on our connection, imported on first use (reads need only sqlite3)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(
+                self.conn, execute_plugins=False, recursive_triggers=False
+            )
+        return self._db
 
     def _explain(self, exc: sqlite3.Error) -> str:
         text = str(exc)
@@ -249,19 +258,18 @@ class Store:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def incidents(self, *, include_closed: bool = False) -> list[IncidentRow]:
-        where = None if include_closed else "closed_at IS NULL"
+        where = "" if include_closed else " WHERE closed_at IS NULL"
+        rows = self.conn.execute(
+            f"SELECT id, title, started_at, closed_at FROM incidents{where} ORDER BY seq"
+        )
         return [
-            IncidentRow(
-                r["id"],
-                r["title"],
-                parse_instant(r["started_at"]),
-                parse_instant(r["closed_at"]) if r["closed_at"] else None,
-            )
-            for r in self.db["incidents"].rows_where(where, order_by="seq")
+            IncidentRow(r[0], r[1], parse_instant(r[2]), parse_instant(r[3]) if r[3] else None)
+            for r in rows
         ]
 
     def incident_exists(self, incident_id: str) -> bool:
-        return bool(self.db["incidents"].count_where("id = ?", [incident_id]))
+        row = self.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return row is not None
 
     def events(self, incident_id: str, after: int = 0) -> Iterator[Event]:
         cur = self.conn.execute(

@@ -73,12 +73,13 @@ class DraftEditor(Vertical):
         if s is None or self.purpose is None:
             return
         saved = s.drafts.get(self.purpose)
-        if saved is not None:
-            text = saved.text
-        elif force or not self.text_area.text:
-            text = self._template_text(now)
-        else:
+        if saved is None:
+            if force or not self.text_area.text:
+                self._render_template(s, self.purpose, now)
             return
+        self._put(saved.text, force=force)
+
+    def _put(self, text: str, *, force: bool) -> None:
         if text == self.text_area.text:
             self._baseline = text
             self._paint_preview()
@@ -89,17 +90,32 @@ class DraftEditor(Vertical):
         self._baseline = text  # loading is not typing: nothing to autosave yet
         self._paint_preview()
 
-    def _template_text(self, now: datetime) -> str:
+    def _render_template(self, state: IncidentState, purpose: str, now: datetime) -> None:
+        """Render off the UI thread: Jinja2's import and compile stay out of the first paint."""
+
+        def work() -> None:
+            text = self._template_text(state, purpose, now)
+            self.app.call_from_thread(self._template_ready, purpose, text)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
+
+    def _template_ready(self, purpose: str, text: str) -> None:
         s = self._state
-        assert s is not None and self.purpose is not None
-        kinds = template_kinds(s.book, self.purpose)
+        if s is None or purpose != self.purpose or purpose in s.drafts:
+            return  # moved on, or someone saved a draft meanwhile
+        self._put(text, force=not self.dirty)
+
+    def _template_text(self, state: IncidentState, purpose: str, now: datetime) -> str:
+        kinds = template_kinds(state.book, purpose)
         if not kinds:
             return ""
         kind = "statuspage" if "statuspage" in kinds else kinds[0]
         try:
-            return render(s, self.purpose, kind, now)
+            return render(state, purpose, kind, now)
         except DraftError as exc:
-            self.notify(str(exc), title="Template error", severity="error", markup=False)
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Template error", severity="error", markup=False
+            )
             return ""
 
     def mark_saved(self, text: str) -> None:
@@ -170,8 +186,14 @@ class DraftEditor(Vertical):
     def action_from_template(self) -> None:
         if self._state is None or self.purpose is None:
             return
-        text = self._template_text(self.app_now())
-        self.text_area.load_text(text)  # Changed follows: the reset is autosaved like typing
+        state, purpose, now = self._state, self.purpose, self.app_now()
+
+        def work() -> None:
+            text = self._template_text(state, purpose, now)
+            # load_text posts Changed: the reset is autosaved like typing
+            self.app.call_from_thread(self.text_area.load_text, text)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
 
     def app_now(self) -> datetime:
         return self.app.clock.now()  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from textual.widgets import RichLog
 from tui.state import IncidentState
 from tui.widgets._text import literal, short_time
 
-SHOWN = 500  # the newest entries on screen; `warroom log` has them all
+SHOWN = 100  # the newest entries on first paint; more arrive live; `warroom log` has all
 
 
 class Timeline(RichLog):
@@ -17,6 +17,11 @@ class Timeline(RichLog):
         self._shown = 0  # last event id written
 
     def show(self, state: IncidentState) -> None:
+        if not self.size.width:
+            # not laid out yet: writing now would render every line twice (before and
+            # after the first resize); fill in right after the first frame instead
+            self.call_after_refresh(self.show, state)
+            return
         entries = [t for t in state.timeline if not t.quiet and t.event_id > self._shown]
         if not entries:
             return

@@ -1,0 +1,151 @@
+"""End to end: the real `warroom` in tmux, keys sent, the screen read back.
+
+tmux is installed by .ci/run; these tests fail (not skip) without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import warroom_exe
+from tui.clock import SystemClock
+from tui.demo import DEMO_TITLE, seed_demo
+from tui.store import Store
+
+
+class Tmux:
+    def __init__(self, db: Path, width: int, height: int, actor: str = "erin"):
+        assert shutil.which("tmux"), "tmux is required (installed by .ci/run)"
+        self.name = f"wr-{uuid.uuid4().hex[:8]}"
+        self.db = db
+        env = {
+            "WARROOM_DB": str(db),
+            "WARROOM_AS": actor,
+            "WARROOM_NO_BELL": "1",
+            "TERM": "xterm-256color",
+        }
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height)],
+            check=True,
+        )
+        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], check=True)
+        self.keys(f"exec env {exports} {warroom_exe()}", "Enter", literal_first=True)
+
+    def keys(self, *keys: str, literal_first: bool = False) -> None:
+        if literal_first:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", keys[0]], check=True)
+            keys = keys[1:]
+        if keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+
+    def wait_gone(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text in self.screen():
+            assert time.monotonic() < deadline, f"{text!r} never went away"
+            time.sleep(0.05)
+
+    def dead(self) -> bool:
+        out = subprocess.run(
+            ["tmux", "display", "-p", "-t", self.name, "#{pane_dead}"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return out == "1"
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Path:
+    db = tmp_path / "war.db"
+    with Store(db) as store:
+        seed_demo(store, SystemClock().now())
+    return db
+
+
+def status(db: Path) -> dict:
+    env = {**os.environ, "WARROOM_DB": str(db)}
+    out = subprocess.run(
+        [warroom_exe(), "status", "--json"], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_dashboard_in_tmux(seeded, size):
+    t = Tmux(seeded, *size)
+    try:
+        screen = t.wait_for("Phase checklist")
+        assert DEMO_TITLE[:30] in screen
+        assert "MAJOR" in screen and "DUE SOON" in screen  # state in words, not colour only
+        assert "erin" in t.wait_for("In the room")  # our own heartbeat
+        # tick "Brief leadership": 6 rows below the first item
+        t.keys(*["Down"] * 5, "Space")
+        deadline = time.monotonic() + 10
+        while not next(i for i in status(seeded)["checklist"] if i["id"] == "brief-leadership")[
+            "done"
+        ]:
+            assert time.monotonic() < deadline, t.screen()
+            time.sleep(0.1)
+        item = next(i for i in status(seeded)["checklist"] if i["id"] == "brief-leadership")
+        assert item["by"] == "erin"
+        # a change from elsewhere shows up on screen
+        subprocess.run(
+            [warroom_exe(), "--as", "frank", "note", "vendor confirmed"],
+            env={**os.environ, "WARROOM_DB": str(seeded)},
+            check=True,
+            capture_output=True,
+        )
+        t.keys("5")
+        t.wait_for("frank noted: vendor confirmed")
+        t.keys("?")
+        t.wait_for("Tick or untick the highlighted item")
+        t.keys("Escape")
+        t.wait_gone("Tick or untick the highlighted item")  # ESC then q at once reads as alt+q
+        t.keys("q")
+        deadline = time.monotonic() + 10
+        while not t.dead():
+            assert time.monotonic() < deadline, "warroom did not exit on q"
+            time.sleep(0.1)
+    finally:
+        t.close()
+
+
+def test_resize_between_layouts(seeded):
+    t = Tmux(seeded, 120, 40)
+    try:
+        t.wait_for("2 Update countdown")
+        subprocess.run(["tmux", "resize-window", "-t", t.name, "-x", "80", "-y", "24"], check=True)
+        screen = t.wait_for("next update by")  # the countdown moved into the header
+        assert "2 Update countdown" not in screen
+        subprocess.run(["tmux", "resize-window", "-t", t.name, "-x", "120", "-y", "40"], check=True)
+        t.wait_for("2 Update countdown")
+    finally:
+        t.close()
