@@ -190,7 +190,7 @@ class Dashboard(Screen):
             return
         purpose, text = pending
         self.app.run_command(  # type: ignore[attr-defined]
-            commands.save_draft, purpose, text, quiet=True, then=lambda: self._saved(text)
+            commands.save_draft, purpose, text, tell_noop=False, then=lambda: self._saved(text)
         )
 
     def _saved(self, text: str) -> None:

@@ -149,3 +149,33 @@ def test_resize_between_layouts(seeded):
         t.wait_for("2 Update countdown")
     finally:
         t.close()
+
+
+def test_hangup_exits_and_keeps_what_was_typed(seeded):
+    """The SSH terminal goes away (SIGHUP): warroom saves the draft and exits, never spins."""
+    import signal
+
+    t = Tmux(seeded, 120, 40)
+    try:
+        t.wait_for("Phase checklist")
+        t.wait_for("BLANKS TO FILL")  # the template is in the editor
+        t.keys("4")  # the cursor is at the top of the draft
+        t.keys("Typed just before the line dropped. ", literal_first=True)
+        t.wait_for("unsaved")
+        pid = int(
+            subprocess.run(
+                ["tmux", "display", "-p", "-t", t.name, "#{pane_pid}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+        os.kill(pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while not t.dead():
+            assert time.monotonic() < deadline, "warroom kept running after SIGHUP"
+            time.sleep(0.1)
+    finally:
+        t.close()
+    draft = status(seeded)["drafts"]["update"]["text"]
+    assert draft.startswith("Typed just before the line dropped. ")

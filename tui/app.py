@@ -203,21 +203,28 @@ class WarroomApp(App):
         self,
         fn: Callable[..., commands.Outcome],
         *args: Any,
-        quiet: bool = False,
+        quiet: bool = True,
+        tell_noop: bool = True,
         then: Callable[[], None] | None = None,
     ) -> None:
-        """Run a :mod:`tui.commands` function off the UI thread; show the outcome."""
+        """Run a :mod:`tui.commands` function off the UI thread.
+
+        The screen shows the change itself, so a success is silent unless ``quiet``
+        is False; a no-op ("already ticked by alice") and an error are always said.
+        """
 
         def work() -> None:
             try:
-                message, state = self.room.run(fn, *args)
+                outcome, state = self.room.run(fn, *args)
             except (commands.CommandError, StoreError) as exc:
                 self.call_from_thread(self._error, str(exc))
                 return
             except Exception as exc:
                 self.call_from_thread(self._error, f"{type(exc).__name__}: {exc}")
                 return
-            self.call_from_thread(self._applied, state, None if quiet else message, then)
+            noop = outcome.event_id is None
+            say = outcome.message if (noop and tell_noop) or (not noop and not quiet) else None
+            self.call_from_thread(self._applied, state, say, then)
 
         self.run_worker(work, thread=True, exit_on_error=False, group="commands")
 
@@ -265,7 +272,7 @@ class WarroomApp(App):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_command(commands.advance_phase)
+                self.run_command(commands.advance_phase, quiet=False)
 
         self.push_screen(ConfirmScreen("Next phase", msg, yes="Move on"), callback=answered)
 
@@ -310,7 +317,11 @@ class WarroomApp(App):
         def done(values: dict[str, str] | None) -> None:
             if values is not None:
                 self.run_command(
-                    commands.record_published, values["purpose"], parse(values), values["note"]
+                    commands.record_published,
+                    values["purpose"],
+                    parse(values),
+                    values["note"],
+                    quiet=False,
                 )
 
         self.push_screen(

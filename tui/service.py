@@ -124,7 +124,9 @@ class Room:
             return Sync(state, presence)
 
     # commands -----------------------------------------------------------------
-    def run(self, fn: Callable[..., commands.Outcome], *args: Any) -> tuple[str, IncidentState]:
+    def run(
+        self, fn: Callable[..., commands.Outcome], *args: Any
+    ) -> tuple[commands.Outcome, IncidentState]:
         """A command from :mod:`tui.commands` on the attached incident, then the new state."""
         with self._lock:
             assert self.incident_id is not None
@@ -132,7 +134,7 @@ class Room:
             self._data_version = self.store.data_version()
             state = self.store.state(self.incident_id)
             self._seen = state.last_event_id
-            return outcome.message, state.snapshot()
+            return outcome, state.snapshot()
 
     def start(self, book, title: str, metrics: dict) -> str:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.text import Text
@@ -24,6 +25,27 @@ PURPOSE_WORDS = {
     "postmortem": "post-mortem",
     "amends": "amends",
 }
+
+
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])_(.+?)_(?!\w)")
+
+
+def preview(text: str) -> Text:
+    """The draft as readers see it: **bold** and _italic_ applied, blanks unmissable."""
+    out = Text()
+    pos = 0
+    for m in _EMPHASIS.finditer(text):
+        out.append(text[pos : m.start()])
+        if m.group(1) is not None:
+            out.append(m.group(1), style="bold")
+        else:
+            out.append(m.group(2), style="italic")
+        pos = m.end()
+    out.append(text[pos:])
+    plain = out.plain
+    for b in find_blanks(plain):
+        out.stylize("bold reverse", b.start, b.end)
+    return out
 
 
 class DraftEditor(Vertical):
@@ -141,11 +163,8 @@ class DraftEditor(Vertical):
 
     def _paint_preview(self) -> None:
         text = clean(self.text_area.text)
-        preview = Text(text)
         blanks = find_blanks(text)
-        for b in blanks:
-            preview.stylize("bold reverse", b.start, b.end)
-        self.query_one("#draft-preview", Static).update(preview)
+        self.query_one("#draft-preview", Static).update(preview(text))
         status = Text(no_wrap=True, overflow="ellipsis")
         if blanks:
             plural = "S" if len(blanks) > 1 else ""
@@ -163,7 +182,7 @@ class DraftEditor(Vertical):
         self.query_one("#draft-status", Static).update(status)
 
     def on_resize(self, event) -> None:
-        self.set_class(event.size.width >= 90, "-wide")
+        self.set_class(event.size.width >= 90, "-wide")  # preview beside, else below
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
