@@ -160,6 +160,7 @@ def test_hangup_exits_and_keeps_what_was_typed(seeded):
         t.wait_for("Phase checklist")
         t.wait_for("BLANKS TO FILL")  # the template is in the editor
         t.keys("4")  # the cursor is at the top of the draft
+        t.wait_for("^t Other message")  # the footer says the editor has the focus
         t.keys("Typed just before the line dropped. ", literal_first=True)
         t.wait_for("unsaved")
         pid = int(
