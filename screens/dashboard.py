@@ -47,6 +47,9 @@ class Dashboard(Screen):
         Binding("a", "assign", "Roles", id="incident.assign"),
         Binding("m", "metrics", "Metrics", id="incident.metrics"),
         Binding("t", "note", "Note", id="incident.note"),
+        Binding("p", "publish", "Publish", id="publish.draft"),
+        Binding("v", "approve", "Approve", show=False, id="publish.approve"),
+        Binding("o", "outbox", "Outbox", id="publish.outbox"),
         Binding("b", "toggle_bell", "Bell", show=False, id="app.bell"),
         Binding("ctrl+s", "save_draft", "Save draft", show=False, id="draft.save"),
         Binding("escape", "leave_editor", "Leave editor", show=False, id="draft.leave"),
@@ -54,10 +57,11 @@ class Dashboard(Screen):
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, state: IncidentState, *, bell: bool = True) -> None:
+    def __init__(self, state: IncidentState, *, bell: bool = True, me: str = "") -> None:
         super().__init__()
         self.state = state
         self.bell = bell
+        self.me = me
         self.active = "checklist"
         self._ready = False  # panes composed: until then, states are only kept
         self._presence: list[Presence] = []
@@ -79,6 +83,7 @@ class Dashboard(Screen):
         for name, (key, title, _) in PANES.items():
             self.query_one(f"#{name}").border_title = f"{key} {title}"
         self.query_one(UpdateCountdown).bell_enabled = self.bell
+        self.query_one(IncidentHeader).me = self.me
         self._layout(self.size.width, self.size.height)
         self._ready = True
         self.apply_state(self.state)
@@ -196,6 +201,14 @@ class Dashboard(Screen):
     def _saved(self, text: str) -> None:
         self.query_one(DraftEditor).mark_saved(text)
 
+    def published(self, purpose: str) -> None:
+        """The draft became a message: drop its pending autosave, start the next afresh."""
+        if self._autosave is not None:
+            self._autosave.stop()
+        if self._pending_draft and self._pending_draft[0] == purpose:
+            self._pending_draft = None
+        self.query_one(DraftEditor).consumed(purpose, self.now)
+
     def flush_draft(self) -> tuple[str, str] | None:
         """The unsaved draft, for the app to save before it exits."""
         pending, self._pending_draft = self._pending_draft, None
@@ -215,3 +228,12 @@ class Dashboard(Screen):
 
     def action_note(self) -> None:
         self.app.add_note()  # type: ignore[attr-defined]
+
+    def action_publish(self) -> None:
+        self.app.publish_draft()  # type: ignore[attr-defined]
+
+    def action_approve(self) -> None:
+        self.app.approve_pending()  # type: ignore[attr-defined]
+
+    def action_outbox(self) -> None:
+        self.app.show_outbox()  # type: ignore[attr-defined]

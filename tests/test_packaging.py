@@ -24,6 +24,9 @@ DATA_FILES = (
     "tui/_data/playbooks/minor-degradation.yaml",
     "tui/_data/templates/ack.statuspage.md.j2",
     "screens/__init__.py",
+    "tui/page/templates/page.html.j2",
+    "tui/warroom.tcss",
+    "tui/modals.tcss",
 )
 
 

@@ -53,9 +53,22 @@ class WarroomApp(App):
         bell: bool = True,
         poll_every: float = POLL_EVERY,
         tick_every: float = TICK_EVERY,
+        config=None,
+        config_error: str | None = None,
+        deliver: bool = True,
+        welcome: str = "",
     ) -> None:
         super().__init__()
+        from tui.config import Config
+
         self.room = room
+        self.config = config if config is not None else Config()
+        self.config_error = config_error
+        self.welcome = welcome
+        self.deliver = deliver
+        self._stop_delivery = None
+        self._deliverer = None
+        self._told: dict[int, str] = {}
         self.clock: Clock = room.clock
         self.wanted_incident = incident
         self.bell_enabled = bell
@@ -162,8 +175,14 @@ class WarroomApp(App):
         self.run_worker(attach, thread=True, exit_on_error=False, group="db")
 
     def _show_dashboard(self, state: IncidentState) -> None:
-        self.dashboard = Dashboard(state, bell=self.bell_enabled)
+        self.dashboard = Dashboard(state, bell=self.bell_enabled, me=self.room.actor)
         self.switch_screen(self.dashboard)
+        if self.config_error:
+            self._error(self.config_error)
+        if self.welcome:
+            self.notify(self.welcome, title="warroom demo", timeout=20, markup=False)
+            self.welcome = ""
+        self._start_delivery()
         self.set_interval(self.tick_every, self._tick)
         if not self._polling:
             self._polling = True
@@ -206,6 +225,7 @@ class WarroomApp(App):
         quiet: bool = True,
         tell_noop: bool = True,
         then: Callable[[], None] | None = None,
+        **kwargs: Any,
     ) -> None:
         """Run a :mod:`tui.commands` function off the UI thread.
 
@@ -215,7 +235,7 @@ class WarroomApp(App):
 
         def work() -> None:
             try:
-                outcome, state = self.room.run(fn, *args)
+                outcome, state = self.room.run(fn, *args, **kwargs)
             except (commands.CommandError, StoreError) as exc:
                 self.call_from_thread(self._error, str(exc))
                 return
@@ -461,6 +481,162 @@ class WarroomApp(App):
             FormScreen(f"Queue: {channel.title}", fields, validate=validate), callback=done
         )
 
+    # publishing ------------------------------------------------------------------------
+    def publish_draft(self) -> None:
+        """p: the confirmation screen for the draft in the editor."""
+        from tui.widgets.draft import DraftEditor
+
+        if self.dashboard is None:
+            return
+        editor = self.dashboard.query_one(DraftEditor)
+        purpose, body = editor.purpose, editor.text_area.text
+        if not purpose:
+            return
+
+        def work() -> None:
+            from tui.publishing import PublishError
+
+            try:
+                preview = self.room.preview_publish(purpose, body, self.config)
+            except PublishError as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            self.call_from_thread(self._confirm_publish, purpose, body, preview)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+
+    def _confirm_publish(self, purpose: str, body: str, preview: dict) -> None:
+        from screens.publish import PublishPreview, PublishScreen
+
+        def answered(result: dict | None) -> None:
+            if result is None:
+                return
+            self.run_command(
+                commands.publish,
+                purpose,
+                body,
+                self.config,
+                accept_warnings=result["accept_warnings"],
+                quiet=False,
+                then=lambda: self._after_publish(purpose),
+            )
+
+        self.push_screen(PublishScreen(PublishPreview(purpose, body, **preview)), answered)
+
+    def _after_publish(self, purpose: str) -> None:
+        self._wake_delivery()
+        if self.dashboard is not None:
+            self.dashboard.published(purpose)
+
+    def approve_pending(self) -> None:
+        """v: the message waiting for my approval (two-person rule)."""
+        from screens.publish import ApproveScreen
+
+        s = self.state
+        if s is None:
+            return
+        mine = [
+            r
+            for r in s.requests.values()
+            if r.status == "pending" and s.roles.get(r.role) == self.room.actor
+        ]
+        if not mine:
+            self.notify("Nothing is waiting for your approval.", timeout=3)
+            return
+        req = mine[0]
+        heading = f"{req.by} asks you to approve the {req.purpose} message ({req.request_id})"
+
+        def answered(yes: bool | None) -> None:
+            if yes is None:
+                return
+            self.run_command(
+                commands.decide,
+                req.request_id,
+                self.config,
+                approve=yes,
+                quiet=False,
+                then=self._wake_delivery,
+            )
+
+        self.push_screen(ApproveScreen(heading, req.body), answered)
+
+    def show_outbox(self) -> None:
+        from screens.outbox import OutboxScreen
+
+        self.push_screen(OutboxScreen())
+
+    def refresh_outbox(self, screen) -> None:
+        from tui import outbox
+
+        def work() -> None:
+            try:
+                rows = self.room.read(lambda store: outbox.rows(store))
+            except StoreError as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            self.call_from_thread(screen.show_rows, rows)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+
+    def outbox_action(self, kind: str, row_id: int, screen) -> None:
+        from tui import outbox
+
+        def work() -> None:
+            fn = outbox.retry if kind == "retry" else outbox.cancel
+            try:
+                self.room.read(lambda store: fn(store, row_id, self.room.actor, self.clock.now()))
+            except StoreError as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            self.call_from_thread(self._wake_delivery)
+            self.call_from_thread(self.refresh_outbox, screen)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+
+    # delivery: a thread with its own connection; HTTP never touches the UI thread ---
+    def _start_delivery(self) -> None:
+        if not self.deliver or not self.config.destinations or self._deliverer is not None:
+            return
+        import threading
+
+        from tui.delivery import Deliverer
+        from tui.store import Store
+
+        self._stop_delivery = threading.Event()
+        stop = self._stop_delivery
+
+        def loop() -> None:
+            store = Store(self.room.path, timeout=self.room.timeout)
+            deliverer = Deliverer(store, self.config, self.clock)
+            self._deliverer = deliverer
+            try:
+                deliverer.run(stop=stop, report=self._delivery_report)
+            finally:
+                deliverer.close()
+                store.close()
+
+        self.run_worker(loop, thread=True, exit_on_error=False, group="delivery")
+
+    def _wake_delivery(self) -> None:
+        if self._deliverer is not None:
+            self._deliverer.wake.set()
+
+    def _delivery_report(self, attempt) -> None:
+        if attempt.outcome == "sent":
+            return  # the timeline says it (delivery.sent event)
+        if self._told.get(attempt.row_id) == attempt.outcome:
+            return  # said once is enough: the outbox screen (o) has the details
+        self._told[attempt.row_id] = attempt.outcome
+        severity = "error" if attempt.outcome == "failed" else "warning"
+        word = "failed" if attempt.outcome == "failed" else "will be retried"
+        self.call_from_thread(
+            self.notify,
+            f"Delivery of outbox #{attempt.row_id} {word}: {attempt.detail}",
+            severity=severity,
+            timeout=8,
+            markup=False,
+        )
+
     # help and the command palette: the same actions as the keys ----------------------
     def action_help(self) -> None:
         from screens.help import HelpScreen
@@ -492,6 +668,9 @@ class WarroomApp(App):
             self._hangup()
 
     def on_unmount(self) -> None:
+        if self._stop_delivery is not None:
+            self._stop_delivery.set()
+            self._wake_delivery()
         if self.dashboard is not None:
             pending = self.dashboard.flush_draft()
             if pending is not None:
@@ -525,6 +704,9 @@ DASHBOARD_ACTIONS = [
     ("Incident", "m", "Edit impact metrics", "metrics"),
     ("Incident", "t", "Add a note to the timeline", "note"),
     ("Incident", "b", "Terminal bell on/off for a late update", "toggle_bell"),
+    ("Publish", "p", "Check and publish the draft to the status page", "publish"),
+    ("Publish", "v", "Approve the message waiting for you (two-person rule)", "approve"),
+    ("Publish", "o", "Outbox: pending, sent and failed deliveries", "outbox"),
     ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
     ("App", "?", "This help", "help"),
     ("App", "q", "Quit (nothing is lost: everything is in the database)", "app.quit"),
@@ -545,11 +727,26 @@ def help_rows() -> list[tuple[str, str, str]]:
         ("Draft", "esc", "Leave the editor (keys work again)"),
         ("App", "ctrl+p", "Command palette: every action by name"),
     ]
-    order = ["Panes", "Checklist", "Queues", "Draft", "Incident", "App"]
+    order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Incident", "App"]
     return sorted(rows, key=lambda r: order.index(r[0]))
 
 
-def run_dashboard(room: Room, *, incident: str | None = None, bell: bool = True) -> int:
-    app = WarroomApp(room, incident=incident, bell=bell)
+def run_dashboard(
+    room: Room,
+    *,
+    incident: str | None = None,
+    bell: bool = True,
+    config=None,
+    config_error: str | None = None,
+    welcome: str = "",
+) -> int:
+    app = WarroomApp(
+        room,
+        incident=incident,
+        bell=bell,
+        config=config,
+        config_error=config_error,
+        welcome=welcome,
+    )
     app.run()
     return app.return_code or 0

@@ -302,6 +302,268 @@ def cmd_action(ctx: Context) -> int:
     return _run(ctx, commands.set_action, ctx.args.channel, ctx.args.action, on)
 
 
+# ------------------------------------------------------------------------- publishing
+
+
+def _config(ctx: Context):
+    from tui.config import load_config
+
+    return load_config(ctx.args.config)
+
+
+def _fill_blanks(text: str, pairs: list[str]) -> str:
+    """``--set "what customers are seeing=Logins fail"`` fills the blank of that name."""
+    from tui.drafting import find_blanks
+
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set takes BLANK=TEXT, got {pair!r}")
+        matches = [b for b in find_blanks(text) if b.description == name.strip()]
+        if not matches:
+            names = sorted({b.description for b in find_blanks(text)})
+            known = "; ".join(names) if names else "none left"
+            raise UsageError(f"no blank {name.strip()!r} in the message (blanks: {known})")
+        for b in reversed(matches):
+            text = text[: b.start] + value + text[b.end :]
+    return text
+
+
+def _message(ctx: Context, store, incident: str) -> tuple[str, str]:
+    """(purpose, text) from --body-file or the template, blanks filled by --set."""
+    from tui.drafting import DraftError, render
+
+    state = store.state(incident)
+    purpose = ctx.args.template or state.next_purpose()
+    if getattr(ctx.args, "body_file", None):
+        try:
+            from pathlib import Path
+
+            if ctx.args.body_file == "-":
+                text = sys.stdin.read()
+            else:
+                text = Path(ctx.args.body_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {ctx.args.body_file}: {exc}") from None
+    else:
+        kind = getattr(ctx.args, "kind", None) or "statuspage"
+        try:
+            text = render(state, purpose, kind, ctx.clock.now())
+        except DraftError as exc:
+            raise UsageError(str(exc)) from None
+    return purpose, _fill_blanks(text, ctx.args.set or [])
+
+
+def _findings_lines(findings) -> list[str]:
+    return [
+        f"{f.severity}: {f.rule}: {f.message}" + (f" — {f.suggestion}" if f.suggestion else "")
+        for f in findings
+    ]
+
+
+def cmd_draft(ctx: Context) -> int:
+    from tui.checks import check_message
+
+    store, incident = _incident(ctx)
+    purpose, text = _message(ctx, store, incident)
+    kind = ctx.args.kind or "statuspage"
+    findings = check_message(text, purpose, kind, store.state(incident).book.message_checks)
+    if ctx.args.json:
+        _json(
+            {
+                "incident": incident,
+                "purpose": purpose,
+                "kind": kind,
+                "text": text,
+                "findings": [
+                    {
+                        "rule": f.rule,
+                        "severity": f.severity,
+                        "start": f.start,
+                        "end": f.end,
+                        "message": f.message,
+                        "suggestion": f.suggestion,
+                    }
+                    for f in findings
+                ],
+            }
+        )
+    else:
+        out(text.rstrip())
+        out()
+        for line in _findings_lines(findings) or ["no findings"]:
+            out(line)
+    return EXIT_OK
+
+
+def cmd_publish(ctx: Context) -> int:
+    from tui import commands
+    from tui.checks import check_message
+    from tui.clock import parse_when
+
+    store, incident = _incident(ctx)
+    purpose, text = _message(ctx, store, incident)
+    state = store.state(incident)
+    findings = check_message(text, purpose, "statuspage", state.book.message_checks)
+    blocking = [f for f in findings if f.severity == "error"] or (
+        [] if ctx.args.accept_warnings else findings
+    )
+    if blocking or not ctx.args.yes:
+        for line in _findings_lines(findings):
+            sys.stderr.write(_safe(line) + "\n")
+        if blocking:
+            errors = any(f.severity == "error" for f in blocking)
+            err(
+                f"refused: {len(blocking)} finding(s) "
+                + ("block publishing" if errors else "to accept with --accept-warnings")
+            )
+        else:
+            err("nothing queued: add --yes to publish")
+        return EXIT_USAGE
+    promised = None
+    if ctx.args.next:
+        try:
+            promised = parse_when(ctx.args.next, ctx.clock.now(), state.book.timezone, future=True)
+        except ValueError as exc:
+            raise UsageError(f"--next: {exc}") from None
+    outcome = commands.publish(
+        store,
+        ctx.clock,
+        ctx.actor,
+        incident,
+        purpose,
+        text,
+        _config(ctx),
+        destinations=ctx.args.destination,
+        promised_next_at=promised,
+        accept_warnings=ctx.args.accept_warnings,
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_approve(ctx: Context) -> int:
+    from tui import commands
+
+    store, incident = _incident(ctx)
+    outcome = commands.decide(
+        store, ctx.clock, ctx.actor, incident, ctx.args.request, _config(ctx), approve=True
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_reject(ctx: Context) -> int:
+    from tui import commands
+
+    store, incident = _incident(ctx)
+    outcome = commands.decide(
+        store,
+        ctx.clock,
+        ctx.actor,
+        incident,
+        ctx.args.request,
+        _config(ctx),
+        approve=False,
+        reason=ctx.args.reason or "",
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_deliver(ctx: Context) -> int:
+    from tui.delivery import Deliverer
+
+    config = _config(ctx)
+    store = ctx.store()
+    deliverer = Deliverer(store, config, ctx.clock)
+
+    def report(attempt) -> None:
+        out(f"outbox {attempt.row_id}: {attempt.outcome} — {attempt.detail}")
+
+    try:
+        if ctx.args.once:
+            attempt = deliverer.deliver_one()
+            if attempt is None:
+                out("nothing due")
+            else:
+                report(attempt)
+        else:
+            sent = deliverer.run(until_idle=ctx.args.until_idle, report=report)
+            out(f"{sent} sent")
+    finally:
+        deliverer.close()
+    return EXIT_OK
+
+
+def cmd_outbox(ctx: Context) -> int:
+    from tui import outbox
+
+    try:
+        store = ctx.store(create=False)
+    except Exception:
+        if not ctx.db_path().exists():
+            _json([]) if ctx.args.json else out("the outbox is empty")
+            return EXIT_OK
+        raise
+    incident = None
+    if ctx.args.incident:
+        from tui.commands import resolve_incident
+
+        incident = resolve_incident(store, ctx.args.incident)
+    rows = outbox.rows(store, incident)
+    if ctx.args.json:
+        _json([r.as_dict() for r in rows])
+        return EXIT_OK
+    if not rows:
+        out("the outbox is empty")
+    for r in rows:
+        line = f"{r.id:>4} {r.incident_id:<7} {r.purpose:<9} -> {r.destination:<12} {r.state:<9}"
+        line += f" attempts {r.attempts}"
+        if r.last_error and r.state != "sent":
+            line += f"  last error: {r.last_error}"
+        out(line)
+    return EXIT_OK
+
+
+def cmd_outbox_retry(ctx: Context) -> int:
+    from tui import outbox
+
+    store = ctx.store(create=False)
+    row = outbox.retry(store, ctx.args.id, ctx.actor, ctx.clock.now())
+    out(f"outbox {row.id}: back in the queue")
+    return EXIT_OK
+
+
+def cmd_outbox_cancel(ctx: Context) -> int:
+    from tui import outbox
+
+    store = ctx.store(create=False)
+    row = outbox.cancel(store, ctx.args.id, ctx.actor, ctx.clock.now())
+    out(f"outbox {row.id}: cancelled (it will not be sent)")
+    return EXIT_OK
+
+
+def cmd_page_serve(ctx: Context) -> int:
+    from pathlib import Path
+
+    from tui.page.serve import serve
+
+    key = os.environ.get(ctx.args.key_env, "")
+    if not key.strip():
+        raise UsageError(
+            f"set the page's API key in ${ctx.args.key_env} (the publisher uses the same one)"
+        )
+    db = (
+        Path(ctx.args.page_db).expanduser()
+        if ctx.args.page_db
+        else ctx.db_path().with_name("status-page.db")
+    )
+    out(f"status page on http://{ctx.args.host}:{ctx.args.port}/ (API: /v1, data in {db})")
+    serve(db, api_key=key.strip(), host=ctx.args.host, port=ctx.args.port, page_name=ctx.args.name)
+    return EXIT_OK
+
+
 def cmd_close(ctx: Context) -> int:
     from tui import commands
 
@@ -406,16 +668,31 @@ def cmd_dashboard(ctx: Context) -> int:
     return EXIT_OK
 
 
-def launch_dashboard(ctx: Context, *, incident: str | None = None, db_path=None) -> int:
+def launch_dashboard(
+    ctx: Context, *, incident: str | None = None, db_path=None, welcome: str = ""
+) -> int:
     """Start the Textual dashboard (the only place Textual is imported)."""
     from tui.service import Room
 
     group = ctx.args.group or os.environ.get("WARROOM_GROUP") or None
     room = Room(db_path or ctx.db_path(), ctx.clock, ctx.actor, timeout=ctx.timeout(), group=group)
+    from tui.config import Config, ConfigError, load_config
+
+    try:
+        config, config_error = load_config(ctx.args.config), None
+    except ConfigError as exc:  # the dashboard still opens; publishing says why it can't
+        config, config_error = Config(), f"config: {exc.problems[0]}"
     from tui.app import run_dashboard
 
     bell = not getattr(ctx.args, "no_bell", False) and not os.environ.get("WARROOM_NO_BELL")
-    return run_dashboard(room, incident=incident, bell=bell)
+    return run_dashboard(
+        room,
+        incident=incident,
+        bell=bell,
+        config=config,
+        config_error=config_error,
+        welcome=welcome,
+    )
 
 
 # ------------------------------------------------------------------------- parser
@@ -451,6 +728,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--group",
         metavar="GROUP",
         help="create the database 0660 for this shared war-room group (env WARROOM_GROUP)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="destinations config (env WARROOM_CONFIG; default in the user config dir)",
     )
     p.set_defaults(func=cmd_dashboard)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
@@ -519,6 +801,52 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("state", choices=["on", "off", "toggle"])
     c = cmd("close", cmd_close, "close the incident")
 
+    purposes = ["ack", "update", "resolved", "postmortem", "amends"]
+    c = cmd("draft", cmd_draft, "render the next message from its template and check it")
+    c.add_argument(
+        "--template", choices=purposes, help="the message (default: what the phase owes)"
+    )
+    c.add_argument("--kind", choices=["statuspage", "social", "email"], help="default statuspage")
+    c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
+    c.add_argument("--json", action="store_true")
+    c = cmd("publish", cmd_publish, "check and queue a message for the status page(s)")
+    c.add_argument("--template", choices=purposes)
+    c.add_argument("--body-file", metavar="FILE", help="the message text (- for stdin)")
+    c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
+    c.add_argument("--destination", action="append", metavar="ID", help="default: all")
+    c.add_argument("--next", metavar="WHEN", help="the next update promised (default: from text)")
+    c.add_argument("--accept-warnings", action="store_true", help="publish despite warnings")
+    c.add_argument("--yes", action="store_true", help="really queue it")
+    c = cmd("approve", cmd_approve, "approve a message waiting for you (two-person rule)")
+    c.add_argument("request", nargs="?", metavar="REQUEST")
+    c = cmd("reject", cmd_reject, "send a waiting message back")
+    c.add_argument("request", nargs="?", metavar="REQUEST")
+    c.add_argument("--reason", metavar="TEXT")
+    c = cmd("deliver", cmd_deliver, "send the outbox to the status page(s)", incident=False)
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--once", action="store_true", help="one row, then exit")
+    g.add_argument("--until-idle", action="store_true", help="until nothing is pending")
+    ob = sub.add_parser("outbox", help="what is queued, sent or failed")
+    ob.add_argument("--json", action="store_true")
+    ob.add_argument("--incident", "-i", metavar="ID")
+    ob.set_defaults(func=cmd_outbox)
+    obs = ob.add_subparsers(title="outbox commands", metavar="ACTION")
+    c = obs.add_parser("retry", help="put a failed row back in the queue")
+    c.add_argument("id", type=int, metavar="ID")
+    c.set_defaults(func=cmd_outbox_retry)
+    c = obs.add_parser("cancel", help="give up on a failed or pending row")
+    c.add_argument("id", type=int, metavar="ID")
+    c.set_defaults(func=cmd_outbox_cancel)
+    pg = sub.add_parser("page", help="the local status page")
+    pgs = pg.add_subparsers(title="page commands", metavar="ACTION", required=True)
+    c = pgs.add_parser("serve", help="serve a local status page (Statuspage v1 API + HTML)")
+    c.add_argument("--port", type=int, default=8765)
+    c.add_argument("--host", default="127.0.0.1")
+    c.add_argument("--page-db", metavar="PATH", help="its own SQLite file")
+    c.add_argument("--name", default="Status", help="the page's title")
+    c.add_argument("--key-env", default="WARROOM_PAGE_KEY", help="env variable holding the API key")
+    c.set_defaults(func=cmd_page_serve)
+
     c = cmd("log", cmd_log, "the timeline, as sentences")
     c.add_argument("--json", action="store_true")
     c.add_argument("--all", action="store_true", help="draft saves too")
@@ -540,6 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: usage errors exit 2 with one line
         return int(exc.code or 0)
     from tui.commands import CommandError
+    from tui.config import ConfigError
     from tui.playbook import PlaybookError
     from tui.store import StoreError
 
@@ -547,7 +876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = Context(args)
         return args.func(ctx)
-    except PlaybookError as exc:
+    except (PlaybookError, ConfigError) as exc:
         for problem in exc.problems:
             sys.stderr.write(_safe(str(problem)) + "\n")
         return EXIT_USAGE

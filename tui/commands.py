@@ -398,6 +398,177 @@ def save_draft(
     return Outcome(incident_id, event_id, "draft saved")
 
 
+def publish(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    purpose: str,
+    body: str,
+    config,
+    *,
+    destinations: list[str] | None = None,
+    promised_next_at: datetime | None = None,
+    accept_warnings: bool = False,
+    note: str = "",
+) -> Outcome:
+    """Queue a message for the status page(s): event + outbox rows in one transaction.
+
+    The message check runs here too, whatever the caller showed: errors always
+    refuse, warnings refuse unless accepted. Under the playbook's two-person
+    rule the message waits for the approver instead (an event as well).
+    """
+    import uuid
+
+    from tui import outbox
+    from tui.checks import check_message
+    from tui.publishing import PublishError, extract_promise, plan
+
+    now = clock.now()
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        findings = check_message(body, purpose, "statuspage", s.book.message_checks)
+        errors = [f for f in findings if f.severity == "error"]
+        warnings = [f for f in findings if f.severity != "error"]
+        if errors:
+            first = "; ".join(f.message for f in errors[:3])
+            raise CommandError(f"{len(errors)} error(s) block publishing: {first}")
+        if warnings and not accept_warnings:
+            first = "; ".join(f.message for f in warnings[:3])
+            raise CommandError(f"{len(warnings)} warning(s) to accept first: {first}")
+        if s.resolved_at and purpose in ("ack", "update"):
+            raise CommandError(f"{incident_id} is already resolved: no more {purpose} messages")
+        if promised_next_at is None and purpose in ("ack", "update"):
+            promised_next_at = extract_promise(body, now, s.book.timezone)
+        if promised_next_at is not None and promised_next_at <= now:
+            raise CommandError("the promised next update must be in the future")
+        try:
+            planned = plan(
+                s,
+                config,
+                purpose,
+                body,
+                destinations,
+                incident_key=outbox.incident_key(store, incident_id),
+            )
+        except PublishError as exc:
+            raise CommandError(str(exc)) from None
+        role = s.book.approval_role
+        if role and s.roles.get(role) != actor:
+            holder = s.roles.get(role)
+            title = s.book.role(role).title if s.book.role(role) else role
+            if holder is None:
+                raise CommandError(
+                    f"two-person rule: nobody holds the {title} role to approve it (assign it)"
+                )
+            request_id = uuid.uuid4().hex[:8]
+            event_id = w.append(
+                incident_id,
+                now,
+                actor,
+                ev.REQUESTED,
+                {
+                    "request_id": request_id,
+                    "purpose": purpose,
+                    "body": body.strip(),
+                    "destinations": [p.destination.id for p in planned],
+                    "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
+                    "role": role,
+                },
+            )
+            return Outcome(
+                incident_id, event_id, f"waiting for approval by {holder} ({title}): {request_id}"
+            )
+        event_id = _publish(
+            w, incident_id, now, actor, purpose, body, planned, promised_next_at, note
+        )
+    return Outcome(
+        incident_id, event_id, f"queued for {', '.join(p.destination.id for p in planned)}"
+    )
+
+
+def _publish(w, incident_id, now, actor, purpose, body, planned, promised_next_at, note) -> int:
+    from tui import outbox
+
+    data: dict[str, Any] = {
+        "purpose": purpose,
+        "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
+        "via": ", ".join(p.destination.id for p in planned),
+        "body": body.strip(),
+    }
+    if note:
+        data["note"] = _user_text(note, "the note", MAX_NOTE)
+    event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
+    for p in planned:
+        outbox.enqueue(w, incident_id, p.destination.id, purpose, p.payload, now, event_id)
+    return event_id
+
+
+def decide(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    request_id: str | None,
+    config,
+    *,
+    approve: bool,
+    reason: str = "",
+) -> Outcome:
+    """The approver's answer to a publish request (two-person rule)."""
+    from tui import outbox
+    from tui.publishing import PublishError, plan
+
+    now = clock.now()
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        pending = [r for r in s.requests.values() if r.status == "pending"]
+        if request_id:
+            req = s.requests.get(request_id)
+            if req is None or req.status != "pending":
+                raise CommandError(f"no pending request {request_id!r}")
+        elif len(pending) == 1:
+            req = pending[0]
+        elif not pending:
+            raise CommandError("nothing is waiting for approval")
+        else:
+            ids = ", ".join(r.request_id for r in pending)
+            raise CommandError(f"{len(pending)} requests wait: name one ({ids})")
+        if s.roles.get(req.role) != actor:
+            title = s.book.role(req.role).title if s.book.role(req.role) else req.role
+            raise CommandError(f"only the {title} ({s.roles.get(req.role) or 'vacant'}) decides")
+        if not approve:
+            event_id = w.append(
+                incident_id,
+                now,
+                actor,
+                ev.REJECTED,
+                {"request_id": req.request_id, "reason": clean_line(reason)[:MAX_NOTE]},
+            )
+            return Outcome(incident_id, event_id, f"sent back {req.request_id}")
+        if s.resolved_at and req.purpose in ("ack", "update"):
+            raise CommandError(f"{incident_id} is already resolved: reject this request")
+        promised = (
+            req.promised_next_at if req.promised_next_at and req.promised_next_at > now else None
+        )
+        try:
+            planned = plan(
+                s,
+                config,
+                req.purpose,
+                req.body,
+                req.destinations,
+                incident_key=outbox.incident_key(store, incident_id),
+            )
+        except PublishError as exc:
+            raise CommandError(str(exc)) from None
+        w.append(incident_id, now, actor, ev.APPROVED, {"request_id": req.request_id})
+        event_id = _publish(
+            w, incident_id, now, req.by, req.purpose, req.body, planned, promised, ""
+        )
+    return Outcome(incident_id, event_id, f"approved {req.request_id}: queued")
+
+
 def close(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:
     with store.write() as w:
         _open_state(w, incident_id)

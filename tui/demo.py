@@ -69,6 +69,56 @@ def seed_demo(store: Store, now: datetime) -> str:
     return incident
 
 
+DEMO_KEY_ENV = "WARROOM_DEMO_PAGE_KEY"
+DEMO_PORT = 8765
+
+
+def start_demo_page(folder: Path):
+    """The local status page for the demo, and a config that publishes to it.
+
+    The API key is random, lives only in this process's environment (the
+    config names the variable), and is never written to disk.
+    """
+    import os
+    import secrets
+
+    from tui.page.serve import BackgroundServer
+    from tui.page.store import component_id
+
+    key = secrets.token_urlsafe(24)
+    os.environ[DEMO_KEY_ENV] = key
+    components = ["API", "Dashboard", "Integrations"]
+    server = None
+    for port in (DEMO_PORT, 0):  # the usual port, or any free one
+        try:
+            server = BackgroundServer(
+                folder / "status-page.db",
+                api_key=key,
+                port=port,
+                page_name="Acme Cloud Status",
+                components=components,
+                time_zone="America/New_York",
+            ).start()
+            break
+        except (OSError, RuntimeError):
+            continue
+    if server is None:
+        return None, None
+    config = folder / "config.yaml"
+    config.write_text(
+        "destinations:\n"
+        "  - id: status\n"
+        "    type: statuspage\n"
+        f"    base_url: {server.api_base}\n"
+        "    page_id: local\n"
+        f"    api_key_env: {DEMO_KEY_ENV}\n"
+        "    rate_per_second: 5\n"
+        "    components:\n"
+        + "".join(f"      {name}: {component_id(name)}\n" for name in components[:2])
+    )
+    return server, config
+
+
 def run_demo(ctx) -> int:
     import sys
 
@@ -83,7 +133,19 @@ def run_demo(ctx) -> int:
     if not ctx.args.print and sys.stdin.isatty() and sys.stdout.isatty():
         from tui.cli import launch_dashboard
 
-        code = launch_dashboard(ctx, incident=incident, db_path=path)
+        server, config = start_demo_page(folder)
+        if config is not None:
+            ctx.args.config = str(config)
+        welcome = (
+            f"Local status page: {server.url}/ -- fill the draft's blanks, then p to publish"
+            if server
+            else "The local status page could not start: publishing is off in this demo"
+        )
+        try:
+            code = launch_dashboard(ctx, incident=incident, db_path=path, welcome=welcome)
+        finally:
+            if server is not None:
+                server.stop()
         print(f"Demo database kept at {path}  (WARROOM_DB={path} warroom)")
         return code
     print(report.status_text(state, now))

@@ -23,7 +23,8 @@ from tui.durations import format_duration
 from tui.playbook import Playbook
 from tui.state import IncidentState, cadence_at
 
-BLANK = re.compile(r"\[\[\s*(.*?)\s*\]\]")
+# no brackets or newlines inside, bounded length: linear even on hostile "[[[[..." pastes
+BLANK = re.compile(r"\[\[([^\[\]\n]{0,200})\]\]")
 
 
 class DraftError(Exception):
@@ -42,7 +43,7 @@ def blank(description: str) -> str:
 
 
 def find_blanks(text: str) -> list[Blank]:
-    return [Blank(m.start(), m.end(), m.group(1)) for m in BLANK.finditer(text)]
+    return [Blank(m.start(), m.end(), m.group(1).strip()) for m in BLANK.finditer(text)]
 
 
 def template_kinds(book: Playbook, purpose: str) -> list[str]:

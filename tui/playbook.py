@@ -176,6 +176,7 @@ class Playbook:
     recovery: RecoveryPolicy | None
     company: str = ""
     status_page_url: str = ""
+    approval_role: str | None = None  # two-person rule: who must approve a publish
     text: str = field(default="", repr=False, compare=False)
     source: str = ""
     sha256: str = ""
@@ -431,6 +432,7 @@ class _Validator:
                 "recovery",
                 "company",
                 "status_page_url",
+                "approval_role",
             ),
         )
         if f is None:
@@ -482,6 +484,16 @@ class _Validator:
             if status_url and not status_url.startswith(("https://", "http://")):
                 self.err(f["status_page_url"], "status_page_url must start with https://")
                 status_url = None
+        approval_role = None
+        if "approval_role" in f:
+            approval_role = self.ident(f["approval_role"], "approval_role")
+            if approval_role and approval_role not in {r.id for r in roles}:
+                self.err(
+                    f["approval_role"],
+                    f"approval_role {approval_role!r} is not a defined role"
+                    f"{_suggest(approval_role, [r.id for r in roles])}",
+                )
+                approval_role = None
         self.cross_checks(phases, templates, channels, f)
         if self.problems or name is None:
             return None
@@ -502,6 +514,7 @@ class _Validator:
             message_checks=checks,
             recovery=recovery,
             company=company or "",
+            approval_role=approval_role,
             status_page_url=status_url or "",
             text=data.decode("utf-8-sig"),
             source=source,

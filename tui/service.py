@@ -125,16 +125,56 @@ class Room:
 
     # commands -----------------------------------------------------------------
     def run(
-        self, fn: Callable[..., commands.Outcome], *args: Any
+        self, fn: Callable[..., commands.Outcome], *args: Any, **kwargs: Any
     ) -> tuple[commands.Outcome, IncidentState]:
         """A command from :mod:`tui.commands` on the attached incident, then the new state."""
         with self._lock:
             assert self.incident_id is not None
-            outcome = fn(self.store, self.clock, self.actor, self.incident_id, *args)
+            outcome = fn(self.store, self.clock, self.actor, self.incident_id, *args, **kwargs)
             self._data_version = self.store.data_version()
             state = self.store.state(self.incident_id)
             self._seen = state.last_event_id
             return outcome, state.snapshot()
+
+    def read(self, fn: Callable[[Store], Any]) -> Any:
+        """Run a read (or an outbox change) on the store under the lock."""
+        with self._lock:
+            return fn(self.store)
+
+    def preview_publish(self, purpose: str, body: str, config) -> dict[str, Any]:
+        """What a publish would send where, its findings, its promise, whether it needs approval."""
+        from tui import outbox
+        from tui.checks import check_message
+        from tui.clock import wall
+        from tui.publishing import extract_promise, plan
+
+        with self._lock:
+            assert self.incident_id is not None
+            state = self.store.state(self.incident_id)
+            key = outbox.incident_key(self.store, self.incident_id)
+        book = state.book
+        findings = check_message(body, purpose, "statuspage", book.message_checks)
+        planned = plan(state, config, purpose, body, None, incident_key=key)
+        now = self.clock.now()
+        promise = ""
+        if purpose in ("ack", "update"):
+            at = extract_promise(body, now, book.timezone)
+            if at:
+                promise = f"Next update promised by {wall(at, book.timezone)}: the countdown moves."
+            else:
+                promise = "No next-update time found in the text."
+        approval = ""
+        role = book.approval_role
+        if role and state.roles.get(role) != self.actor:
+            holder = state.roles.get(role) or "nobody (assign the role first)"
+            title = book.role(role).title if book.role(role) else role
+            approval = f"Two-person rule: it goes out when {holder} ({title}) approves."
+        return {
+            "findings": findings,
+            "destinations": [p.summary() for p in planned],
+            "promise": promise,
+            "approval": approval,
+        }
 
     def start(self, book, title: str, metrics: dict) -> str:
         with self._lock:

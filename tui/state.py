@@ -32,6 +32,13 @@ CLOSED = "incident.closed"  # (nothing)
 QUEUE = "channel.counts"  # channel, depth, oldest_since (ISO or null)
 ACTION = "channel.action"  # channel, action, on
 DRAFT = "draft.saved"  # purpose, text
+REQUESTED = "publish.requested"  # request_id, purpose, body, destinations, promised_next_at, role
+APPROVED = "publish.approved"  # request_id
+REJECTED = "publish.rejected"  # request_id, reason
+DELIVERY_SENT = "delivery.sent"  # outbox_id, destination, purpose, provider_ref
+DELIVERY_FAILED = "delivery.failed"  # outbox_id, destination, purpose, error
+DELIVERY_RETRIED = "delivery.retried"  # outbox_id, destination, purpose
+DELIVERY_CANCELLED = "delivery.cancelled"  # outbox_id, destination, purpose
 
 KINDS = (
     STARTED,
@@ -48,6 +55,13 @@ KINDS = (
     QUEUE,
     ACTION,
     DRAFT,
+    REQUESTED,
+    APPROVED,
+    REJECTED,
+    DELIVERY_SENT,
+    DELIVERY_FAILED,
+    DELIVERY_RETRIED,
+    DELIVERY_CANCELLED,
 )
 # Kinds kept out of the human timeline (they still are events, with who and when).
 QUIET = frozenset({DRAFT})
@@ -109,6 +123,20 @@ class ChannelState:
         return self.depth - self.baseline
 
 
+@dataclass(slots=True)
+class PublishRequest:
+    request_id: str
+    purpose: str
+    body: str
+    destinations: list[str]
+    promised_next_at: datetime | None
+    role: str
+    by: str
+    at: datetime
+    status: str = "pending"  # pending | approved | rejected
+    decided_by: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     purpose: str
@@ -136,6 +164,10 @@ class IncidentState:
     updates: list[PublishedUpdate] = field(default_factory=list)
     channels: dict[str, ChannelState] = field(default_factory=dict)
     drafts: dict[str, Draft] = field(default_factory=dict)
+    requests: dict[str, PublishRequest] = field(default_factory=dict)
+    deliveries: dict[int, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # id: state, dest, info
     notes: int = 0
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -166,6 +198,22 @@ class IncidentState:
                 for k, v in self.channels.items()
             },
             drafts=dict(self.drafts),
+            requests={
+                k: PublishRequest(
+                    v.request_id,
+                    v.purpose,
+                    v.body,
+                    list(v.destinations),
+                    v.promised_next_at,
+                    v.role,
+                    v.by,
+                    v.at,
+                    v.status,
+                    v.decided_by,
+                )
+                for k, v in self.requests.items()
+            },
+            deliveries=dict(self.deliveries),
             notes=self.notes,
             closed_at=self.closed_at,
             timeline=list(self.timeline),
@@ -335,10 +383,11 @@ class Projector:
             e.id, e.at, e.actor, d["purpose"], promised, d.get("via", "manual"), d.get("note", "")
         )
         s.updates.append(update)
+        s.drafts.pop(update.purpose, None)  # the draft became the message: start afresh
         for ch in s.channels.values():
             ch.baseline = ch.depth
         what = _PURPOSE_WORDS.get(update.purpose, update.purpose)
-        where = f" on {update.via}" if update.via != "manual" else ""
+        where = f" to {update.via}" if update.via != "manual" else " (by hand)"
         text = f"{e.actor} published {what}{where}"
         if promised:
             text += f", promising the next update by {wall(promised, s.book.timezone)}"
@@ -378,6 +427,50 @@ class Projector:
         self.state.drafts[d["purpose"]] = Draft(d["purpose"], d["text"], e.actor, e.at)
         word = "acknowledgement" if d["purpose"] == "ack" else d["purpose"]
         return f"{e.actor} saved the {word} draft"
+
+    def _requested(self, e: Event) -> str:
+        d = e.data
+        promised = parse_instant(d["promised_next_at"]) if d.get("promised_next_at") else None
+        self.state.requests[d["request_id"]] = PublishRequest(
+            d["request_id"],
+            d["purpose"],
+            d["body"],
+            list(d.get("destinations", [])),
+            promised,
+            d["role"],
+            e.actor,
+            e.at,
+        )
+        what = _PURPOSE_WORDS.get(d["purpose"], d["purpose"])
+        return f"{e.actor} asked the {_role_title(self.state, d['role'])} to approve {what}"
+
+    def _decided(self, e: Event) -> str:
+        req = self.state.requests.get(e.data["request_id"])
+        approved = e.kind == APPROVED
+        if req is not None:
+            req.status = "approved" if approved else "rejected"
+            req.decided_by = e.actor
+        what = _PURPOSE_WORDS.get(req.purpose, "a message") if req else "a message"
+        if approved:
+            return f"{e.actor} approved {what} by {req.by if req else '?'}"
+        reason = e.data.get("reason")
+        return f"{e.actor} sent back {what}" + (f": {reason}" if reason else "")
+
+    def _delivery(self, e: Event) -> str:
+        d = e.data
+        what = _PURPOSE_WORDS.get(d.get("purpose", ""), "the message")
+        dest = d.get("destination", "?")
+        if e.kind == DELIVERY_SENT:
+            self.state.deliveries[d["outbox_id"]] = ("sent", dest, d.get("provider_ref", ""))
+            return f"{what[0].upper()}{what[1:]} reached {dest}"
+        if e.kind == DELIVERY_FAILED:
+            self.state.deliveries[d["outbox_id"]] = ("failed", dest, d.get("error", ""))
+            return f"Delivery of {what} to {dest} failed: {d.get('error', '?')}"
+        if e.kind == DELIVERY_RETRIED:
+            self.state.deliveries[d["outbox_id"]] = ("pending", dest, "")
+            return f"{e.actor} retried the delivery of {what} to {dest}"
+        self.state.deliveries[d["outbox_id"]] = ("cancelled", dest, "")
+        return f"{e.actor} cancelled the delivery of {what} to {dest}"
 
     def _init_channels(self) -> None:
         s = self.state
@@ -431,6 +524,13 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     QUEUE: Projector._queue,
     ACTION: Projector._action,
     DRAFT: Projector._draft,
+    REQUESTED: Projector._requested,
+    APPROVED: Projector._decided,
+    REJECTED: Projector._decided,
+    DELIVERY_SENT: Projector._delivery,
+    DELIVERY_FAILED: Projector._delivery,
+    DELIVERY_RETRIED: Projector._delivery,
+    DELIVERY_CANCELLED: Projector._delivery,
 }
 
 _PURPOSE_WORDS = {

@@ -87,8 +87,50 @@ def _m2(db) -> None:
     )
 
 
+def _m3(db) -> None:
+    # The durable outbox: what must reach a status page, written in the same
+    # transaction as the event that asked for it. Rows change state (a queue,
+    # not the log); every outcome is also an event.
+    db.execute(
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            incident_id TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            key TEXT NOT NULL UNIQUE,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_owner TEXT,
+            lease_until TEXT,
+            ambiguous INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            provider_ref TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            event_id INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox(state, next_attempt_at)")
+    db.execute("CREATE INDEX outbox_order ON outbox(incident_id, destination, id)")
+    db.execute(
+        """CREATE TABLE provider_incidents (
+            incident_id TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            provider_id TEXT NOT NULL,
+            PRIMARY KEY (incident_id, destination)
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    import uuid
+
+    db.execute("INSERT INTO meta(key, value) VALUES ('instance', ?)", [uuid.uuid4().hex[:12]])
+
+
 # Numbered migrations: MIGRATIONS[n - 1] takes the schema from version n-1 to n.
-MIGRATIONS: list[Callable[[Any], None]] = [_m1, _m2]
+MIGRATIONS: list[Callable[[Any], None]] = [_m1, _m2, _m3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -279,6 +321,10 @@ class Store:
         )
         for row in cur:
             yield Event(row[0], row[1], parse_instant(row[2]), row[3], row[4], json.loads(row[5]))
+
+    def instance(self) -> str:
+        """A random id of this database: correlation keys differ between war rooms."""
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0]
 
     def playbook(self, sha: str, source: str = "") -> Playbook:
         row = self.conn.execute(

@@ -53,6 +53,7 @@ class DraftEditor(Vertical):
 
     BINDINGS = [
         Binding("ctrl+t", "next_purpose", "Other message", id="draft.purpose"),
+        Binding("ctrl+n", "next_blank", "Next blank", id="draft.next_blank"),
         Binding("ctrl+r", "from_template", "Reset from template", id="draft.reset"),
     ]
 
@@ -62,6 +63,7 @@ class DraftEditor(Vertical):
         self.purpose: str | None = None  # None: follow the phase
         self._chosen = False
         self._baseline = ""  # the text last loaded or saved: differs => unsaved typing
+        self._had_saved = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="draft-title")
@@ -96,9 +98,12 @@ class DraftEditor(Vertical):
             return
         saved = s.drafts.get(self.purpose)
         if saved is None:
-            if force or not self.text_area.text:
+            consumed = self._had_saved and not self.dirty  # published (or cleared) elsewhere
+            if force or consumed or not self.text_area.text:
                 self._render_template(s, self.purpose, now)
+            self._had_saved = False
             return
+        self._had_saved = True
         self._put(saved.text, force=force)
 
     def _put(self, text: str, *, force: bool) -> None:
@@ -140,8 +145,17 @@ class DraftEditor(Vertical):
             )
             return ""
 
+    def consumed(self, purpose: str, now: datetime) -> None:
+        """Published (or sent for approval): the editor starts again from the template."""
+        if purpose != self.purpose or self._state is None:
+            return
+        self._baseline = self.text_area.text  # what was published is not unsaved typing
+        self._had_saved = False
+        self._render_template(self._state, purpose, now)
+
     def mark_saved(self, text: str) -> None:
         self._baseline = text
+        self._had_saved = True
         self._paint_title()
 
     def _paint_title(self) -> None:
@@ -178,7 +192,7 @@ class DraftEditor(Vertical):
         status.append(f"{len(text)} chars")
         if "statuspage" in limits:
             status.append(f" / {limits['statuspage']} status page")
-        status.append("   ctrl+t other message \u00b7 esc leave editor", style="dim")
+        status.append("   ctrl+n next blank \u00b7 esc leave editor \u00b7 p publish", style="dim")
         self.query_one("#draft-status", Static).update(status)
 
     def on_resize(self, event) -> None:
@@ -201,6 +215,29 @@ class DraftEditor(Vertical):
         self._chosen = True
         self._load(self.app_now(), force=True)
         self._paint_title()
+
+    def action_next_blank(self) -> None:
+        """Select the next [[ blank ]] after the cursor: typing replaces it."""
+        from textual.widgets.text_area import Selection
+
+        area = self.text_area
+        text = area.text
+        blanks = find_blanks(text)
+        if not blanks:
+            self.notify("No blanks left: press p to publish.", timeout=3)
+            return
+        row, col = area.cursor_location
+        lines = text.split("\n")
+        offset = sum(len(line) + 1 for line in lines[:row]) + col
+        # the cursor sits at the end of a selected blank: the next one after it
+        target = next((b for b in blanks if b.start >= offset), blanks[0])
+
+        def location(at: int) -> tuple[int, int]:
+            before = text[:at]
+            return before.count("\n"), at - (before.rfind("\n") + 1)
+
+        area.selection = Selection(location(target.start), location(target.end))
+        area.focus()
 
     def action_from_template(self) -> None:
         if self._state is None or self.purpose is None:

@@ -24,6 +24,7 @@ class IncidentHeader(Static):
         self._presence: list[Presence] = []
         self._now: datetime | None = None
         self.compact = False  # narrow terminals: the countdown moves up here
+        self.me = ""  # who runs this dashboard: approvals waiting for them are shouted
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state, self._now = state, now
@@ -75,6 +76,15 @@ class IncidentHeader(Static):
             room.append(f" since {short_time(p.since, book.timezone)}")
             if p.tty:
                 room.append_text(literal(f" ({p.tty})", "dim"))
+        waiting = [
+            r
+            for r in s.requests.values()
+            if r.status == "pending" and self.me and s.roles.get(r.role) == self.me
+        ]
+        if waiting:
+            room = Text(no_wrap=True, overflow="ellipsis")
+            room.append(" AWAITING YOUR APPROVAL ", style="bold reverse")
+            room.append_text(literal(f" {waiting[0].by}'s {waiting[0].purpose} message: press v"))
         lines = [line1, roles, room]
         if self.compact:
             lines.append(self._countdown(s, now))

@@ -1,0 +1,82 @@
+"""The outbox: every message on its way to a status page -- pending, sent, failed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.textsafe import clean_line
+
+_MARK = {"pending": "\u2026 PENDING", "sent": "\u2713 SENT", "failed": "\u2717 FAILED"}
+
+
+class OutboxScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("r", "retry", "Retry failed", id="outbox.retry"),
+        Binding("c", "cancel_row", "Cancel row", id="outbox.cancel"),
+        Binding("escape,o,q", "close", "Close", id="outbox.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="publish-dialog"):
+            yield Static(Text("Outbox", style="bold"), id="publish-title")
+            yield OptionList(id="outbox-rows", markup=False)
+            yield Static("", id="outbox-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.refresh_outbox(self)  # type: ignore[attr-defined]
+        self.set_interval(1.0, lambda: self.app.refresh_outbox(self))  # type: ignore[attr-defined]
+
+    def show_rows(self, rows: list) -> None:
+        listing = self.query_one("#outbox-rows", OptionList)
+        keep = listing.highlighted
+        self.rows = rows
+        options = []
+        for r in rows:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"{_MARK.get(r.state, r.state.upper()):<10}", style="bold")
+            line.append(f" #{r.id} {r.incident_id} {r.purpose} \u2192 {r.destination}")
+            line.append(f"  attempts {r.attempts}", style="dim")
+            if r.last_error and r.state != "sent":
+                line.append(f"  {clean_line(r.last_error)[:80]}", style="italic")
+            options.append(Option(line, id=str(r.id)))
+        if not options:
+            options = [Option(Text("Nothing has been queued yet.", style="dim"), disabled=True)]
+        listing.set_options(options)
+        if rows:
+            listing.highlighted = min(keep or 0, len(rows) - 1)
+        pending = sum(r.state == "pending" for r in rows)
+        failed = sum(r.state == "failed" for r in rows)
+        sent = sum(r.state == "sent" for r in rows)
+        self.query_one("#outbox-detail", Static).update(
+            Text(f" {pending} pending \u00b7 {sent} sent \u00b7 {failed} failed ")
+        )
+
+    def _selected(self):
+        listing = self.query_one("#outbox-rows", OptionList)
+        if listing.highlighted is None or not self.rows:
+            return None
+        return self.rows[listing.highlighted]
+
+    def action_retry(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self.app.outbox_action("retry", row.id, self)  # type: ignore[attr-defined]
+
+    def action_cancel_row(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self.app.outbox_action("cancel", row.id, self)  # type: ignore[attr-defined]
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,382 @@
+"""Delivery: outbox rows to status pages over HTTP, never lost, never doubled.
+
+One :class:`Deliverer` claims a due row (a lease), asks the destination's
+adapter to send it, and records the outcome:
+
+* success -> the row is sent, an event says so;
+* 5xx, timeouts, resets after sending -> retry with exponential backoff and
+  jitter, and the row is marked *ambiguous*: the server may have committed;
+* 420/429 -> retry after ``Retry-After`` (or the backoff);
+* 400/401/403/404/422 -> the row fails and stops (retry it after a fix);
+* an answer that is not JSON -> an error with the status, never a crash.
+
+No status page API has idempotency keys, so before re-sending an ambiguous
+row the adapter looks for the row's correlation key on the provider (incident
+metadata, the incident's updates) and completes the row if it is there.
+
+Keys are read from the environment or a 0600 file at send time and go only
+into the ``Authorization`` header; error texts never contain them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tui import outbox
+from tui.clock import Clock
+from tui.config import Config, Destination, SecretError
+from tui.store import Store, StoreError
+from tui.textsafe import clean_line
+
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 120.0
+PERMANENT = frozenset({400, 401, 403, 404, 405, 409, 410, 413, 422})
+THROTTLED = frozenset({420, 429})
+
+
+class DeliveryError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        ambiguous: bool = False,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message)
+        self.retryable = retryable
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    row_id: int
+    outcome: str  # "sent" | "retry" | "failed"
+    detail: str
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> float:
+    """Full jitter: a random wait up to base * 2^attempts, capped."""
+    r = rng or random
+    return r.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * (2**attempts))
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, min(float(value.strip()), 3600.0))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            at = parsedate_to_datetime(value)
+            return max(0.0, min((at.timestamp() - time.time()), 3600.0))
+        except (TypeError, ValueError):
+            return None
+
+
+def _message(response) -> str:
+    """The provider's error text (JSON ``message``/``error``), one clean line."""
+    try:
+        data = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code} (answer is not JSON)"
+    text = None
+    if isinstance(data, dict):
+        text = data.get("message") or data.get("error")
+        if isinstance(text, dict):
+            text = text.get("message")
+        if text is None and isinstance(data.get("errors"), list) and data["errors"]:
+            first = data["errors"][0]
+            text = first.get("detail") if isinstance(first, dict) else str(first)
+    detail = clean_line(str(text))[:200] if text else ""
+    return f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
+
+
+def _json(response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise DeliveryError(
+            f"HTTP {response.status_code} but the answer is not JSON",
+            retryable=True,
+            ambiguous=True,
+        ) from None
+
+
+class StatuspageAdapter:
+    """Atlassian Statuspage REST v1 (and the local page that speaks the same subset)."""
+
+    def __init__(self, dest: Destination):
+        self.dest = dest
+
+    def _url(self, path: str) -> str:
+        return f"{self.dest.base_url.rstrip('/')}/pages/{self.dest.page_id}{path}"
+
+    def _request(self, client, method: str, path: str, body: Any = None) -> Any:
+        import httpx
+
+        try:
+            key = self.dest.api_key()
+        except SecretError as exc:
+            raise DeliveryError(str(exc), retryable=False) from None
+        headers = {"Authorization": f"OAuth {key}", "Accept": "application/json"}
+        try:
+            response = client.request(
+                method, self._url(path), json=body, headers=headers, timeout=self.dest.timeout
+            )
+        except httpx.ConnectTimeout:
+            raise DeliveryError("could not connect (timeout)", retryable=True) from None
+        except httpx.ConnectError as exc:
+            raise DeliveryError(f"could not connect: {_reason(exc)}", retryable=True) from None
+        except httpx.TimeoutException:
+            # the request went out: the server may have done it
+            raise DeliveryError("no answer in time", retryable=True, ambiguous=True) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise DeliveryError(
+                f"connection dropped: {_reason(exc)}", retryable=True, ambiguous=True
+            ) from None
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"HTTP error: {_reason(exc)}", retryable=True, ambiguous=True
+            ) from None
+        status = response.status_code
+        if status in THROTTLED:
+            raise DeliveryError(
+                f"throttled (HTTP {status})",
+                retryable=True,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise DeliveryError(_message(response), retryable=True, ambiguous=True)
+        if status in PERMANENT or 400 <= status < 500:
+            raise DeliveryError(_message(response), retryable=False)
+        return _json(response)
+
+    # the two operations --------------------------------------------------------
+    def find(self, client, row: outbox.Row, provider_ref: str | None) -> tuple[str | None, bool]:
+        """After an ambiguous attempt: (the provider incident, whether this row is on it)."""
+        incident_key = row.payload["incident_key"]
+        if provider_ref is None:
+            found = self._request(client, "GET", "/incidents/unresolved")
+            provider_ref = _find_by_key(found, incident_key)
+            if provider_ref is None:
+                found = self._request(client, "GET", f"/incidents?q={_q(row.payload['name'])}")
+                provider_ref = _find_by_key(found, incident_key)
+            if provider_ref is None:
+                return None, False
+        incident = self._request(client, "GET", f"/incidents/{provider_ref}")
+        return provider_ref, _has_update(incident, row)
+
+    def send(self, client, row: outbox.Row, provider_ref: str | None) -> str:
+        p = row.payload
+        incident: dict[str, Any] = {
+            "status": p["status"],
+            "body": p["body"],
+            "deliver_notifications": p.get("notify", True),
+            "metadata": {"warroom": {"incident": p["incident_key"], "update": row.key}},
+        }
+        if p.get("components"):
+            incident["component_ids"] = list(p["components"])
+            incident["components"] = p["components"]
+        if provider_ref is None:
+            incident["name"] = p["name"]
+            if p.get("impact"):
+                incident["impact_override"] = p["impact"]
+            answer = self._request(client, "POST", "/incidents", {"incident": incident})
+        else:
+            answer = self._request(
+                client, "PATCH", f"/incidents/{provider_ref}", {"incident": incident}
+            )
+        ref = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(ref, str) or not ref:
+            raise DeliveryError(
+                "the status page answered without an incident id", retryable=True, ambiguous=True
+            )
+        return ref
+
+
+def _reason(exc: Exception) -> str:
+    return clean_line(str(exc) or type(exc).__name__)[:160]
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text[:100])
+
+
+def _find_by_key(incidents: Any, key: str) -> str | None:
+    if not isinstance(incidents, list):
+        return None
+    for inc in incidents:
+        if not isinstance(inc, dict):
+            continue
+        meta = inc.get("metadata") or {}
+        wr = meta.get("warroom") if isinstance(meta, dict) else None
+        if isinstance(wr, dict) and wr.get("incident") == key and isinstance(inc.get("id"), str):
+            return inc["id"]
+    return None
+
+
+def _has_update(incident: Any, row: outbox.Row) -> bool:
+    if not isinstance(incident, dict):
+        return False
+    meta = incident.get("metadata") or {}
+    wr = meta.get("warroom") if isinstance(meta, dict) else None
+    if isinstance(wr, dict) and wr.get("update") == row.key:
+        return True
+    body = row.payload["body"].strip()
+    for update in incident.get("incident_updates") or []:
+        if isinstance(update, dict) and str(update.get("body", "")).strip() == body:
+            return True
+    return False
+
+
+ADAPTERS: dict[str, Callable[[Destination], Any]] = {"statuspage": StatuspageAdapter}
+
+
+class Deliverer:
+    """Delivers due outbox rows. One per process; several processes may share a DB."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Clock,
+        *,
+        owner: str | None = None,
+        client=None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self._client = client
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._last_request: dict[str, float] = {}
+        self.wake = threading.Event()
+
+    @property
+    def client(self):
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(follow_redirects=False)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def _pace(self, dest: Destination) -> None:
+        """The per-destination rate limit (Statuspage: 1 request per second)."""
+        gap = 1.0 / dest.rate_per_second
+        last = self._last_request.get(dest.id)
+        if last is not None:
+            wait = last + gap - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
+        self._last_request[dest.id] = time.monotonic()
+
+    def deliver_one(self) -> Attempt | None:
+        """Claim and try one due row; None when nothing is due."""
+        now = self.clock.now()
+        row = outbox.claim(self.store, self.owner, now)
+        if row is None:
+            return None
+        dest = self.config.destination(row.destination)
+        if dest is None:
+            error = f"destination {row.destination!r} is not in the config"
+            outbox.fail(self.store, row, self.owner, error, self.clock.now())
+            return Attempt(row.id, "failed", error)
+        adapter = ADAPTERS[dest.type](dest)
+        try:
+            provider_ref = outbox.provider_incident(self.store, row.incident_id, row.destination)
+            if row.ambiguous:
+                self._pace(dest)
+                found, done = adapter.find(self.client, row, provider_ref)
+                if found and not provider_ref:
+                    outbox.remember_provider_incident(self.store, row, found)
+                    provider_ref = found
+                if done and found:
+                    outbox.complete(self.store, row, self.owner, found, self.clock.now())
+                    return Attempt(row.id, "sent", "found on the status page after a retry")
+            self._pace(dest)
+            ref = adapter.send(self.client, row, provider_ref)
+        except DeliveryError as exc:
+            return self._failed(row, exc)
+        if not outbox.complete(self.store, row, self.owner, ref, self.clock.now()):
+            return Attempt(row.id, "sent", "sent, but another process had taken the row")
+        return Attempt(row.id, "sent", ref)
+
+    def _failed(self, row: outbox.Row, exc: DeliveryError) -> Attempt:
+        now = self.clock.now()
+        if not exc.retryable:
+            outbox.fail(self.store, row, self.owner, str(exc), now)
+            return Attempt(row.id, "failed", str(exc))
+        wait = backoff(row.attempts, self.rng)
+        if exc.retry_after is not None:
+            wait = max(exc.retry_after, 0.5)
+        outbox.retry_later(
+            self.store, row, self.owner, str(exc), exc.ambiguous, now + timedelta(seconds=wait)
+        )
+        return Attempt(row.id, "retry", f"{exc} (again in {wait:.1f} s)")
+
+    def seconds_until_due(self) -> float | None:
+        due = outbox.next_due(self.store)
+        if due is None:
+            return None
+        return max(0.0, (due - self.clock.now()).total_seconds())
+
+    def run(
+        self,
+        *,
+        until_idle: bool = False,
+        stop: threading.Event | None = None,
+        report: Callable[[Attempt], None] | None = None,
+        max_wait: float = 5.0,
+    ) -> int:
+        """Deliver until stopped (or, with ``until_idle``, until nothing is pending)."""
+        delivered = 0
+        while not (stop and stop.is_set()):
+            try:
+                attempt = self.deliver_one()
+            except StoreError as exc:
+                if report:
+                    report(Attempt(0, "retry", f"database: {exc}"))
+                attempt = None
+                self._wait(1.0, stop)
+                continue
+            if attempt is not None:
+                delivered += attempt.outcome == "sent"
+                if report:
+                    report(attempt)
+                continue
+            wait = self.seconds_until_due()
+            if wait is None and until_idle:
+                break
+            self._wait(min(wait if wait is not None else max_wait, max_wait), stop)
+        return delivered
+
+    def _wait(self, seconds: float, stop: threading.Event | None) -> None:
+        if seconds <= 0:
+            return
+        if self.sleep is not time.sleep:
+            self.sleep(seconds)
+            return
+        self.wake.wait(seconds)
+        self.wake.clear()

@@ -1,0 +1,1 @@
+"""The embedded local status page: a small Statuspage-v1-speaking web app."""
