@@ -15,7 +15,7 @@ from tui.drafting import DraftError, find_blanks, render, template_kinds
 from tui.messages import DraftEdited
 from tui.playbook import PUBLISH_PURPOSES
 from tui.state import IncidentState
-from tui.textsafe import clean
+from tui.textsafe import clean, clean_line
 from tui.widgets._text import literal, short_time
 
 PURPOSE_WORDS = {
@@ -176,22 +176,45 @@ class DraftEditor(Vertical):
         self.query_one("#draft-title", Static).update(title)
 
     def _paint_preview(self) -> None:
+        """The preview and the message check, live while typing (a pure, fast function)."""
+        from tui.checks import check_message
+
         text = clean(self.text_area.text)
-        blanks = find_blanks(text)
-        self.query_one("#draft-preview", Static).update(preview(text))
+        s = self._state
+        findings = (
+            check_message(text, self.purpose, "statuspage", s.book.message_checks)
+            if s is not None and self.purpose and text.strip()
+            else []
+        )
+        body = preview(text)
+        if findings:
+            body.append("\n\n")
+            for f in findings:
+                word = " ERROR " if f.severity == "error" else " warning "
+                body.append(word, style="bold reverse" if f.severity == "error" else "bold")
+                body.append(f" {clean_line(f.message)}\n", style="italic")
+        self.query_one("#draft-preview", Static).update(body)
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = len(findings) - errors
+        blanks = sum(f.rule == "blank" for f in findings)
         status = Text(no_wrap=True, overflow="ellipsis")
         if blanks:
-            plural = "S" if len(blanks) > 1 else ""
-            status.append(f" {len(blanks)} BLANK{plural} TO FILL ", style="bold reverse")
-            status.append(" ")
+            plural = "S" if blanks > 1 else ""
+            status.append(f" {blanks} BLANK{plural} TO FILL ", style="bold reverse")
+        elif errors:
+            status.append(f" {errors} ERROR{'S' if errors > 1 else ''} ", style="bold reverse")
+        elif warnings:
+            status.append(f" {warnings} WARNING{'S' if warnings > 1 else ''} ", style="bold")
         else:
-            status.append(" no blanks ", style="bold")
-            status.append(" ")
-        s = self._state
+            status.append(" READY TO PUBLISH ", style="bold")
+        if (errors - blanks) > 0 and blanks:
+            status.append(f" +{errors - blanks} error(s)", style="bold")
+        if warnings and errors:
+            status.append(f" {warnings} warning(s)")
         limits = s.book.message_checks.max_length if s else {}
-        status.append(f"{len(text)} chars")
+        status.append(f"  {len(text)} chars")
         if "statuspage" in limits:
-            status.append(f" / {limits['statuspage']} status page")
+            status.append(f" / {limits['statuspage']}")
         status.append("   ctrl+n next blank \u00b7 esc leave editor \u00b7 p publish", style="dim")
         self.query_one("#draft-status", Static).update(status)
 
