@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -37,7 +38,17 @@ from tui.store import Store
 KEY_ENV = "WARROOM_TEST_PAGE_KEY"
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
 DRAIN_TIMEOUT = 40.0
-TRANSIENT = ["500", "500-after", "429", "420", "hang-after", "reset-after", "html", "html-after"]
+TRANSIENT = [
+    "500",
+    "500-after",
+    "429",
+    "420",
+    "hang-after",
+    "reset-after",
+    "close-after",
+    "html",
+    "html-after",
+]
 THROTTLES = ("429", "420")
 
 
@@ -264,7 +275,7 @@ def test_one_transient_fault_still_delivers_exactly_once_in_order(rig: Rig, faul
         waited = after[0].at - hit.answered
         assert waited >= 0.95, (
             f"Retry-After: 1 not honoured: the next request came {waited:.2f} s after the "
-            f"{fault} answer ({attempts[0].detail if attempts else ''})"
+            f"{fault} answer ({[a.detail for a in attempts if a.outcome == 'retry']})"
         )
 
 
@@ -367,6 +378,48 @@ def test_two_delivery_processes_send_each_update_once_in_order(rig: Rig):
     rig.assert_delivered()
     writes = [s for s in rig.proxy.requests() if s.method in ("POST", "PATCH")]
     assert len(writes) == 10, "each update was written once"
+
+
+def test_a_waiting_deliverer_does_not_spin_while_another_process_holds_the_lease(
+    rig: Rig, monkeypatch
+):
+    """While the only due row is leased by another live process, a second deliverer must
+    wait (a positive time) before it tries again, not re-claim in a tight loop: each claim
+    is a write transaction, so a spinning process burns a CPU and competes for the
+    database lock with the process that is actually sending."""
+    rig.publish(2)
+    other = f"{socket.gethostname()}:{os.getpid()}:1"  # this (live) process, another thread
+    assert outbox.claim(rig.store, other, rig.clock.now()) is not None
+    claims = {"n": 0}
+    waits: list[float] = []
+    stop = threading.Event()
+    real_claim = outbox.claim
+
+    def counting_claim(*args, **kw):
+        claims["n"] += 1
+        if claims["n"] >= 1000:
+            stop.set()  # a spin: end the loop, the test fails below
+        return real_claim(*args, **kw)
+
+    def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        stop.set()
+
+    monkeypatch.setattr(outbox, "claim", counting_claim)
+    deliverer = delivery.Deliverer(rig.store, rig.config, SystemClock(), sleep=fake_sleep)
+    worker = threading.Thread(target=lambda: deliverer.run(until_idle=True, stop=stop), daemon=True)
+    worker.start()
+    worker.join(30)
+    stop.set()
+    worker.join(5)
+    deliverer.close()
+
+    assert not worker.is_alive()
+    assert claims["n"] <= 2 and waits and waits[0] > 0, (
+        f"{claims['n']} claims without waiting (waits: {waits[:3]})"
+    )
+    assert [r.state for r in rig.rows()] == ["pending", "pending"]
+    assert rig.proxy.requests() == []
 
 
 # ------------------------------------------------------------------- 4. kill -9 mid-run

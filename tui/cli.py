@@ -401,6 +401,7 @@ def cmd_publish(ctx: Context) -> int:
     from tui.checks import check_message
     from tui.clock import parse_when
 
+    config = _config(ctx)  # a broken config says so before anything else
     store, incident = _incident(ctx)
     purpose, text = _message(ctx, store, incident)
     state = store.state(incident)
@@ -433,7 +434,7 @@ def cmd_publish(ctx: Context) -> int:
         incident,
         purpose,
         text,
-        _config(ctx),
+        config,
         destinations=ctx.args.destination,
         promised_next_at=promised,
         accept_warnings=ctx.args.accept_warnings,

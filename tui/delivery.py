@@ -40,6 +40,7 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 120.0
 PERMANENT = frozenset({400, 401, 403, 404, 405, 409, 410, 413, 422})
 THROTTLED = frozenset({420, 429})
+MIN_WAIT = 0.2  # seconds between looks at the outbox when nothing could be claimed
 
 
 class DeliveryError(Exception):
@@ -124,12 +125,22 @@ class StatuspageAdapter:
         return f"{self.dest.base_url.rstrip('/')}/pages/{self.dest.page_id}{path}"
 
     def _request(self, client, method: str, path: str, body: Any = None) -> Any:
-        import httpx
-
         try:
             key = self.dest.api_key()
         except SecretError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
+        try:
+            return self._exchange(client, method, path, body, key)
+        except DeliveryError as exc:
+            # a server (or proxy) may echo the Authorization header back: never keep it
+            text = str(exc)
+            if key and key in text:
+                exc.args = (text.replace(key, "[redacted]"),)
+            raise
+
+    def _exchange(self, client, method: str, path: str, body: Any, key: str) -> Any:
+        import httpx
+
         headers = {"Authorization": f"OAuth {key}", "Accept": "application/json"}
         try:
             response = client.request(
@@ -164,8 +175,14 @@ class StatuspageAdapter:
         return _json(response)
 
     # the two operations --------------------------------------------------------
-    def find(self, client, row: outbox.Row, provider_ref: str | None) -> tuple[str | None, bool]:
-        """After an ambiguous attempt: (the provider incident, whether this row is on it)."""
+    def find(
+        self, client, row: outbox.Row, provider_ref: str | None, already: int = 0
+    ) -> tuple[str | None, bool]:
+        """After an ambiguous attempt: (the provider incident, whether this row is on it).
+
+        ``already``: how many earlier rows with the same text were sent; a body
+        match counts only beyond those (a repeated message must not be lost).
+        """
         incident_key = row.payload["incident_key"]
         if provider_ref is None:
             found = self._request(client, "GET", "/incidents/unresolved")
@@ -176,7 +193,7 @@ class StatuspageAdapter:
             if provider_ref is None:
                 return None, False
         incident = self._request(client, "GET", f"/incidents/{provider_ref}")
-        return provider_ref, _has_update(incident, row)
+        return provider_ref, _has_update(incident, row, already)
 
     def send(self, client, row: outbox.Row, provider_ref: str | None) -> str:
         p = row.payload
@@ -229,7 +246,9 @@ def _find_by_key(incidents: Any, key: str) -> str | None:
     return None
 
 
-def _has_update(incident: Any, row: outbox.Row) -> bool:
+def _has_update(incident: Any, row: outbox.Row, already: int = 0) -> bool:
+    """Our row is on the incident: its key in the metadata, or one more copy of its text
+    than the rows with that text we know we sent."""
     if not isinstance(incident, dict):
         return False
     meta = incident.get("metadata") or {}
@@ -237,10 +256,12 @@ def _has_update(incident: Any, row: outbox.Row) -> bool:
     if isinstance(wr, dict) and wr.get("update") == row.key:
         return True
     body = row.payload["body"].strip()
-    for update in incident.get("incident_updates") or []:
-        if isinstance(update, dict) and str(update.get("body", "")).strip() == body:
-            return True
-    return False
+    copies = sum(
+        1
+        for update in incident.get("incident_updates") or []
+        if isinstance(update, dict) and str(update.get("body", "")).strip() == body
+    )
+    return copies > already
 
 
 ADAPTERS: dict[str, Callable[[Destination], Any]] = {"statuspage": StatuspageAdapter}
@@ -308,7 +329,8 @@ class Deliverer:
             provider_ref = outbox.provider_incident(self.store, row.incident_id, row.destination)
             if row.ambiguous:
                 self._pace(dest)
-                found, done = adapter.find(self.client, row, provider_ref)
+                already = outbox.sent_with_body(self.store, row)
+                found, done = adapter.find(self.client, row, provider_ref, already)
                 if found and not provider_ref:
                     outbox.remember_provider_incident(self.store, row, found)
                     provider_ref = found
@@ -369,7 +391,9 @@ class Deliverer:
             wait = self.seconds_until_due()
             if wait is None and until_idle:
                 break
-            self._wait(min(wait if wait is not None else max_wait, max_wait), stop)
+            # nothing claimable right now: never spin (another process may hold the lease)
+            wait = max_wait if wait is None else min(max(wait, MIN_WAIT), max_wait)
+            self._wait(wait, stop)
         return delivered
 
     def _wait(self, seconds: float, stop: threading.Event | None) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.clock import parse_instant, to_iso
+from tui.clock import ensure_utc, parse_instant, to_iso
 from tui.state import DELIVERY_CANCELLED as CANCELLED
 from tui.state import DELIVERY_FAILED as FAILED
 from tui.state import DELIVERY_RETRIED as RETRIED
@@ -28,6 +28,12 @@ from tui.state import DELIVERY_SENT as SENT
 from tui.store import Store, StoreError, Writer
 
 LEASE = timedelta(seconds=120)
+
+
+def _t(at: datetime) -> str:
+    """Queue times keep microseconds in one fixed width, so text order is time order
+    (a Retry-After of 1 s must not become 0.5 s by rounding to the second)."""
+    return ensure_utc(at).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +124,8 @@ def enqueue(
             purpose,
             key,
             json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            to_iso(now),
-            to_iso(now),
+            _t(now),
+            _t(now),
             event_id,
         ),
     )
@@ -159,7 +165,7 @@ def claim(store: Store, owner: str, now: datetime) -> Row | None:
     a crash, a lost machine): it may have reached the provider, so it is
     claimed as *ambiguous* and looked for there before it is sent again.
     """
-    stamp = to_iso(now)
+    stamp = _t(now)
     with store.write():
         candidates = store.conn.execute(
             f"SELECT {_COLUMNS}, lease_until FROM outbox o WHERE {_CLAIMABLE} "
@@ -173,7 +179,7 @@ def claim(store: Store, owner: str, now: datetime) -> Row | None:
         store.conn.execute(
             "UPDATE outbox SET lease_owner = ?, lease_until = ?, ambiguous = max(ambiguous, ?) "
             "WHERE id = ?",
-            (owner, to_iso(now + LEASE), int(abandoned), r[0]),
+            (owner, _t(now + LEASE), int(abandoned), r[0]),
         )
     row = _row(r[:-1])
     if abandoned and not row.ambiguous:
@@ -207,6 +213,19 @@ def _held(store: Store, row: Row, owner: str) -> bool:
     return bool(r) and r[0] == owner and r[1] == "pending"
 
 
+def sent_with_body(store: Store, row: Row) -> int:
+    """How many of this incident's messages with the same text already reached the destination."""
+    count = 0
+    for (payload,) in store.conn.execute(
+        "SELECT payload FROM outbox WHERE incident_id = ? AND destination = ? AND state = 'sent' "
+        "AND id < ?",
+        (row.incident_id, row.destination, row.id),
+    ):
+        if json.loads(payload).get("body", "").strip() == row.payload["body"].strip():
+            count += 1
+    return count
+
+
 def provider_incident(store: Store, incident_id: str, destination: str) -> str | None:
     r = store.conn.execute(
         "SELECT provider_id FROM provider_incidents WHERE incident_id = ? AND destination = ?",
@@ -232,7 +251,7 @@ def complete(store: Store, row: Row, owner: str, provider_ref: str, now: datetim
         store.conn.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_owner = NULL, "
             "lease_until = NULL, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-            (to_iso(now), provider_ref, row.id),
+            (_t(now), provider_ref, row.id),
         )
         store.conn.execute(
             "INSERT OR IGNORE INTO provider_incidents(incident_id, destination, provider_id) "
@@ -269,7 +288,7 @@ def retry_later(
         store.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
             "ambiguous = max(ambiguous, ?), lease_owner = NULL, lease_until = NULL WHERE id = ?",
-            (error, to_iso(at), int(ambiguous), row.id),
+            (error, _t(at), int(ambiguous), row.id),
         )
 
 
@@ -308,7 +327,7 @@ def retry(store: Store, row_id: int, actor: str, now: datetime) -> Row:
         store.conn.execute(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_owner = NULL, "
             "lease_until = NULL WHERE id = ?",
-            (to_iso(now), row_id),
+            (_t(now), row_id),
         )
         w.append(
             row.incident_id,
