@@ -559,14 +559,81 @@ async def _toggle_samples(
     return samples
 
 
-async def _warroom_app_up(db: Path):
+async def _warroom_app_up(db: Path, config=None):
     from screens.dashboard import Dashboard
     from tui.app import WarroomApp
     from tui.clock import SystemClock
     from tui.service import Room
 
-    app = WarroomApp(Room(db, SystemClock(), "bench"), bell=False)
+    app = WarroomApp(Room(db, SystemClock(), "bench"), bell=False, config=config)
     return app, Dashboard
+
+
+class HangingServer:
+    """Accepts connections, reads the request, never answers: a status page that hangs."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list = []
+        self.accepted = 0
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(conn)  # keep it open, say nothing
+
+    def close(self) -> None:
+        self._stop = True
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+def hanging_setup(db: Path, tmp: Path) -> tuple[HangingServer, object]:
+    """An update queued for a destination that hangs on every request."""
+    from tui import commands
+    from tui.clock import SystemClock
+    from tui.config import load_config
+    from tui.store import Store
+
+    server = HangingServer()
+    os.environ["BENCH_HANG_KEY"] = "bench-key"
+    cfg = tmp / "hang-config.yaml"
+    cfg.write_text(
+        "destinations:\n"
+        "  - id: hang\n"
+        "    type: statuspage\n"
+        f"    base_url: http://127.0.0.1:{server.port}/v1\n"
+        "    page_id: p\n"
+        "    api_key_env: BENCH_HANG_KEY\n"
+        "    timeout: 30\n"
+    )
+    config = load_config(cfg)
+    with Store(db) as store:
+        incident = store.incidents()[0].id
+        commands.publish(
+            store,
+            SystemClock(),
+            "bench",
+            incident,
+            "update",
+            "We know the cause and are fixing it, sorry. We'll post our next update by 11:55 PM.",
+            config,
+            accept_warnings=True,
+        )
+    return server, config
 
 
 async def _both_ways(
@@ -581,11 +648,13 @@ async def _both_ways(
     return out
 
 
-async def keypress_warroom(db: Path) -> dict[str, list[float]]:
-    app, dashboard_type = await _warroom_app_up(db)
+async def keypress_warroom(db: Path, config=None, hang=None) -> dict[str, list[float]]:
+    app, dashboard_type = await _warroom_app_up(db, config)
     async with app.run_test(size=SIZE) as pilot:
         await _wait_for(lambda: isinstance(app.screen, dashboard_type), 20.0, "the dashboard")
         await pilot.pause()
+        if hang is not None:  # the delivery thread is inside a request that never ends
+            await _wait_for(lambda: hang.accepted > 0, 20.0, "the hanging status page")
         screen = app.screen
         checklist = screen.query_one("#checklist")
         checklist.focus()
@@ -666,7 +735,19 @@ def measure_pilot(tmp: Path, report: Report) -> None:
         base = asyncio.run(keypress_baseline(checklist_texts()))
     except Exception as exc:
         report.notes.append(f"key press, baseline: {type(exc).__name__}: {exc}")
-    for name, got in (("warroom", ours), ("baseline", base)):
+    hang_db = tmp / "hang.db"
+    build_demo_db(hang_db)
+    hung: dict[str, list[float]] = {}
+    server = None
+    try:
+        server, config = hanging_setup(hang_db, tmp)
+        hung = asyncio.run(keypress_warroom(hang_db, config=config, hang=server))
+    except Exception as exc:
+        report.notes.append(f"key press while the page hangs: {type(exc).__name__}: {exc}")
+    finally:
+        if server is not None:
+            server.close()
+    for name, got in (("warroom", ours), ("baseline", base), ("warroom, page hanging", hung)):
         for mode, samples in got.items():
             log(
                 f"key press {name} ({mode}): median {statistics.median(samples):.1f} ms, "
@@ -691,6 +772,22 @@ def measure_pilot(tmp: Path, report: Report) -> None:
     )
     report.rows.append(
         Row(f"{label}, p95", "ms", m(direct_o, p95), m(direct_b, p95), "abs", TARGET_KEY_P95_MS, 1)
+    )
+    label_h = f"key press → repaint while the status page hangs ({KEY_PRESSES} presses)"
+    hang_o = hung.get("direct")
+    report.rows.append(
+        Row(
+            f"{label_h}, median",
+            "ms",
+            m(hang_o, statistics.median),
+            m(direct_b, statistics.median),
+            "abs",
+            TARGET_KEY_MEDIAN_MS,
+            1,
+        )
+    )
+    report.rows.append(
+        Row(f"{label_h}, p95", "ms", m(hang_o, p95), m(direct_b, p95), "abs", TARGET_KEY_P95_MS, 1)
     )
     pilot_o, pilot_b = ours.get("pilot"), base.get("pilot")
     for stat, fn in (("median", statistics.median), ("p95", p95)):

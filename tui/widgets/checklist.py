@@ -12,40 +12,25 @@ from textual.widgets.option_list import Option
 from tui.durations import format_duration
 from tui.messages import ToggleItem
 from tui.state import IncidentState, phase_views
+from tui.widgets._options import OptionPane
 from tui.widgets._text import literal, short_time
 
 _STATE_WORDS = {"done": "DONE", "current": "NOW ", "upcoming": "NEXT"}
 
 
-class PhaseChecklist(OptionList):
+class PhaseChecklist(OptionPane):
     BINDINGS = [
         Binding("space", "toggle", "Tick/untick", id="checklist.toggle"),
         Binding("x", "toggle", "Tick/untick", show=False, id="checklist.toggle_x"),
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(markup=False, **kwargs)
-        self._signature: tuple[str, ...] = ()
+        super().__init__(**kwargs)
         self._state: IncidentState | None = None
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state = state
-        options = list(self._rows(state, now))
-        signature = tuple(f"{o.id}|{o.prompt.plain}" for o in options)  # type: ignore[union-attr]
-        if signature == self._signature:
-            return
-        self._signature = signature
-        keep = self.highlighted_option.id if self.highlighted_option else None
-        self.set_options(options)
-        index = None
-        if keep is not None:
-            try:
-                index = self.get_option_index(keep)
-            except Exception:
-                index = None
-        if index is None:
-            index = next((i for i, o in enumerate(options) if not o.disabled), None)
-        self.highlighted = index
+        self.show_options(list(self._rows(state, now)))
 
     def tick(self, now: datetime) -> None:
         if self._state is not None:

@@ -12,7 +12,7 @@ from textual.widgets import Digits, Static
 
 from tui.clock import wall
 from tui.state import Due, IncidentState, due
-from tui.widgets._text import mmss
+from tui.widgets._text import mmss, update_if_changed
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
 
@@ -49,35 +49,37 @@ class UpdateCountdown(Vertical):
         digits = self.query_one("#countdown-digits", Digits)
         when = self.query_one("#countdown-when", Static)
         tz = s.book.timezone
+        wanted = _STATES.get(d.state) if d else None
         for cls in _STATES.values():
-            self.remove_class(cls)
+            self.set_class(cls == wanted, cls)
         if d is None:
             self._was_late = False
             self.state_word = "CLOSED" if s.closed_at else "RESOLVED" if s.resolved_at else "NONE"
-            what.update(Text("No update due", style="bold"))
-            digits.update("--:--")
+            update_if_changed(what, Text("No update due", style="bold"))
+            _digits(digits, "--:--")
             note = "incident closed" if s.closed_at else "no cadence in this phase"
             if s.resolved_at and not s.closed_at:
                 note = f"resolved {wall(s.resolved_at, tz)}"
-            when.update(Text(note))
+            update_if_changed(when, Text(note))
             return
-        self.add_class(_STATES[d.state])
         acknowledged = any(u.purpose == "ack" for u in s.updates)
         title = "Next update" if acknowledged else "Acknowledge within"
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(title, style="bold")
         line.append(f"  ({d.reason})", style="dim")
-        what.update(line)
-        if d.overdue:
-            digits.update("+" + mmss(-d.seconds_left))
-        else:
-            digits.update(mmss(d.seconds_left))
+        update_if_changed(what, line)
+        _digits(digits, "+" + mmss(-d.seconds_left) if d.overdue else mmss(d.seconds_left))
         status = Text(no_wrap=True, overflow="ellipsis")
         word = "LATE +" + mmss(-d.seconds_left) if d.overdue else d.state.upper()
         status.append(f" {word} ", style="bold reverse")
         status.append(f"  by {wall(d.at, tz)}", style="bold")
-        when.update(status)
+        update_if_changed(when, status)
         self.state_word = "LATE" if d.overdue else d.state.upper()
         if d.overdue and self._was_late is False and self.bell_enabled:
             self.app.bell()  # once, when it turns late
         self._was_late = d.overdue
+
+
+def _digits(widget: Digits, value: str) -> None:
+    if widget.value != value:
+        widget.update(value)

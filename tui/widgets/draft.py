@@ -16,7 +16,7 @@ from tui.messages import DraftEdited
 from tui.playbook import PUBLISH_PURPOSES
 from tui.state import IncidentState
 from tui.textsafe import clean, clean_line
-from tui.widgets._text import literal, short_time
+from tui.widgets._text import literal, short_time, update_if_changed
 
 PURPOSE_WORDS = {
     "ack": "acknowledgement",
@@ -173,7 +173,7 @@ class DraftEditor(Vertical):
             title.append("  saved ", style="dim")
             when = short_time(saved.at, s.book.timezone)
             title.append_text(literal(f"{when} by {saved.by}", "dim"))
-        self.query_one("#draft-title", Static).update(title)
+        update_if_changed(self.query_one("#draft-title", Static), title)
 
     def _paint_preview(self) -> None:
         """The preview and the message check, live while typing (a pure, fast function)."""
@@ -193,7 +193,7 @@ class DraftEditor(Vertical):
                 word = " ERROR " if f.severity == "error" else " warning "
                 body.append(word, style="bold reverse" if f.severity == "error" else "bold")
                 body.append(f" {clean_line(f.message)}\n", style="italic")
-        self.query_one("#draft-preview", Static).update(body)
+        update_if_changed(self.query_one("#draft-preview", Static), body, layout=True)
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
         blanks = sum(f.rule == "blank" for f in findings)
@@ -216,7 +216,7 @@ class DraftEditor(Vertical):
         if "statuspage" in limits:
             status.append(f" / {limits['statuspage']}")
         status.append("   ctrl+n next blank \u00b7 esc leave editor \u00b7 p publish", style="dim")
-        self.query_one("#draft-status", Static).update(status)
+        update_if_changed(self.query_one("#draft-status", Static), status)
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width >= 90, "-wide")  # preview beside, else below

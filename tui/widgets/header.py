@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.clock import wall
 from tui.state import IncidentState, due
 from tui.store import Presence
-from tui.widgets._text import literal, mmss, short_time
+from tui.widgets._text import literal, mmss, short_time, update_if_changed
 
 
 class IncidentHeader(Static):
@@ -88,7 +88,7 @@ class IncidentHeader(Static):
         lines = [line1, roles, room]
         if self.compact:
             lines.append(self._countdown(s, now))
-        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
+        update_if_changed(self, Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
 
     @staticmethod
     def _countdown(s: IncidentState, now: datetime) -> Text:

@@ -12,10 +12,11 @@ from textual.widgets.option_list import Option
 from tui.durations import format_duration
 from tui.messages import AdjustQueue, EditQueue, ToggleAction
 from tui.state import IncidentState
+from tui.widgets._options import OptionPane
 from tui.widgets._text import literal
 
 
-class ChannelQueues(OptionList):
+class ChannelQueues(OptionPane):
     BINDINGS = [
         Binding("space", "toggle", "Action on/off", id="queues.toggle"),
         Binding("e", "edit", "Edit counts", id="queues.edit"),
@@ -24,21 +25,12 @@ class ChannelQueues(OptionList):
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(markup=False, **kwargs)
-        self._signature: tuple[str, ...] = ()
+        super().__init__(**kwargs)
         self._state: IncidentState | None = None
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state = state
-        options = list(self._rows(state, now))
-        signature = tuple(f"{o.id}|{o.prompt.plain}" for o in options)  # type: ignore[union-attr]
-        if signature == self._signature:
-            return
-        self._signature = signature
-        keep = self.highlighted_option.id if self.highlighted_option else None
-        self.set_options(options)
-        ids = [o.id for o in options]
-        self.highlighted = ids.index(keep) if keep in ids else (0 if options else None)
+        self.show_options(list(self._rows(state, now)))
 
     def tick(self, now: datetime) -> None:
         if self._state is not None:

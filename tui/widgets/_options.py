@@ -1,0 +1,36 @@
+"""An OptionList pane that repaints only the rows that changed and keeps its highlight."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+class OptionPane(OptionList):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._prompts: dict[str, str] = {}
+        self._ids: list[str | None] = []
+
+    def show_options(self, options: list[Option]) -> None:
+        ids = [o.id for o in options]
+        prompts = {o.id: _plain(o) for o in options if o.id}
+        if ids == self._ids:
+            # same rows: replace only the prompts that changed (no full re-layout)
+            for option in options:
+                if option.id and prompts[option.id] != self._prompts.get(option.id):
+                    self.replace_option_prompt(option.id, option.prompt)
+            self._prompts = prompts
+            return
+        keep = self.highlighted_option.id if self.highlighted_option else None
+        self._ids, self._prompts = ids, prompts
+        self.set_options(options)
+        if keep in ids:
+            self.highlighted = ids.index(keep)
+        else:
+            self.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
+
+
+def _plain(option: Option) -> str:
+    prompt = option.prompt
+    return prompt.plain if hasattr(prompt, "plain") else str(prompt)
