@@ -11,9 +11,10 @@ from tui.playbook import load_playbook
 def test_readme_playbook_example_validates(tmp_path):
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
-    assert blocks, "the README shows a playbook example"
+    playbooks = [b for b in blocks if b.startswith("warroom_playbook:")]
+    assert playbooks, "the README shows a playbook example"
     path = tmp_path / "example.yaml"
-    path.write_text(blocks[0])
+    path.write_text(playbooks[0])
     book = load_playbook(path)  # template files resolve to the shipped ones
     assert book.classify({"users_affected_pct": 7}).id == "major"
     assert book.classify({}).id == "watch"
@@ -22,3 +23,19 @@ def test_readme_playbook_example_validates(tmp_path):
 def test_readme_names_the_two_setup_commands():
     text = (ROOT / "README.md").read_text()
     assert text.index("make demo") < text.index("make test")
+
+
+def test_readme_config_example_validates(tmp_path):
+    from tui.config import load_config
+
+    text = (ROOT / "README.md").read_text()
+    configs = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "destinations:" in b]
+    assert configs, "the README shows a destinations config"
+    path = tmp_path / "config.yaml"
+    path.write_text(configs[0])
+    config = load_config(path)
+    assert config.destinations[0].api_key_env == "STATUSPAGE_API_KEY"
+    assert dict(config.destinations[0].components) == {
+        "API": "8kbf7d35c070",
+        "Dashboard": "3jn0lv6s4t7c",
+    }
