@@ -399,3 +399,22 @@ def test_queues_and_actions(cli):
     ]:
         assert message in cli.fails(*args).err
     assert "live chat" in cli.ok("log").out
+
+
+def test_resolution_moves_to_amends_and_counts_to_the_post_mortem(cli):
+    start_major(cli)
+    cli.ok("posted", "ack", "--next", "30m", now="2026-11-27T19:05:00+00:00")
+    cli.ok("phase", "next", now="2026-11-27T19:06:00+00:00")
+    cli.ok("posted", "resolved", now="2026-11-27T21:47:00+00:00")  # 4:47 PM EST
+    s = cli.ok("status", "--json", now="2026-11-27T22:00:00+00:00").json()
+    assert s["phase"] == "amends"  # the checklist moved on with the resolution
+    assert s["next_update_due"] is None
+    assert s["postmortem_due"] == "2026-11-30T16:47:00-05:00"  # 72 hours later
+    assert s["postmortem_overdue"] is False
+    line = cli.ok("status", "--oneline", now="2026-11-27T22:00:00+00:00").out.strip()
+    assert "post-mortem due Mon 16:47" in line and len(line) <= 80
+    late = cli.ok("status", "--oneline", now="2026-11-30T22:00:00+00:00").out.strip()
+    assert "post-mortem LATE +13m" in late
+    cli.ok("posted", "postmortem", now="2026-11-30T20:00:00+00:00")
+    s = cli.ok("status", "--json", now="2026-11-30T22:00:00+00:00").json()
+    assert s["postmortem_due"] is None

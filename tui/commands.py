@@ -254,6 +254,7 @@ def record_published(
         if s.resolved_at and purpose in ("ack", "update"):
             raise CommandError(f"{incident_id} is already resolved: no more {purpose} messages")
         event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
+        _after_resolution(w, incident_id, now, actor, purpose)
     return Outcome(incident_id, event_id, f"recorded {purpose}")
 
 
@@ -501,7 +502,23 @@ def _publish(w, incident_id, now, actor, purpose, body, planned, promised_next_a
     event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
     for p in planned:
         outbox.enqueue(w, incident_id, p.destination.id, purpose, p.payload, now, event_id)
+    _after_resolution(w, incident_id, now, actor, purpose)
     return event_id
+
+
+def _after_resolution(w, incident_id: str, now: datetime, actor: str, purpose: str) -> None:
+    """The resolution is out: the checklist moves on to the amends (or post-mortem) phase."""
+    if purpose != "resolved":
+        return
+    s = w.state(incident_id)
+    phases = s.phases()
+    target = next((p for p in phases if p.closes_with == "amends"), None) or next(
+        (p for p in phases if p.closes_with == "postmortem"), None
+    )
+    ids = [p.id for p in phases]
+    if target is None or s.phase not in ids or ids.index(target.id) <= ids.index(s.phase):
+        return
+    w.append(incident_id, now, actor, ev.ADVANCED, {"from": s.phase, "to": target.id})
 
 
 def decide(
@@ -567,6 +584,63 @@ def decide(
             w, incident_id, now, req.by, req.purpose, req.body, planned, promised, ""
         )
     return Outcome(incident_id, event_id, f"approved {req.request_id}: queued")
+
+
+def edit_postmortem(
+    store: Store, clock: Clock, actor: str, incident_id: str, field: str, text: str
+) -> Outcome:
+    """A part of the post-mortem only people can write (summary, root cause, trigger, why)."""
+    if field not in ev.PM_FIELDS:
+        raise CommandError(f"unknown post-mortem part {field!r} ({', '.join(ev.PM_FIELDS)})")
+    if len(text) > MAX_DRAFT:
+        raise CommandError(f"the {field} is too long ({len(text)} characters; at most {MAX_DRAFT})")
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        if getattr(s.postmortem, field) == text:
+            return Outcome(incident_id, None, f"{field} unchanged")
+        event_id = w.append(
+            incident_id, clock.now(), actor, ev.PM_EDITED, {"field": field, "text": text}
+        )
+    return Outcome(incident_id, event_id, f"post-mortem {field.replace('_', ' ')} saved")
+
+
+def set_remedial_action(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    action_id: str | None,
+    action: str,
+    owner: str = "",
+    due: str = "",
+    status: str = "open",
+) -> Outcome:
+    """Add (no id) or change a remedial action: what, who, by when, how far."""
+    import uuid
+    from datetime import date
+
+    action = _user_text(action, "the action", 500)
+    owner = clean_line(owner).strip()[:64]
+    if due:
+        try:
+            due = date.fromisoformat(due.strip()).isoformat()
+        except ValueError:
+            raise CommandError(f"due date must be YYYY-MM-DD, got {due!r}") from None
+    if status not in ev.ACTION_STATUSES:
+        raise CommandError(f"status must be one of: {', '.join(ev.ACTION_STATUSES)}")
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        if action_id is not None and action_id not in s.postmortem.actions:
+            raise CommandError(f"no remedial action {action_id!r}")
+        data = {
+            "id": action_id or uuid.uuid4().hex[:6],
+            "action": action,
+            "owner": owner,
+            "due": due,
+            "status": status,
+        }
+        event_id = w.append(incident_id, clock.now(), actor, ev.PM_ACTION, data)
+    return Outcome(incident_id, event_id, f"remedial action {data['id']}: {status}")
 
 
 def close(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:

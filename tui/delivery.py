@@ -184,6 +184,8 @@ class StatuspageAdapter:
         match counts only beyond those (a repeated message must not be lost).
         """
         incident_key = row.payload["incident_key"]
+        if row.payload.get("kind") == "postmortem":
+            return provider_ref, False  # PUTs are idempotent: sending again is safe
         if provider_ref is None:
             found = self._request(client, "GET", "/incidents/unresolved")
             provider_ref = _find_by_key(found, incident_key)
@@ -197,6 +199,8 @@ class StatuspageAdapter:
 
     def send(self, client, row: outbox.Row, provider_ref: str | None) -> str:
         p = row.payload
+        if p.get("kind") == "postmortem":
+            return self._postmortem(client, row, provider_ref)
         incident: dict[str, Any] = {
             "status": p["status"],
             "body": p["body"],
@@ -221,6 +225,24 @@ class StatuspageAdapter:
                 "the status page answered without an incident id", retryable=True, ambiguous=True
             )
         return ref
+
+    def _postmortem(self, client, row: outbox.Row, provider_ref: str | None) -> str:
+        """Draft, then publish, the post-mortem on the incident (both PUTs: safe to repeat)."""
+        if provider_ref is None:
+            raise DeliveryError(
+                "the incident is not on this status page yet: publish an update first",
+                retryable=False,
+            )
+        base = f"/incidents/{provider_ref}/postmortem"
+        self._request(client, "PUT", base, {"postmortem": {"body_draft": row.payload["body"]}})
+        notify = bool(row.payload.get("notify", True))
+        self._request(
+            client,
+            "PUT",
+            f"{base}/publish",
+            {"postmortem": {"notify_subscribers": notify, "notify_twitter": False}},
+        )
+        return provider_ref
 
 
 def _reason(exc: Exception) -> str:

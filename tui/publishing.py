@@ -14,8 +14,9 @@ from typing import Any
 from tui.config import Config, Destination
 from tui.state import IncidentState
 
-# purposes that become an incident update on a status page
-STATUS_PAGE_PURPOSES = ("ack", "update", "resolved")
+# purposes that become an incident update on a status page; the post-mortem is
+# attached to the incident (draft, then publish)
+STATUS_PAGE_PURPOSES = ("ack", "update", "resolved", "postmortem")
 MAX_NAME = 255
 MAX_BODY = 25_000
 
@@ -89,6 +90,23 @@ def plan(
         raise PublishError(f"the message is {len(text)} characters; a status page takes {MAX_BODY}")
     out = []
     for dest in chosen:
+        if purpose == "postmortem":
+            out.append(
+                Planned(
+                    dest,
+                    {
+                        "kind": "postmortem",
+                        "name": state.title[:MAX_NAME],
+                        "status": "resolved",
+                        "body": text,
+                        "components": {},
+                        "component_names": {},
+                        "notify": dest.notify_subscribers,
+                        "incident_key": incident_key,
+                    },
+                )
+            )
+            continue
         comp_status = component_status(state, purpose)
         out.append(
             Planned(

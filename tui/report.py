@@ -7,7 +7,7 @@ from typing import Any
 
 from tui.clock import hhmm, local, wall
 from tui.durations import format_duration
-from tui.state import IncidentState, due, phase_views
+from tui.state import IncidentState, due, phase_views, postmortem_due
 from tui.textsafe import clean_line
 
 ONELINE_MAX = 80
@@ -54,6 +54,8 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
         "update_state": d.state if d else None,
         "overdue": bool(d and d.overdue),
         "resolved_at": _iso(s.resolved_at, tz),
+        "postmortem_due": _iso(postmortem_due(s), tz),
+        "postmortem_overdue": bool(postmortem_due(s) and now > postmortem_due(s)),
         "closed_at": _iso(s.closed_at, tz),
         "phases": [
             {
@@ -109,6 +111,14 @@ def due_words(s: IncidentState, now: datetime) -> str:
     if d is None:
         if s.closed_at:
             return "closed"
+        pm = postmortem_due(s)
+        if pm is not None:
+            left = int((pm - now).total_seconds())
+            if left < 0:
+                return f"post-mortem LATE +{_left(-left)}"
+            return (
+                f"post-mortem due {local(pm, s.book.timezone).strftime('%a %H:%M')} ({_left(left)})"
+            )
         if s.resolved_at:
             return f"resolved {hhmm(s.resolved_at, s.book.timezone)}"
         return "no update due"

@@ -39,6 +39,10 @@ DELIVERY_SENT = "delivery.sent"  # outbox_id, destination, purpose, provider_ref
 DELIVERY_FAILED = "delivery.failed"  # outbox_id, destination, purpose, error
 DELIVERY_RETRIED = "delivery.retried"  # outbox_id, destination, purpose
 DELIVERY_CANCELLED = "delivery.cancelled"  # outbox_id, destination, purpose
+PM_EDITED = "postmortem.edited"  # field (summary|root_cause|trigger|why), text
+PM_ACTION = "postmortem.action"  # id, action, owner, due (YYYY-MM-DD or ""), status
+PM_FIELDS = ("summary", "root_cause", "trigger", "why")
+ACTION_STATUSES = ("open", "in progress", "done")
 
 KINDS = (
     STARTED,
@@ -62,9 +66,11 @@ KINDS = (
     DELIVERY_FAILED,
     DELIVERY_RETRIED,
     DELIVERY_CANCELLED,
+    PM_EDITED,
+    PM_ACTION,
 )
 # Kinds kept out of the human timeline (they still are events, with who and when).
-QUIET = frozenset({DRAFT})
+QUIET = frozenset({DRAFT, PM_EDITED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,39 @@ class PublishRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class RemedialAction:
+    id: str
+    action: str
+    owner: str
+    due: str  # YYYY-MM-DD, or "" when not set
+    status: str  # open | in progress | done
+
+
+@dataclass(slots=True)
+class Postmortem:
+    """What people write for the post-mortem; the timeline and metrics come from the log."""
+
+    summary: str = ""
+    root_cause: str = ""
+    trigger: str = ""
+    why: str = ""
+    actions: dict[str, RemedialAction] = field(default_factory=dict)
+    edited_by: str | None = None
+    edited_at: datetime | None = None
+
+    def copy(self) -> Postmortem:
+        return Postmortem(
+            self.summary,
+            self.root_cause,
+            self.trigger,
+            self.why,
+            dict(self.actions),
+            self.edited_by,
+            self.edited_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     purpose: str
     text: str
@@ -165,9 +204,9 @@ class IncidentState:
     channels: dict[str, ChannelState] = field(default_factory=dict)
     drafts: dict[str, Draft] = field(default_factory=dict)
     requests: dict[str, PublishRequest] = field(default_factory=dict)
-    deliveries: dict[int, tuple[str, str, str]] = field(
-        default_factory=dict
-    )  # id: state, dest, info
+    # outbox id -> (state, destination, provider ref or error)
+    deliveries: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    postmortem: Postmortem = field(default_factory=Postmortem)
     notes: int = 0
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -214,6 +253,7 @@ class IncidentState:
                 for k, v in self.requests.items()
             },
             deliveries=dict(self.deliveries),
+            postmortem=self.postmortem.copy(),
             notes=self.notes,
             closed_at=self.closed_at,
             timeline=list(self.timeline),
@@ -472,6 +512,24 @@ class Projector:
         self.state.deliveries[d["outbox_id"]] = ("cancelled", dest, "")
         return f"{e.actor} cancelled the delivery of {what} to {dest}"
 
+    def _pm_edited(self, e: Event) -> str:
+        pm = self.state.postmortem
+        setattr(pm, e.data["field"], e.data["text"])
+        pm.edited_by, pm.edited_at = e.actor, e.at
+        return f"{e.actor} edited the post-mortem's {e.data['field'].replace('_', ' ')}"
+
+    def _pm_action(self, e: Event) -> str:
+        d = e.data
+        pm = self.state.postmortem
+        new = d["id"] not in pm.actions
+        pm.actions[d["id"]] = RemedialAction(
+            d["id"], d["action"], d.get("owner", ""), d.get("due", ""), d.get("status", "open")
+        )
+        pm.edited_by, pm.edited_at = e.actor, e.at
+        if new:
+            return f"{e.actor} added the remedial action \u201c{d['action']}\u201d"
+        return f"{e.actor} marked the remedial action \u201c{d['action']}\u201d {d['status']}"
+
     def _init_channels(self) -> None:
         s = self.state
         for channel in s.book.channels:
@@ -531,6 +589,8 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     DELIVERY_FAILED: Projector._delivery,
     DELIVERY_RETRIED: Projector._delivery,
     DELIVERY_CANCELLED: Projector._delivery,
+    PM_EDITED: Projector._pm_edited,
+    PM_ACTION: Projector._pm_action,
 }
 
 _PURPOSE_WORDS = {
@@ -634,6 +694,15 @@ def next_update_due(s: IncidentState) -> tuple[datetime, str] | None:
     if cadence is None:
         return None
     return last.at + cadence.every, f"cadence: every {format_duration(cadence.every)}"
+
+
+def postmortem_due(s: IncidentState) -> datetime | None:
+    """The post-mortem promise: resolution + the playbook's window; None before resolution
+    or once the post-mortem is published."""
+    resolved = s.resolved_at
+    if resolved is None or any(u.purpose == "postmortem" for u in s.updates):
+        return None
+    return resolved + s.book.postmortem_within
 
 
 def due(s: IncidentState, now: datetime) -> Due | None:

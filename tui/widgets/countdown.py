@@ -10,8 +10,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
-from tui.clock import wall
-from tui.state import Due, IncidentState, due
+from tui.clock import local, wall
+from tui.durations import format_duration
+from tui.state import Due, IncidentState, due, postmortem_due
 from tui.widgets._text import mmss, update_if_changed
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
@@ -52,6 +53,9 @@ class UpdateCountdown(Vertical):
         wanted = _STATES.get(d.state) if d else None
         for cls in _STATES.values():
             self.set_class(cls == wanted, cls)
+        if d is None and not s.closed_at and postmortem_due(s) is not None:
+            self._postmortem(s, now, what, digits, when)
+            return
         if d is None:
             self._was_late = False
             self.state_word = "CLOSED" if s.closed_at else "RESOLVED" if s.resolved_at else "NONE"
@@ -78,6 +82,34 @@ class UpdateCountdown(Vertical):
         if d.overdue and self._was_late is False and self.bell_enabled:
             self.app.bell()  # once, when it turns late
         self._was_late = d.overdue
+
+    def _postmortem(self, s: IncidentState, now: datetime, what, digits, when) -> None:
+        """After the resolution: the post-mortem promise, in days and hours."""
+        at = postmortem_due(s)
+        assert at is not None
+        left = int((at - now).total_seconds())
+        late = left < 0
+        state = "-late" if late else ("-soon" if left <= 12 * 3600 else "-ok")
+        for cls in _STATES.values():
+            self.set_class(cls == state, cls)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("Post-mortem due", style="bold")
+        line.append(f"  (promised within {format_duration(s.book.postmortem_within)})", style="dim")
+        update_if_changed(what, line)
+        hours, rest = divmod(abs(left), 3600)
+        _digits(digits, f"{'+' if late else ''}{hours:02d}:{rest // 60:02d}")
+        status = Text(no_wrap=True, overflow="ellipsis")
+        days, hrs = divmod(hours, 24)
+        span = f"{days}d {hrs}h" if days else f"{hrs}h {rest // 60}m"
+        word = f"LATE +{span}" if late else f"{span} LEFT"
+        status.append(f" {word} ", style="bold reverse")
+        local_at = local(at, s.book.timezone)
+        status.append(
+            f"  by {local_at.strftime('%a %b')} {local_at.day}, {wall(at, s.book.timezone)}"
+        )
+        update_if_changed(when, status)
+        self.state_word = "POST-MORTEM LATE" if late else "POST-MORTEM DUE"
+        self._was_late = False
 
 
 def _digits(widget: Digits, value: str) -> None:
