@@ -50,6 +50,8 @@ class Dashboard(Screen):
         Binding("p", "publish", "Publish", id="publish.draft"),
         Binding("v", "approve", "Approve", show=False, id="publish.approve"),
         Binding("o", "outbox", "Outbox", id="publish.outbox"),
+        Binding("r", "postmortem", "Post-mortem", show=False, id="amends.postmortem"),
+        Binding("f", "offers", "Offers", show=False, id="amends.offers"),
         Binding("b", "toggle_bell", "Bell", show=False, id="app.bell"),
         Binding("ctrl+s", "save_draft", "Save draft", show=False, id="draft.save"),
         Binding("escape", "leave_editor", "Leave editor", show=False, id="draft.leave"),
@@ -237,3 +239,9 @@ class Dashboard(Screen):
 
     def action_outbox(self) -> None:
         self.app.show_outbox()  # type: ignore[attr-defined]
+
+    def action_postmortem(self) -> None:
+        self.app.show_postmortem()  # type: ignore[attr-defined]
+
+    def action_offers(self) -> None:
+        self.app.show_offers()  # type: ignore[attr-defined]

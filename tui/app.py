@@ -207,6 +207,8 @@ class WarroomApp(App):
         self.call_from_thread(self._synced, sync)
 
     def _synced(self, sync) -> None:
+        if sync.state is not None:
+            self._pm_state(sync.state)
         if self.dashboard is not None and self.dashboard.is_attached:
             if sync.state is not None:
                 self.dashboard.apply_state(sync.state)
@@ -249,7 +251,14 @@ class WarroomApp(App):
 
         self.run_worker(work, thread=True, exit_on_error=False, group="commands")
 
+    def _pm_state(self, state) -> None:
+        from screens.postmortem import PostmortemScreen
+
+        if isinstance(self.screen, PostmortemScreen):
+            self.screen.apply_state(state)
+
     def _applied(self, state, message, then) -> None:
+        self._pm_state(state)
         if self.dashboard is not None and self.dashboard.is_attached:
             self.dashboard.apply_state(state)
         if message:
@@ -594,6 +603,164 @@ class WarroomApp(App):
 
         self.run_worker(work, thread=True, exit_on_error=False, group="db")
 
+    # post-mortem and recovery offers ------------------------------------------------
+    def show_postmortem(self) -> None:
+        from screens.postmortem import PostmortemScreen
+
+        if self.state is not None:
+            self.push_screen(PostmortemScreen(self.state))
+
+    def _postmortem_text(self, fmt: str) -> str:
+        from tui.postmortem import build, render
+
+        def make(store):
+            state = store.state(self.room.incident_id)
+            return state, list(store.events(self.room.incident_id))
+
+        state, events = self.room.read(make)
+        report = build(state, events, self.clock.now())
+        return render(report, fmt, state.book.template_dirs())
+
+    def refresh_postmortem(self, screen) -> None:
+        def work() -> None:
+            try:
+                text = self._postmortem_text("md")
+            except Exception as exc:
+                self.call_from_thread(self._error, f"post-mortem: {type(exc).__name__}: {exc}")
+                return
+            self.call_from_thread(screen.show_preview, text)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="postmortem")
+
+    def export_postmortem(self) -> None:
+        """Markdown and HTML next to where warroom was started (never half-written)."""
+        from pathlib import Path
+
+        def work() -> None:
+            written = []
+            try:
+                for fmt in ("md", "html"):
+                    text = self._postmortem_text(fmt)
+                    target = Path.cwd() / f"postmortem-{self.room.incident_id}.{fmt}"
+                    tmp = target.with_name(f".{target.name}.tmp")
+                    tmp.write_text(text, encoding="utf-8")
+                    tmp.replace(target)
+                    written.append(str(target))
+            except Exception as exc:
+                self.call_from_thread(self._error, f"export failed: {exc}")
+                return
+            self.call_from_thread(
+                self.notify, "Written: " + ", ".join(written), timeout=8, markup=False
+            )
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="postmortem")
+
+    def publish_postmortem(self) -> None:
+        def work() -> None:
+            from tui.publishing import PublishError
+
+            try:
+                body = self._postmortem_text("md")
+                preview = self.room.preview_publish("postmortem", body, self.config)
+            except PublishError as exc:
+                self.call_from_thread(self._error, str(exc))
+                return
+            self.call_from_thread(self._confirm_publish, "postmortem", body, preview)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+
+    def add_remedial_action(self) -> None:
+        from screens.form import Field, FormScreen
+
+        def validate(values: dict[str, str]) -> str | None:
+            from datetime import date
+
+            if not values["action"].strip():
+                return "say what will be done"
+            if values["due"].strip():
+                try:
+                    date.fromisoformat(values["due"].strip())
+                except ValueError:
+                    return "due date must be YYYY-MM-DD"
+            return None
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.run_command(
+                    commands.set_remedial_action,
+                    None,
+                    values["action"],
+                    values["owner"],
+                    values["due"].strip(),
+                    "open",
+                )
+
+        fields = [
+            Field("action", "Remedial action (what we do so this never happens again)"),
+            Field("owner", "Owner"),
+            Field("due", "Due (YYYY-MM-DD)"),
+        ]
+        self.push_screen(FormScreen("Add a remedial action", fields, validate=validate), done)
+
+    def show_offers(self) -> None:
+        from screens.form import Field, FormScreen
+
+        fields = [
+            Field("path", "Billing export (CSV: customer_id,name,plan,monthly_amount,...)"),
+            Field("skip", "Skip bad rows?", value="no", choices=(("No", "no"), ("Yes", "yes"))),
+        ]
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self._compute_offers(values["path"].strip(), values["skip"] == "yes")
+
+        self.push_screen(FormScreen("Recovery offers", fields, submit_label="Compute"), done)
+
+    def _compute_offers(self, path: str, skip_bad: bool) -> None:
+        def work() -> None:
+            from tui.offers import OffersError, compute_offers, read_offers_file
+
+            state = self.state
+            if state is None or state.book.recovery is None:
+                self.call_from_thread(self._error, "this playbook has no recovery policy")
+                return
+            end = state.resolved_at or self.clock.now()
+            outage = end - (state.detected_at or end)
+            try:
+                result = compute_offers(
+                    read_offers_file(path), path, state.book.recovery, outage, skip_bad=skip_bad
+                )
+            except OffersError as exc:
+                first = exc.problems[0] if exc.problems else str(exc)
+                more = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+                self.call_from_thread(self._error, f"{first}{more}")
+                return
+            self.call_from_thread(self._show_offers, path, result)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="offers")
+
+    def _show_offers(self, path: str, result) -> None:
+        from screens.postmortem import OffersScreen
+
+        self.push_screen(OffersScreen(path, result))
+
+    def write_offers(self, source: str, result) -> None:
+        from pathlib import Path
+
+        def work() -> None:
+            target = Path(source).with_name(f"offers-{self.room.incident_id}.csv")
+            tmp = target.with_name(f".{target.name}.tmp")
+            try:
+                tmp.write_text(result.to_csv(), encoding="utf-8")
+                tmp.replace(target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                self.call_from_thread(self._error, f"cannot write {target}: {exc.strerror}")
+                return
+            self.call_from_thread(self.notify, f"Written: {target}", timeout=8, markup=False)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="offers")
+
     # delivery: a thread with its own connection; HTTP never touches the UI thread ---
     def _start_delivery(self) -> None:
         if not self.deliver or not self.config.destinations or self._deliverer is not None:
@@ -721,6 +888,8 @@ DASHBOARD_ACTIONS = [
     ("Publish", "p", "Check and publish the draft to the status page", "publish"),
     ("Publish", "v", "Approve the message waiting for you (two-person rule)", "approve"),
     ("Publish", "o", "Outbox: pending, sent and failed deliveries", "outbox"),
+    ("Amends", "r", "Post-mortem: write it, export it, publish it", "postmortem"),
+    ("Amends", "f", "Recovery offers from a billing export", "offers"),
     ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
     ("App", "?", "This help", "help"),
     ("App", "q", "Quit (nothing is lost: everything is in the database)", "app.quit"),
@@ -741,7 +910,7 @@ def help_rows() -> list[tuple[str, str, str]]:
         ("Draft", "esc", "Leave the editor (keys work again)"),
         ("App", "ctrl+p", "Command palette: every action by name"),
     ]
-    order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Incident", "App"]
+    order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Amends", "Incident", "App"]
     return sorted(rows, key=lambda r: order.index(r[0]))
 
 

@@ -565,6 +565,154 @@ def cmd_page_serve(ctx: Context) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------- amends
+
+
+def _postmortem_text(ctx: Context, store, incident: str, fmt: str) -> str:
+    from tui.postmortem import build, render
+
+    state = store.state(incident)
+    report = build(state, list(store.events(incident)), ctx.clock.now())
+    return render(report, fmt, state.book.template_dirs())
+
+
+def cmd_postmortem(ctx: Context) -> int:
+    store, incident = _incident(ctx)
+    text = _postmortem_text(ctx, store, incident, ctx.args.format)
+    if ctx.args.out:
+        from pathlib import Path
+
+        target = Path(ctx.args.out)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)  # never a half-written file
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        out(f"{incident}: post-mortem written to {target} ({ctx.args.format})")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_postmortem_edit(ctx: Context) -> int:
+    from tui import commands
+
+    if ctx.args.file:
+        from pathlib import Path
+
+        try:
+            text = (
+                sys.stdin.read()
+                if ctx.args.file == "-"
+                else Path(ctx.args.file).read_text(encoding="utf-8")
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {ctx.args.file}: {exc}") from None
+    elif ctx.args.text is not None:
+        text = ctx.args.text
+    else:
+        raise UsageError("give --text TEXT or --file FILE")
+    field = ctx.args.part.replace("-", "_")
+    return _run(ctx, commands.edit_postmortem, field, text.strip())
+
+
+def cmd_postmortem_action(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(
+        ctx,
+        commands.set_remedial_action,
+        ctx.args.id,
+        ctx.args.action,
+        ctx.args.owner or "",
+        ctx.args.due or "",
+        ctx.args.status,
+    )
+
+
+def cmd_postmortem_publish(ctx: Context) -> int:
+    from tui import commands
+
+    config = _config(ctx)
+    store, incident = _incident(ctx)
+    body = _postmortem_text(ctx, store, incident, "md")
+    if not ctx.args.yes:
+        out(body)
+        err("nothing queued: add --yes to publish this post-mortem")
+        return EXIT_USAGE
+    outcome = commands.publish(
+        store,
+        ctx.clock,
+        ctx.actor,
+        incident,
+        "postmortem",
+        body,
+        config,
+        destinations=ctx.args.destination,
+        accept_warnings=True,
+    )
+    out(f"{incident}: {outcome.message}")
+    return EXIT_OK
+
+
+def cmd_offers(ctx: Context) -> int:
+    from tui.offers import OffersError, compute_offers, read_offers_file
+
+    store, incident = _incident(ctx)
+    state = store.state(incident)
+    policy = state.book.recovery
+    if policy is None:
+        raise UsageError(f"the playbook \u201c{state.book.name}\u201d has no recovery policy")
+    end = state.resolved_at or ctx.clock.now()
+    outage = end - (state.detected_at or end)
+    try:
+        text = read_offers_file(ctx.args.customers)
+        result = compute_offers(
+            text, ctx.args.customers, policy, outage, skip_bad=ctx.args.skip_bad
+        )
+    except OffersError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(_safe(problem) + "\n")
+        err(f"refused: {len(exc.problems)} problem(s); nothing written (--skip-bad skips bad rows)")
+        return EXIT_USAGE
+    for skipped in result.skipped:
+        sys.stderr.write("skipped: " + _safe(skipped) + "\n")
+    if ctx.args.out:
+        from pathlib import Path
+
+        target = Path(ctx.args.out)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            tmp.write_text(result.to_csv(), encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    if ctx.args.json:
+        _json(result.to_json())
+        return EXIT_OK
+    offered = [c for c in result.customers if c.offer != "none"]
+    out(
+        f"{incident}: outage {result.outage_minutes} min; {len(offered)} of "
+        f"{len(result.customers)} customers get an offer"
+    )
+    for c in result.customers:
+        parts = [c.offer]
+        if c.credit_amount is not None:
+            parts.append(f"{c.credit_pct}% = {c.credit_amount} {c.currency}")
+        if c.trial_extension_days:
+            parts.append(f"+{c.trial_extension_days} days of trial")
+        out(f"  {c.customer_id:<10} {c.name[:30]:<30} {c.plan:<10} " + ", ".join(parts))
+    for currency, total in sorted(result.totals.items()):
+        out(f"cost of credits: {total} {currency}")
+    out(result.rounding)
+    if ctx.args.out:
+        out(f"written to {ctx.args.out}")
+    return EXIT_OK
+
+
 def cmd_close(ctx: Context) -> int:
     from tui import commands
 
@@ -838,6 +986,38 @@ def build_parser() -> argparse.ArgumentParser:
     c = obs.add_parser("cancel", help="give up on a failed or pending row")
     c.add_argument("id", type=int, metavar="ID")
     c.set_defaults(func=cmd_outbox_cancel)
+    pm = sub.add_parser("postmortem", help="the post-mortem: export, edit, publish")
+    pm.add_argument("--incident", "-i", metavar="ID")
+    pm.add_argument("--format", choices=["md", "html", "json"], default="md")
+    pm.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    pm.set_defaults(func=cmd_postmortem)
+    pms = pm.add_subparsers(title="post-mortem commands", metavar="ACTION")
+    c = pms.add_parser("edit", help="write a part: summary, root-cause, trigger, why")
+    c.add_argument("part", choices=["summary", "root-cause", "trigger", "why"])
+    c.add_argument("--text", metavar="TEXT")
+    c.add_argument("--file", metavar="FILE", help="the text from a file (- for stdin)")
+    c.add_argument("--incident", "-i", metavar="ID")
+    c.set_defaults(func=cmd_postmortem_edit)
+    c = pms.add_parser("action", help="add (or with --id change) a remedial action")
+    c.add_argument("action", metavar="TEXT")
+    c.add_argument("--id", metavar="ID", help="the action to change")
+    c.add_argument("--owner", metavar="NAME")
+    c.add_argument("--due", metavar="YYYY-MM-DD")
+    c.add_argument("--status", choices=["open", "in progress", "done"], default="open")
+    c.add_argument("--incident", "-i", metavar="ID")
+    c.set_defaults(func=cmd_postmortem_action)
+    c = pms.add_parser("publish", help="publish the post-mortem to the status page(s)")
+    c.add_argument("--destination", action="append", metavar="ID")
+    c.add_argument("--yes", action="store_true")
+    c.add_argument("--incident", "-i", metavar="ID")
+    c.set_defaults(func=cmd_postmortem_publish)
+
+    c = cmd("offers", cmd_offers, "recovery offers from a billing export (CSV)")
+    c.add_argument("--customers", required=True, metavar="FILE.csv")
+    c.add_argument("--out", metavar="FILE.csv", help="write the offers as CSV")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--skip-bad", action="store_true", help="write the good rows, list the bad")
+
     pg = sub.add_parser("page", help="the local status page")
     pgs = pg.add_subparsers(title="page commands", metavar="ACTION", required=True)
     c = pgs.add_parser("serve", help="serve a local status page (Statuspage v1 API + HTML)")

@@ -1,0 +1,218 @@
+"""The post-mortem: the four parts people write, remedial actions, a live preview.
+
+The timeline and the impact come from the event log; what only people can say
+(summary, root cause, trigger, why) is edited here, autosaved like the draft
+and shared with every dashboard. Everything shown is literal text.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.state import PM_FIELDS, IncidentState
+from tui.textsafe import clean, clean_line
+
+LABELS = {
+    "summary": "Summary: what happened, in two sentences a customer understands",
+    "root_cause": "Root cause: not just the trigger, the why behind it",
+    "trigger": "Trigger: what set it off (a deployment? a cascading failure?)",
+    "why": "Why it happened, and why it was not caught earlier",
+}
+AUTOSAVE_AFTER = 1.0
+
+
+class PostmortemScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="pm.back"),
+        Binding("ctrl+s", "save", "Save", id="pm.save"),
+        Binding("ctrl+n", "add_action", "Add action", id="pm.add_action"),
+        Binding("ctrl+e", "export", "Export md+html", id="pm.export"),
+        Binding("ctrl+o", "publish", "Publish", id="pm.publish"),
+    ]
+
+    def __init__(self, state: IncidentState) -> None:
+        super().__init__()
+        self.state = state
+        self._pending: dict[str, str] = {}
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text(f"Post-mortem \u2014 {clean_line(self.state.title)}", style="bold"), id="pm-title"
+        )
+        with Horizontal(id="pm-body"):
+            with VerticalScroll(id="pm-edit"):
+                for field in PM_FIELDS:
+                    yield Label(Text(LABELS[field]), classes="pm-label")
+                    yield TextArea(
+                        getattr(self.state.postmortem, field),
+                        id=f"pm-{field}",
+                        classes="pm-field",
+                        soft_wrap=True,
+                    )
+                yield Label(
+                    Text("Remedial actions (enter: next status \u00b7 ctrl+n: add)"),
+                    classes="pm-label",
+                )
+                yield OptionList(id="pm-actions", markup=False)
+            with VerticalScroll(id="pm-preview-box"):
+                yield Static(Text("Rendering the post-mortem\u2026"), id="pm-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_actions(self.state)
+        self.query_one(f"#pm-{PM_FIELDS[0]}", TextArea).focus()
+        self.app.refresh_postmortem(self)  # type: ignore[attr-defined]
+
+    # live state ----------------------------------------------------------------------
+    def apply_state(self, state: IncidentState) -> None:
+        """Another dashboard edited the post-mortem: take their text unless we are typing."""
+        self.state = state
+        for field in PM_FIELDS:
+            area = self.query_one(f"#pm-{field}", TextArea)
+            theirs = getattr(state.postmortem, field)
+            if field not in self._pending and not area.has_focus and area.text != theirs:
+                area.load_text(theirs)
+        self.show_actions(state)
+        self.app.refresh_postmortem(self)  # type: ignore[attr-defined]
+
+    def show_actions(self, state: IncidentState) -> None:
+        listing = self.query_one("#pm-actions", OptionList)
+        keep = listing.highlighted
+        actions = sorted(state.postmortem.actions.values(), key=lambda a: (a.due or "9", a.id))
+        options = []
+        for a in actions:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"[{a.status}] ", style="bold")
+            line.append(clean_line(a.action))
+            who = " \u00b7 ".join(x for x in (a.owner, a.due) if x)
+            if who:
+                line.append(f"  {clean_line(who)}", style="dim")
+            options.append(Option(line, id=a.id))
+        if not options:
+            options = [Option(Text("None yet: ctrl+n adds one.", style="dim"), disabled=True)]
+        listing.set_options(options)
+        if actions:
+            listing.highlighted = min(keep or 0, len(actions) - 1)
+
+    def show_preview(self, markdown: str) -> None:
+        self.query_one("#pm-preview", Static).update(Text(clean(markdown)))
+
+    # editing --------------------------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        field = (event.text_area.id or "").removeprefix("pm-")
+        if field not in PM_FIELDS:
+            return
+        if event.text_area.text == getattr(self.state.postmortem, field):
+            return
+        self._pending[field] = event.text_area.text
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(AUTOSAVE_AFTER, self.action_save)
+
+    def action_save(self) -> None:
+        from tui import commands
+
+        pending, self._pending = self._pending, {}
+        for field, text in pending.items():
+            self.app.run_command(  # type: ignore[attr-defined]
+                commands.edit_postmortem, field, text, tell_noop=False
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from tui import commands
+        from tui.state import ACTION_STATUSES
+
+        action = self.state.postmortem.actions.get(event.option.id or "")
+        if action is None:
+            return
+        nxt = ACTION_STATUSES[(ACTION_STATUSES.index(action.status) + 1) % len(ACTION_STATUSES)]
+        self.app.run_command(  # type: ignore[attr-defined]
+            commands.set_remedial_action,
+            action.id,
+            action.action,
+            action.owner,
+            action.due,
+            nxt,
+        )
+
+    def action_add_action(self) -> None:
+        self.app.add_remedial_action()  # type: ignore[attr-defined]
+
+    def action_export(self) -> None:
+        self.action_save()
+        self.app.export_postmortem()  # type: ignore[attr-defined]
+
+    def action_publish(self) -> None:
+        self.action_save()
+        self.app.publish_postmortem()  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.action_save()
+        self.dismiss(None)
+
+
+class OffersScreen(Screen):
+    """Recovery offers computed from a billing export, with the cost per currency."""
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", id="offers.back"),
+        Binding("w", "write", "Write CSV", id="offers.write"),
+    ]
+
+    def __init__(self, source: str, result) -> None:
+        super().__init__()
+        self.source = source
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        r = self.result
+        with Vertical(id="publish-dialog"):
+            head = Text(f"Recovery offers from {clean_line(self.source)}", style="bold")
+            yield Static(head, id="publish-title")
+            listing = OptionList(id="offers-rows", markup=False)
+            yield listing
+            summary = Text()
+            offered = [c for c in r.customers if c.offer != "none"]
+            summary.append(
+                f"Outage {r.outage_minutes} min \u00b7 {len(offered)} of {len(r.customers)} "
+                "customers get an offer"
+            )
+            for currency, total in sorted(r.totals.items()):
+                summary.append(f" \u00b7 credits {total} {currency}", style="bold")
+            if r.skipped:
+                summary.append(f" \u00b7 {len(r.skipped)} bad row(s) skipped", style="bold")
+            summary.append(f"\n{clean_line(r.rounding)}", style="dim")
+            yield Static(summary, id="offers-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        listing = self.query_one("#offers-rows", OptionList)
+        options = []
+        for c in self.result.customers:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"{clean_line(c.customer_id)[:12]:<12} ", style="bold")
+            line.append(f"{clean_line(c.name)[:28]:<28} {clean_line(c.plan)[:10]:<10} ")
+            line.append(clean_line(c.offer), style="bold")
+            if c.credit_amount is not None:
+                line.append(f"  {c.credit_pct}% = {c.credit_amount} {clean_line(c.currency)}")
+            if c.trial_extension_days:
+                line.append(f"  +{c.trial_extension_days} days")
+            options.append(Option(line))
+        for skipped in self.result.skipped:
+            options.append(Option(Text(f"skipped: {clean_line(skipped)}", style="italic")))
+        listing.set_options(options or [Option(Text("No customers in the file."), disabled=True)])
+        listing.focus()
+
+    def action_write(self) -> None:
+        self.app.write_offers(self.source, self.result)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.dismiss(None)
