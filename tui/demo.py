@@ -119,6 +119,18 @@ def start_demo_page(folder: Path):
     return server, config
 
 
+SAMPLE_CUSTOMERS = """customer_id,name,plan,monthly_amount,currency,affected,affected_minutes
+C-1001,Northwind Traders,enterprise,4800.00,USD,yes,
+C-1002,"Café Zoë, Lyon",standard,129.00,EUR,yes,
+C-1003,Globex,standard,249.99,USD,yes,95
+C-1004,Initech,standard,99.00,USD,no,
+C-1005,Hooli Labs,trial,0.00,USD,yes,
+C-1006,Pied Piper,free,0.00,USD,yes,
+C-1007,株式会社サンプル,enterprise,520000,JPY,yes,
+C-1008,Umbrella Health,enterprise,12500.00,EUR,no,
+"""
+
+
 def run_demo(ctx) -> int:
     import sys
 
@@ -136,8 +148,11 @@ def run_demo(ctx) -> int:
         server, config = start_demo_page(folder)
         if config is not None:
             ctx.args.config = str(config)
+        customers = folder / "customers.csv"
+        customers.write_text(SAMPLE_CUSTOMERS, encoding="utf-8")
         welcome = (
-            f"Local status page: {server.url}/ -- fill the draft's blanks, then p to publish"
+            f"Local status page: {server.url}/ -- fill the draft's blanks, then p to publish. "
+            f"A sample billing export for the offers (f): {customers}"
             if server
             else "The local status page could not start: publishing is off in this demo"
         )

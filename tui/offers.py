@@ -96,8 +96,8 @@ ROUNDING = (
     "trial extensions are the outage plus the goodwill buffer, rounded up to whole days"
 )
 
-_TRUE = ("yes", "true", "1", "y")
-_FALSE = ("no", "false", "0", "n")
+_TRUE = ("yes", "true", "1")
+_FALSE = ("no", "false", "0")
 _AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _WHOLE = re.compile(r"^[0-9]+$")
@@ -163,13 +163,13 @@ class OffersResult:
         }
 
     def to_csv(self) -> str:
-        """One row per customer (no totals rows), ``\\n`` line endings.
+        """One row per customer (no totals rows), RFC 4180 ``\\r\\n`` line endings.
 
         Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
         ``@``, a tab or a carriage return, and not a plain number) get a leading ``'``.
         """
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         for c in self.customers:
             writer.writerow(

@@ -244,13 +244,18 @@ def _history(s: IncidentState, events: list[Event]) -> _History:
             word = "raised" if now_rank < was else "lowered"
             reason = ""
             if e.kind == ev.METRICS:
+                values = d.get("values", {})
+                names = [m.id for m in book.metrics if m.id in values]
+                names += sorted(k for k in values if k not in names)
                 reason = ", ".join(
-                    f"{_lower_first(_metric_title(book, k))}: {_value(book, k, v)}"
-                    for k, v in d.get("values", {}).items()
+                    f"{_lower_first(_metric_title(book, k))}: {_value(book, k, values[k])}"
+                    for k in names
                 )
-            say(e.at, f"The incident was {word} to {p.severity_title}" + (
-                f" ({reason})." if reason else "."
-            ))
+            say(
+                e.at,
+                f"The incident was {word} to {p.severity_title}"
+                + (f" ({reason})." if reason else "."),
+            )
         elif e.kind == ev.PUBLISHED:
             purpose = d.get("purpose", "")
             promise = p.updates[-1].promised_next_at if p.updates else None
@@ -277,7 +282,10 @@ def _history(s: IncidentState, events: list[Event]) -> _History:
             if purpose in ("ack", "update", "resolved"):
                 promised_by = promise
         elif e.kind == ev.NOTE:
-            say(e.at, f"Note from {e.actor}: {clean_line(d.get('text', '')).strip()}")
+            note = clean_line(d.get("text", "")).strip()
+            if note and note[-1].isalnum():
+                note += "."
+            say(e.at, f"Note from {e.actor}: {note}")
         elif e.kind == ev.QUEUE:
             channel, depth = d.get("channel", ""), d.get("depth")
             if isinstance(depth, int) and depth > queue_peaks.get(channel, -1):
@@ -380,6 +388,8 @@ def build(state: IncidentState, events: list[Event], now: datetime) -> Report:
         raise PostmortemError(f"{s.id} has not started: there is nothing to report yet")
     book, tz = s.book, s.book.timezone
     h = _history(s, list(events))
+    if not h.highest_severity:  # no events given: what the state says
+        h.first_severity = h.highest_severity = s.severity_title
     detected_at = s.detected_at or s.started_at or now
     resolved_at = s.resolved_at
     end_at = resolved_at or s.closed_at
@@ -401,7 +411,7 @@ def build(state: IncidentState, events: list[Event], now: datetime) -> Report:
         title=clean_line(s.title),
         company=book.company,
         timezone=tz,
-        severity=h.highest_severity or s.severity_title,
+        severity=h.highest_severity,
         detected=when(detected_at, tz),
         resolved=when(resolved_at, tz) if resolved_at else None,
         duration=duration,
@@ -499,6 +509,7 @@ def _environment(dirs: tuple[Path, ...], html: bool):
     env.filters["day"] = _day
     env.filters["cell"] = _cell
     env.filters["sentence"] = _sentence_case
+    env.filters["iso"] = _iso
     return env
 
 
