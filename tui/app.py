@@ -636,15 +636,15 @@ class WarroomApp(App):
         """Markdown and HTML next to where warroom was started (never half-written)."""
         from pathlib import Path
 
+        from tui.textsafe import write_atomic
+
         def work() -> None:
             written = []
             try:
                 for fmt in ("md", "html"):
                     text = self._postmortem_text(fmt)
                     target = Path.cwd() / f"postmortem-{self.room.incident_id}.{fmt}"
-                    tmp = target.with_name(f".{target.name}.tmp")
-                    tmp.write_text(text, encoding="utf-8")
-                    tmp.replace(target)
+                    write_atomic(target, text)
                     written.append(str(target))
             except Exception as exc:
                 self.call_from_thread(self._error, f"export failed: {exc}")
@@ -748,13 +748,12 @@ class WarroomApp(App):
         from pathlib import Path
 
         def work() -> None:
+            from tui.textsafe import write_atomic
+
             target = Path(source).with_name(f"offers-{self.room.incident_id}.csv")
-            tmp = target.with_name(f".{target.name}.tmp")
             try:
-                tmp.write_text(result.to_csv(), encoding="utf-8")
-                tmp.replace(target)
+                write_atomic(target, result.to_csv())
             except OSError as exc:
-                tmp.unlink(missing_ok=True)
                 self.call_from_thread(self._error, f"cannot write {target}: {exc.strerror}")
                 return
             self.call_from_thread(self.notify, f"Written: {target}", timeout=8, markup=False)

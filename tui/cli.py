@@ -576,21 +576,21 @@ def _postmortem_text(ctx: Context, store, incident: str, fmt: str) -> str:
     return render(report, fmt, state.book.template_dirs())
 
 
+def _write(path: str, text: str) -> None:
+    from tui.textsafe import write_atomic
+
+    try:
+        write_atomic(path, text)  # never a half-written file
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def cmd_postmortem(ctx: Context) -> int:
     store, incident = _incident(ctx)
     text = _postmortem_text(ctx, store, incident, ctx.args.format)
     if ctx.args.out:
-        from pathlib import Path
-
-        target = Path(ctx.args.out)
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)  # never a half-written file
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
-        out(f"{incident}: post-mortem written to {target} ({ctx.args.format})")
+        _write(ctx.args.out, text)
+        out(f"{incident}: post-mortem written to {ctx.args.out} ({ctx.args.format})")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
@@ -680,16 +680,7 @@ def cmd_offers(ctx: Context) -> int:
     for skipped in result.skipped:
         sys.stderr.write("skipped: " + _safe(skipped) + "\n")
     if ctx.args.out:
-        from pathlib import Path
-
-        target = Path(ctx.args.out)
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            tmp.write_text(result.to_csv(), encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        _write(ctx.args.out, result.to_csv())
     if ctx.args.json:
         _json(result.to_json())
         return EXIT_OK

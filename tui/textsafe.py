@@ -33,3 +33,20 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """One line: like :func:`clean`, with newlines turned into spaces."""
     return clean(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+def write_atomic(path, text: str) -> None:
+    """Write a file whole or not at all (a temp file beside it, then a rename).
+
+    Raises OSError; the temp file is removed on failure.
+    """
+    from pathlib import Path
+
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 
 class OptionPane(OptionList):
+    """Subclasses yield their rows from ``_rows(state, now)``."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
         self._prompts: dict[str, str] = {}
         self._ids: list[str | None] = []
+        self._state = None
+
+    def show(self, state, now: datetime) -> None:
+        self._state = state
+        self.show_options(list(self._rows(state, now)))
+
+    def tick(self, now: datetime) -> None:
+        if self._state is not None:
+            self.show(self._state, now)
+
+    def _rows(self, state, now: datetime) -> Iterator[Option]:
+        raise NotImplementedError
 
     def show_options(self, options: list[Option]) -> None:
         ids = [o.id for o in options]

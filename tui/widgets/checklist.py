@@ -24,18 +24,6 @@ class PhaseChecklist(OptionPane):
         Binding("x", "toggle", "Tick/untick", show=False, id="checklist.toggle_x"),
     ]
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._state: IncidentState | None = None
-
-    def show(self, state: IncidentState, now: datetime) -> None:
-        self._state = state
-        self.show_options(list(self._rows(state, now)))
-
-    def tick(self, now: datetime) -> None:
-        if self._state is not None:
-            self.show(self._state, now)
-
     def _rows(self, s: IncidentState, now: datetime):
         tz = s.book.timezone
         for view in phase_views(s, now):
