@@ -835,6 +835,9 @@ class WarroomApp(App):
             self._hangup()
 
     def on_unmount(self) -> None:
+        import gc
+
+        gc.unfreeze()  # let what the app leaves behind be collected again
         if self._stop_delivery is not None:
             self._stop_delivery.set()
             self._wake_delivery()
