@@ -22,7 +22,9 @@ from tui.store import Store
 
 
 class Tmux:
-    def __init__(self, db: Path, width: int, height: int, actor: str = "erin"):
+    def __init__(
+        self, db: Path, width: int, height: int, actor: str = "erin", extra_env: dict | None = None
+    ):
         assert shutil.which("tmux"), "tmux is required (installed by .ci/run)"
         self.name = f"wr-{uuid.uuid4().hex[:8]}"
         self.db = db
@@ -31,6 +33,7 @@ class Tmux:
             "WARROOM_AS": actor,
             "WARROOM_NO_BELL": "1",
             "TERM": "xterm-256color",
+            **(extra_env or {}),
         }
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         subprocess.run(
@@ -180,3 +183,47 @@ def test_hangup_exits_and_keeps_what_was_typed(seeded):
         t.close()
     draft = status(seeded)["drafts"]["update"]["text"]
     assert draft.startswith("Typed just before the line dropped. ")
+
+
+def test_quitting_while_the_status_page_hangs_is_prompt(seeded, tmp_path):
+    """A delivery stuck on a dead status page never holds the war room hostage."""
+    import socket
+
+    from tui import commands
+    from tui.config import load_config
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts (in the kernel) and never answers
+    port = listener.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "destinations:\n  - id: dead\n    type: statuspage\n"
+        f"    base_url: http://127.0.0.1:{port}/v1\n    page_id: p\n"
+        "    api_key_env: DEAD_KEY\n    timeout: 60\n"
+    )
+    os.environ["DEAD_KEY"] = "k"
+    with Store(seeded) as store:
+        commands.publish(
+            store,
+            SystemClock(),
+            "erin",
+            "INC-1",
+            "update",
+            "We know the cause and we're sorry. We'll post our next update by 11:55 PM.",
+            load_config(config),
+            accept_warnings=True,
+        )
+    t = Tmux(seeded, 120, 40, extra_env={"WARROOM_CONFIG": str(config), "DEAD_KEY": "k"})
+    try:
+        t.wait_for("Phase checklist")
+        time.sleep(1.0)  # the delivery thread is now inside its request
+        t.keys("q")
+        deadline = time.monotonic() + 8  # the request's own timeout is 60 s
+        while not t.dead():
+            assert time.monotonic() < deadline, "quitting waited for the hanging request"
+            time.sleep(0.1)
+    finally:
+        t.close()
+        listener.close()
+        os.environ.pop("DEAD_KEY", None)

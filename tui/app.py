@@ -773,16 +773,29 @@ class WarroomApp(App):
         stop = self._stop_delivery
 
         def loop() -> None:
-            store = Store(self.room.path, timeout=self.room.timeout)
+            try:
+                store = Store(self.room.path, timeout=self.room.timeout)
+            except Exception as exc:
+                self._from_thread(self._error, f"delivery could not start: {exc}")
+                return
             deliverer = Deliverer(store, self.config, self.clock)
             self._deliverer = deliverer
             try:
                 deliverer.run(stop=stop, report=self._delivery_report)
+            except Exception as exc:
+                self._from_thread(self._error, f"delivery stopped: {type(exc).__name__}: {exc}")
             finally:
                 deliverer.close()
                 store.close()
 
-        self.run_worker(loop, thread=True, exit_on_error=False, group="delivery")
+        # A daemon thread, not a worker: a request hanging on a dead status page
+        # must not hold up quitting. Killed mid-request, the row keeps our lease;
+        # the next deliverer sees this process gone and checks the page first.
+        threading.Thread(target=loop, name="warroom-delivery", daemon=True).start()
+
+    def _from_thread(self, fn, *args, **kwargs) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(fn, *args, **kwargs)
 
     def _wake_delivery(self) -> None:
         if self._deliverer is not None:
@@ -796,7 +809,7 @@ class WarroomApp(App):
         self._told[attempt.row_id] = attempt.outcome
         severity = "error" if attempt.outcome == "failed" else "warning"
         word = "failed" if attempt.outcome == "failed" else "will be retried"
-        self.call_from_thread(
+        self._from_thread(
             self.notify,
             f"Delivery of outbox #{attempt.row_id} {word}: {attempt.detail}",
             severity=severity,
