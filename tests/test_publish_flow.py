@@ -91,6 +91,10 @@ async def test_fill_publish_and_see_it_on_the_page(tmp_path, page):
         assert countdown.state_word == "ON TRACK"  # the promise moved the countdown
         # the editor starts the next update afresh from the template
         await wait_for(lambda: "[[" in editor.text_area.text, pilot)
+        await pilot.press("o")  # the outbox screen: the key is on no screen
+        await pilot.pause(0.3)
+        assert KEY not in app.export_screenshot()
+        await pilot.press("escape")
     incidents = page_incidents(page)
     assert len(incidents) == 1
     bodies = [u["body"] for u in incidents[0]["incident_updates"]]
