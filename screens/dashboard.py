@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TextArea
@@ -111,6 +113,10 @@ class Dashboard(Screen):
         self.state = state
         if not self._ready:
             return
+        with suppress(NoMatches):  # the app is closing: panes are being removed
+            self._paint(state)
+
+    def _paint(self, state: IncidentState) -> None:
         now = self.now
         self.query_one(IncidentHeader).show(state, now)
         self.query_one(PhaseChecklist).show(state, now)
@@ -122,11 +128,16 @@ class Dashboard(Screen):
     def apply_presence(self, presence: list[Presence]) -> None:
         self._presence = presence
         if self._ready:
-            self.query_one(IncidentHeader).show_presence(presence)
+            with suppress(NoMatches):
+                self.query_one(IncidentHeader).show_presence(presence)
 
     def tick(self) -> None:
         if not self._ready:
             return
+        with suppress(NoMatches):
+            self._tick()
+
+    def _tick(self) -> None:
         now = self.now
         self.query_one(IncidentHeader).tick(now)
         self.query_one(UpdateCountdown).tick(now)

@@ -38,6 +38,8 @@ class OutboxScreen(ModalScreen[None]):
         self.set_interval(1.0, lambda: self.app.refresh_outbox(self))  # type: ignore[attr-defined]
 
     def show_rows(self, rows: list) -> None:
+        if not self.is_attached:
+            return  # closed while the rows were read
         listing = self.query_one("#outbox-rows", OptionList)
         keep = listing.highlighted
         self.rows = rows

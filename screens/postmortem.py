@@ -75,6 +75,8 @@ class PostmortemScreen(Screen):
     def apply_state(self, state: IncidentState) -> None:
         """Another dashboard edited the post-mortem: take their text unless we are typing."""
         self.state = state
+        if not self.is_attached:
+            return
         for field in PM_FIELDS:
             area = self.query_one(f"#pm-{field}", TextArea)
             theirs = getattr(state.postmortem, field)
@@ -103,6 +105,8 @@ class PostmortemScreen(Screen):
             listing.highlighted = min(keep or 0, len(actions) - 1)
 
     def show_preview(self, markdown: str) -> None:
+        if not self.is_attached:
+            return  # closed while the document rendered
         self.query_one("#pm-preview", Static).update(Text(clean(markdown)))
 
     # editing --------------------------------------------------------------------------

@@ -127,6 +127,8 @@ class DraftEditor(Vertical):
         self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
 
     def _template_ready(self, purpose: str, text: str) -> None:
+        if not self.is_attached:
+            return  # the dashboard closed while the template rendered
         s = self._state
         if s is None or purpose != self.purpose or purpose in s.drafts:
             return  # moved on, or someone saved a draft meanwhile
