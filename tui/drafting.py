@@ -126,21 +126,26 @@ def render(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """Render the playbook's template for (purpose, kind); DraftError on any problem."""
-    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
-
     book = state.book
     name = book.templates.get(purpose, {}).get(kind)
     if name is None:
         raise DraftError(f"the playbook has no {purpose}/{kind} template")
     env = _environment(tuple(book.template_dirs()))
+    return render_file(env, name, {**context(state, now), **(extra or {})}, DraftError)
+
+
+def render_file(env, name: str, variables: dict[str, Any], error: type[Exception]) -> str:
+    """Render one template; any problem becomes ``error`` with one line naming the file."""
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
     try:
         template = env.get_template(name)
-        return template.render(**context(state, now), **(extra or {})).strip() + "\n"
+        return template.render(**variables).strip() + "\n"
     except TemplateNotFound:
-        raise DraftError(f"template {name} not found") from None
+        raise error(f"template {name} not found") from None
     except TemplateSyntaxError as exc:
-        raise DraftError(f"template {name} line {exc.lineno}: {exc.message}") from None
+        raise error(f"template {name} line {exc.lineno}: {exc.message}") from None
     except TemplateError as exc:
-        raise DraftError(f"template {name}: {exc}") from None
+        raise error(f"template {name}: {exc}") from None
     except Exception as exc:  # a sandbox refusal, a filter on the wrong type...
-        raise DraftError(f"template {name}: {type(exc).__name__}: {exc}") from None
+        raise error(f"template {name}: {type(exc).__name__}: {exc}") from None

@@ -519,18 +519,7 @@ def render(report: Report, fmt: str, template_dirs: list[Path]) -> str:
         return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATES:
         raise PostmortemError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+    from tui.drafting import render_file
 
-    name = TEMPLATES[fmt]
     env = _environment(tuple(Path(d) for d in template_dirs), fmt == "html")
-    try:
-        template = env.get_template(name)
-        return template.render(report=report).strip() + "\n"
-    except TemplateNotFound:
-        raise PostmortemError(f"template {name} not found") from None
-    except TemplateSyntaxError as exc:
-        raise PostmortemError(f"template {name} line {exc.lineno}: {exc.message}") from None
-    except TemplateError as exc:
-        raise PostmortemError(f"template {name}: {exc}") from None
-    except Exception as exc:  # a sandbox refusal, a filter on the wrong type...
-        raise PostmortemError(f"template {name}: {type(exc).__name__}: {exc}") from None
+    return render_file(env, TEMPLATES[fmt], {"report": report}, PostmortemError)
