@@ -321,3 +321,12 @@ def test_unknown_format_is_a_clear_error(incident):
     store, inc = incident
     with pytest.raises(pm.PostmortemError, match="unknown format"):
         pm.render(report_of(store, inc), "pdf", DIRS)
+
+
+def test_markdown_keeps_peoples_html_as_text(incident):
+    """Markdown passes raw HTML to whoever renders it: people's words stay words."""
+    store, inc = incident
+    md = pm.render(report_of(store, inc), "md", DIRS)
+    assert SCRIPT not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "**markdown**" in md  # Markdown itself is theirs to use

@@ -493,6 +493,12 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _md_literal(value):
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...], html: bool):
     from jinja2 import FileSystemLoader, StrictUndefined
@@ -505,6 +511,9 @@ def _environment(dirs: tuple[Path, ...], html: bool):
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=html,
+        # Markdown passes raw HTML through to whoever renders it (a status page):
+        # people's words must stay words, so <, > and & are written as entities
+        finalize=None if html else _md_literal,
     )
     env.filters["day"] = _day
     env.filters["cell"] = _cell
