@@ -151,12 +151,9 @@ class Dashboard(Screen):
         self.query_one(PANES[name][2]).focus()
 
     def action_leave_editor(self) -> None:
+        """esc in the draft: back to the checklist (in the compact layout too)."""
         if isinstance(self.focused, TextArea):
-            self.action_pane("checklist" if not self.has_class("-compact") else self.active)
-            if self.has_class("-compact"):
-                self.query_one(PhaseChecklist).focus()
-                self.active = "checklist"
-                self._layout(self.size.width, self.size.height)
+            self.action_pane("checklist")
 
     def action_toggle_bell(self) -> None:
         countdown = self.query_one(UpdateCountdown)

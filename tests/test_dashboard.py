@@ -385,3 +385,19 @@ async def test_several_incidents_open_the_picker(tmp_path):
         await pilot.press("down", "enter")
         screen = await dashboard(pilot)
         assert screen.state.id in ("INC-1", "INC-2")
+
+
+async def test_escape_leaves_the_editor_in_the_compact_layout(tmp_path):
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await dashboard(pilot)
+        await pilot.press("4")
+        assert app.focused.id == "draft-text"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused.id == "checklist"
+        assert screen.query_one("#checklist").has_class("-active")
+        await pilot.press("o")  # a key again, not a letter in the draft
+        from screens.outbox import OutboxScreen
+
+        await wait_for(lambda: isinstance(app.screen, OutboxScreen), pilot)
