@@ -60,9 +60,13 @@ class OutboxScreen(ModalScreen[None]):
         pending = sum(r.state == "pending" for r in rows)
         failed = sum(r.state == "failed" for r in rows)
         sent = sum(r.state == "sent" for r in rows)
-        self.query_one("#outbox-detail", Static).update(
-            Text(f" {pending} pending \u00b7 {sent} sent \u00b7 {failed} failed ")
-        )
+        detail = Text(f" {pending} pending \u00b7 {sent} sent \u00b7 {failed} failed ")
+        config = getattr(self.app, "config", None)
+        for dest in getattr(config, "destinations", ()):
+            detail.append(f" \u00b7 {dest.id} \u2192 {clean_line(dest.base_url)}", style="dim")
+        if not getattr(config, "destinations", ()):
+            detail.append(" \u00b7 no destinations configured (see README)", style="bold")
+        self.query_one("#outbox-detail", Static).update(detail)
 
     def _selected(self):
         listing = self.query_one("#outbox-rows", OptionList)
