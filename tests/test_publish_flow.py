@@ -62,6 +62,8 @@ async def test_fill_publish_and_see_it_on_the_page(tmp_path, page):
         screen = await dashboard(pilot)
         editor = screen.query_one(DraftEditor)
         await wait_for(lambda: "[[" in editor.text_area.text, pilot)
+        # the configured components are filled in for them
+        assert "Still affected: API" in editor.text_area.text
         countdown = screen.query_one(UpdateCountdown)
         assert countdown.state_word == "DUE SOON"
 

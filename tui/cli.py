@@ -347,8 +347,11 @@ def _message(ctx: Context, store, incident: str) -> tuple[str, str]:
             raise UsageError(f"cannot read {ctx.args.body_file}: {exc}") from None
     else:
         kind = getattr(ctx.args, "kind", None) or "statuspage"
+        names: list[str] = []
+        for dest in _config(ctx).destinations:  # the affected components, by name
+            names += [n for n in dest.components if n not in names]
         try:
-            text = render(state, purpose, kind, ctx.clock.now())
+            text = render(state, purpose, kind, ctx.clock.now(), {"components": names})
         except DraftError as exc:
             raise UsageError(str(exc)) from None
     return purpose, _fill_blanks(text, ctx.args.set or [])

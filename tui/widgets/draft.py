@@ -139,8 +139,12 @@ class DraftEditor(Vertical):
         if not kinds:
             return ""
         kind = "statuspage" if "statuspage" in kinds else kinds[0]
+        config = getattr(self.app, "config", None)
+        names: list[str] = []
+        for dest in getattr(config, "destinations", ()):
+            names += [n for n in dest.components if n not in names]
         try:
-            return render(state, purpose, kind, now)
+            return render(state, purpose, kind, now, {"components": names})
         except DraftError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Template error", severity="error", markup=False
