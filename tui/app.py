@@ -109,20 +109,20 @@ class WarroomApp(App):
         if len(rows) == 1:
             self.open_incident(rows[0].id)
         elif len(rows) > 1:
-            self.run_worker(self._pick, thread=True, exit_on_error=False, group="db")
+            self.background(self._pick, self._show_picker)
         else:
             self.show_start()
 
-    def _pick(self) -> None:
+    def _pick(self) -> list[tuple[str, str]]:
         from tui.report import oneline_for
 
         now = self.clock.now()
-        with self.room._lock:
-            rows = [
-                (r.id, oneline_for(self.room.store.state(r.id), now) + "  " + r.title)
-                for r in self.room.store.incidents()
+        return self.room.read(
+            lambda store: [
+                (r.id, oneline_for(store.state(r.id), now) + "  " + r.title)
+                for r in store.incidents()
             ]
-        self.call_from_thread(self._show_picker, rows)
+        )
 
     def _show_picker(self, rows) -> None:
         from screens.picker import PickerScreen
@@ -145,9 +145,7 @@ class WarroomApp(App):
             if values is None:
                 self.exit()
                 return
-            self.run_worker(
-                lambda: self._start(values), thread=True, exit_on_error=False, group="db"
-            )
+            self.run_worker(lambda: self._start(values), thread=True, exit_on_error=False)
 
         self.push_screen(StartScreen(shipped_playbooks()), callback=started)
 
@@ -164,15 +162,7 @@ class WarroomApp(App):
         self.call_from_thread(self.open_incident, incident)
 
     def open_incident(self, incident_id: str) -> None:
-        def attach() -> None:
-            try:
-                state = self.room.attach(incident_id)
-            except StoreError as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            self.call_from_thread(self._show_dashboard, state)
-
-        self.run_worker(attach, thread=True, exit_on_error=False, group="db")
+        self.background(lambda: self.room.attach(incident_id), self._show_dashboard)
 
     def _show_dashboard(self, state: IncidentState) -> None:
         self.dashboard = Dashboard(state, bell=self.bell_enabled, me=self.room.actor)
@@ -184,9 +174,9 @@ class WarroomApp(App):
             self.notify(self.welcome, title="warroom demo", timeout=20, markup=False)
             self.welcome = ""
         self._start_delivery()
-        self.set_interval(self.tick_every, self._tick)
-        if not self._polling:
+        if not self._polling:  # once per app, whichever incident is shown
             self._polling = True
+            self.set_interval(self.tick_every, self._tick)
             self._schedule_poll(force=True)
 
     # the poller: one in flight at a time, re-armed after each result -------------
@@ -236,20 +226,13 @@ class WarroomApp(App):
         is False; a no-op ("already ticked by alice") and an error are always said.
         """
 
-        def work() -> None:
-            try:
-                outcome, state = self.room.run(fn, *args, **kwargs)
-            except (commands.CommandError, StoreError) as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            except Exception as exc:
-                self.call_from_thread(self._error, f"{type(exc).__name__}: {exc}")
-                return
+        def done(result) -> None:
+            outcome, state = result
             noop = outcome.event_id is None
             say = outcome.message if (noop and tell_noop) or (not noop and not quiet) else None
-            self.call_from_thread(self._applied, state, say, then)
+            self._applied(state, say, then)
 
-        self.run_worker(work, thread=True, exit_on_error=False, group="commands")
+        self.background(lambda: self.room.run(fn, *args, **kwargs), done, group="commands")
 
     def _pm_state(self, state) -> None:
         from screens.postmortem import PostmortemScreen
@@ -273,6 +256,35 @@ class WarroomApp(App):
             self._error(f"{event.worker.group} failed: {type(error).__name__}: {error}")
             if event.worker.group == "poll":
                 self.set_timer(2.0, self._schedule_poll)  # keep syncing
+
+    def background(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        what: str = "",
+        group: str = "db",
+    ) -> None:
+        """``work()`` in a thread worker, ``done(result)`` back on the UI thread.
+
+        A failure is one notification (the first line of our one-line errors, the
+        exception's name for anything else), never a crash and never a silent stop.
+        """
+
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as exc:
+                lines = str(exc).splitlines() or [type(exc).__name__]
+                text = lines[0] + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else "")
+                if type(exc).__module__.split(".")[0] != "tui":
+                    text = f"{type(exc).__name__}: {text}"
+                self._from_thread(self._error, f"{what}: {text}" if what else text)
+                return
+            if done is not None:
+                self._from_thread(done, result)
+
+        self.run_worker(run, thread=True, exit_on_error=False, group=group)
 
     def _error(self, text: str) -> None:
         self.notify(text, title="warroom", severity="error", timeout=8, markup=False)
@@ -503,17 +515,10 @@ class WarroomApp(App):
         if not purpose:
             return
 
-        def work() -> None:
-            from tui.publishing import PublishError
-
-            try:
-                preview = self.room.preview_publish(purpose, body, self.config)
-            except PublishError as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            self.call_from_thread(self._confirm_publish, purpose, body, preview)
-
-        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+        self.background(
+            lambda: self.room.preview_publish(purpose, body, self.config),
+            lambda preview: self._confirm_publish(purpose, body, preview),
+        )
 
     def _confirm_publish(self, purpose: str, body: str, preview: dict) -> None:
         from screens.publish import PublishPreview, PublishScreen
@@ -578,30 +583,23 @@ class WarroomApp(App):
     def refresh_outbox(self, screen) -> None:
         from tui import outbox
 
-        def work() -> None:
-            try:
-                rows = self.room.read(lambda store: outbox.rows(store))
-            except StoreError as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            self.call_from_thread(screen.show_rows, rows)
-
-        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+        self.background(lambda: self.room.read(outbox.rows), screen.show_rows)
 
     def outbox_action(self, kind: str, row_id: int, screen) -> None:
         from tui import outbox
 
-        def work() -> None:
-            fn = outbox.retry if kind == "retry" else outbox.cancel
-            try:
-                self.room.read(lambda store: fn(store, row_id, self.room.actor, self.clock.now()))
-            except StoreError as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            self.call_from_thread(self._wake_delivery)
-            self.call_from_thread(self.refresh_outbox, screen)
+        fn = outbox.retry if kind == "retry" else outbox.cancel
 
-        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+        def done(_row) -> None:
+            self._wake_delivery()
+            self.refresh_outbox(screen)
+
+        self.background(
+            lambda: self.room.read(
+                lambda store: fn(store, row_id, self.room.actor, self.clock.now())
+            ),
+            done,
+        )
 
     # post-mortem and recovery offers ------------------------------------------------
     def show_postmortem(self) -> None:
@@ -622,15 +620,12 @@ class WarroomApp(App):
         return render(report, fmt, state.book.template_dirs())
 
     def refresh_postmortem(self, screen) -> None:
-        def work() -> None:
-            try:
-                text = self._postmortem_text("md")
-            except Exception as exc:
-                self.call_from_thread(self._error, f"post-mortem: {type(exc).__name__}: {exc}")
-                return
-            self.call_from_thread(screen.show_preview, text)
-
-        self.run_worker(work, thread=True, exit_on_error=False, group="postmortem")
+        self.background(
+            lambda: self._postmortem_text("md"),
+            screen.show_preview,
+            what="post-mortem",
+            group="postmortem",
+        )
 
     def export_postmortem(self) -> None:
         """Markdown and HTML next to where warroom was started (never half-written)."""
@@ -638,36 +633,30 @@ class WarroomApp(App):
 
         from tui.textsafe import write_atomic
 
-        def work() -> None:
+        def work() -> list[str]:
             written = []
-            try:
-                for fmt in ("md", "html"):
-                    text = self._postmortem_text(fmt)
-                    target = Path.cwd() / f"postmortem-{self.room.incident_id}.{fmt}"
-                    write_atomic(target, text)
-                    written.append(str(target))
-            except Exception as exc:
-                self.call_from_thread(self._error, f"export failed: {exc}")
-                return
-            self.call_from_thread(
-                self.notify, "Written: " + ", ".join(written), timeout=8, markup=False
-            )
+            for fmt in ("md", "html"):
+                target = Path.cwd() / f"postmortem-{self.room.incident_id}.{fmt}"
+                write_atomic(target, self._postmortem_text(fmt))
+                written.append(str(target))
+            return written
 
-        self.run_worker(work, thread=True, exit_on_error=False, group="postmortem")
+        self.background(
+            work,
+            lambda written: self._written(*written),
+            what="export failed",
+            group="postmortem",
+        )
+
+    def _written(self, *paths: str) -> None:
+        self.notify("Written: " + ", ".join(paths), timeout=8, markup=False)
 
     def publish_postmortem(self) -> None:
-        def work() -> None:
-            from tui.publishing import PublishError
+        def work() -> tuple[str, dict]:
+            body = self._postmortem_text("md")
+            return body, self.room.preview_publish("postmortem", body, self.config)
 
-            try:
-                body = self._postmortem_text("md")
-                preview = self.room.preview_publish("postmortem", body, self.config)
-            except PublishError as exc:
-                self.call_from_thread(self._error, str(exc))
-                return
-            self.call_from_thread(self._confirm_publish, "postmortem", body, preview)
-
-        self.run_worker(work, thread=True, exit_on_error=False, group="db")
+        self.background(work, lambda result: self._confirm_publish("postmortem", *result))
 
     def add_remedial_action(self) -> None:
         from screens.form import Field, FormScreen
@@ -717,48 +706,30 @@ class WarroomApp(App):
         self.push_screen(FormScreen("Recovery offers", fields, submit_label="Compute"), done)
 
     def _compute_offers(self, path: str, skip_bad: bool) -> None:
-        def work() -> None:
-            from tui.offers import OffersError, compute_offers, read_offers_file
-
-            state = self.state
-            if state is None or state.book.recovery is None:
-                self.call_from_thread(self._error, "this playbook has no recovery policy")
-                return
-            end = state.resolved_at or self.clock.now()
-            outage = end - (state.detected_at or end)
-            try:
-                result = compute_offers(
-                    read_offers_file(path), path, state.book.recovery, outage, skip_bad=skip_bad
-                )
-            except OffersError as exc:
-                first = exc.problems[0] if exc.problems else str(exc)
-                more = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-                self.call_from_thread(self._error, f"{first}{more}")
-                return
-            self.call_from_thread(self._show_offers, path, result)
-
-        self.run_worker(work, thread=True, exit_on_error=False, group="offers")
-
-    def _show_offers(self, path: str, result) -> None:
         from screens.postmortem import OffersScreen
+        from tui.offers import offers_for
 
-        self.push_screen(OffersScreen(path, result))
+        state = self.state
+        if state is None:
+            return
+        self.background(
+            lambda: offers_for(state, path, self.clock.now(), skip_bad=skip_bad),
+            lambda result: self.push_screen(OffersScreen(path, result)),
+            group="offers",
+        )
 
     def write_offers(self, source: str, result) -> None:
         from pathlib import Path
 
-        def work() -> None:
-            from tui.textsafe import write_atomic
+        from tui.textsafe import write_atomic
 
-            target = Path(source).with_name(f"offers-{self.room.incident_id}.csv")
-            try:
-                write_atomic(target, result.to_csv())
-            except OSError as exc:
-                self.call_from_thread(self._error, f"cannot write {target}: {exc.strerror}")
-                return
-            self.call_from_thread(self.notify, f"Written: {target}", timeout=8, markup=False)
+        target = Path(source).with_name(f"offers-{self.room.incident_id}.csv")
 
-        self.run_worker(work, thread=True, exit_on_error=False, group="offers")
+        def work() -> str:
+            write_atomic(target, result.to_csv())
+            return str(target)
+
+        self.background(work, self._written, what=f"cannot write {target}", group="offers")
 
     # delivery: a thread with its own connection; HTTP never touches the UI thread ---
     def _start_delivery(self) -> None:
@@ -927,24 +898,3 @@ def help_rows() -> list[tuple[str, str, str]]:
     ]
     order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Amends", "Incident", "App"]
     return sorted(rows, key=lambda r: order.index(r[0]))
-
-
-def run_dashboard(
-    room: Room,
-    *,
-    incident: str | None = None,
-    bell: bool = True,
-    config=None,
-    config_error: str | None = None,
-    welcome: str = "",
-) -> int:
-    app = WarroomApp(
-        room,
-        incident=incident,
-        bell=bell,
-        config=config,
-        config_error=config_error,
-        welcome=welcome,
-    )
-    app.run()
-    return app.return_code or 0

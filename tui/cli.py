@@ -108,6 +108,18 @@ def _json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def _when(ctx: Context, option: str, text: str | None, tz: str, *, future: bool):
+    """A time typed on the command line (30m, -10m, 14:15, ISO), or None when not given."""
+    if not text:
+        return None
+    from tui.clock import parse_when
+
+    try:
+        return parse_when(text, ctx.clock.now(), tz, future=future)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
 def _load_book(name: str):
     from tui.playbook import load_playbook
     from tui.resources import resolve_playbook
@@ -175,18 +187,10 @@ def cmd_playbook_reload(ctx: Context) -> int:
 
 def cmd_start(ctx: Context) -> int:
     from tui import commands
-    from tui.clock import parse_when
 
     book = _load_book(ctx.args.playbook)
     metrics = commands.parse_metrics(book, ctx.args.metric or [])
-    detected = None
-    if ctx.args.detected_at:
-        try:
-            detected = parse_when(
-                ctx.args.detected_at, ctx.clock.now(), book.timezone, future=False
-            )
-        except ValueError as exc:
-            raise UsageError(f"--detected-at: {exc}") from None
+    detected = _when(ctx, "--detected-at", ctx.args.detected_at, book.timezone, future=False)
     outcome = commands.start(
         ctx.store(), ctx.clock, ctx.actor, book, ctx.args.title, metrics, detected
     )
@@ -249,16 +253,10 @@ def cmd_phase(ctx: Context) -> int:
 
 def cmd_posted(ctx: Context) -> int:
     from tui import commands
-    from tui.clock import parse_when
 
     store, incident = _incident(ctx)
-    promised = None
-    if ctx.args.next:
-        tz = store.state(incident).book.timezone
-        try:
-            promised = parse_when(ctx.args.next, ctx.clock.now(), tz, future=True)
-        except ValueError as exc:
-            raise UsageError(f"--next: {exc}") from None
+    tz = store.state(incident).book.timezone
+    promised = _when(ctx, "--next", ctx.args.next, tz, future=True)
     outcome = commands.record_published(
         store, ctx.clock, ctx.actor, incident, ctx.args.purpose, promised, ctx.args.note or ""
     )
@@ -274,20 +272,14 @@ def cmd_note(ctx: Context) -> int:
 
 def cmd_queue(ctx: Context) -> int:
     from tui import commands
-    from tui.clock import parse_when
 
     store, incident = _incident(ctx)
     try:
         depth = int(ctx.args.depth)
     except ValueError:
         raise UsageError(f"queue depth must be a whole number, got {ctx.args.depth!r}") from None
-    oldest = None
-    if ctx.args.oldest:
-        tz = store.state(incident).book.timezone
-        try:
-            oldest = parse_when(ctx.args.oldest, ctx.clock.now(), tz, future=False)
-        except ValueError as exc:
-            raise UsageError(f"--oldest: {exc}") from None
+    tz = store.state(incident).book.timezone
+    oldest = _when(ctx, "--oldest", ctx.args.oldest, tz, future=False)
     outcome = commands.set_queue(
         store, ctx.clock, ctx.actor, incident, ctx.args.channel, depth, oldest
     )
@@ -329,7 +321,7 @@ def _fill_blanks(text: str, pairs: list[str]) -> str:
     return text
 
 
-def _message(ctx: Context, store, incident: str) -> tuple[str, str]:
+def _message(ctx: Context, store, incident: str, config) -> tuple[str, str]:
     """(purpose, text) from --body-file or the template, blanks filled by --set."""
     from tui.drafting import DraftError, render
 
@@ -348,7 +340,7 @@ def _message(ctx: Context, store, incident: str) -> tuple[str, str]:
     else:
         kind = getattr(ctx.args, "kind", None) or "statuspage"
         names: list[str] = []
-        for dest in _config(ctx).destinations:  # the affected components, by name
+        for dest in config.destinations:  # the affected components, by name
             names += [n for n in dest.components if n not in names]
         try:
             text = render(state, purpose, kind, ctx.clock.now(), {"components": names})
@@ -368,7 +360,7 @@ def cmd_draft(ctx: Context) -> int:
     from tui.checks import check_message
 
     store, incident = _incident(ctx)
-    purpose, text = _message(ctx, store, incident)
+    purpose, text = _message(ctx, store, incident, _config(ctx))
     kind = ctx.args.kind or "statuspage"
     findings = check_message(text, purpose, kind, store.state(incident).book.message_checks)
     if ctx.args.json:
@@ -402,11 +394,10 @@ def cmd_draft(ctx: Context) -> int:
 def cmd_publish(ctx: Context) -> int:
     from tui import commands
     from tui.checks import check_message
-    from tui.clock import parse_when
 
     config = _config(ctx)  # a broken config says so before anything else
     store, incident = _incident(ctx)
-    purpose, text = _message(ctx, store, incident)
+    purpose, text = _message(ctx, store, incident, config)
     state = store.state(incident)
     findings = check_message(text, purpose, "statuspage", state.book.message_checks)
     blocking = [f for f in findings if f.severity == "error"] or (
@@ -424,12 +415,7 @@ def cmd_publish(ctx: Context) -> int:
         else:
             err("nothing queued: add --yes to publish")
         return EXIT_USAGE
-    promised = None
-    if ctx.args.next:
-        try:
-            promised = parse_when(ctx.args.next, ctx.clock.now(), state.book.timezone, future=True)
-        except ValueError as exc:
-            raise UsageError(f"--next: {exc}") from None
+    promised = _when(ctx, "--next", ctx.args.next, state.book.timezone, future=True)
     outcome = commands.publish(
         store,
         ctx.clock,
@@ -661,19 +647,12 @@ def cmd_postmortem_publish(ctx: Context) -> int:
 
 
 def cmd_offers(ctx: Context) -> int:
-    from tui.offers import OffersError, compute_offers, read_offers_file
+    from tui.offers import OffersError, offers_for
 
     store, incident = _incident(ctx)
-    state = store.state(incident)
-    policy = state.book.recovery
-    if policy is None:
-        raise UsageError(f"the playbook \u201c{state.book.name}\u201d has no recovery policy")
-    end = state.resolved_at or ctx.clock.now()
-    outage = end - (state.detected_at or end)
     try:
-        text = read_offers_file(ctx.args.customers)
-        result = compute_offers(
-            text, ctx.args.customers, policy, outage, skip_bad=ctx.args.skip_bad
+        result = offers_for(
+            store.state(incident), ctx.args.customers, ctx.clock.now(), skip_bad=ctx.args.skip_bad
         )
     except OffersError as exc:
         for problem in exc.problems:
@@ -825,10 +804,10 @@ def launch_dashboard(
         config, config_error = load_config(ctx.args.config), None
     except ConfigError as exc:  # the dashboard still opens; publishing says why it can't
         config, config_error = Config(), f"config: {exc.problems[0]}"
-    from tui.app import run_dashboard
+    from tui.app import WarroomApp
 
     bell = not getattr(ctx.args, "no_bell", False) and not os.environ.get("WARROOM_NO_BELL")
-    return run_dashboard(
+    app = WarroomApp(
         room,
         incident=incident,
         bell=bell,
@@ -836,6 +815,8 @@ def launch_dashboard(
         config_error=config_error,
         welcome=welcome,
     )
+    app.run()
+    return app.return_code or 0
 
 
 # ------------------------------------------------------------------------- parser

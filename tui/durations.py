@@ -44,20 +44,3 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes}m"
     return f"{seconds}s"
-
-
-def format_playbook_duration(delta: timedelta) -> str:
-    """The playbook's own spelling: ``15m``, ``1h``, ``72h``, ``1h30m``."""
-    total = int(delta.total_seconds())
-    if total == 0:
-        return "0m"
-    out = []
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        out.append(f"{hours}h")
-    if minutes:
-        out.append(f"{minutes}m")
-    if seconds:
-        out.append(f"{seconds}s")
-    return "".join(out)

@@ -535,3 +535,15 @@ def compute_offers(
                 totals[c.currency] = totals.get(c.currency, zero) + c.credit_amount
     totals = dict(sorted(totals.items()))
     return OffersResult(customers, totals, skipped, ROUNDING, outage_minutes)
+
+
+def offers_for(state, path, now, *, skip_bad: bool = False) -> OffersResult:
+    """The incident's offers: its playbook's policy, its outage so far (or until resolved),
+    the billing export at ``path``. The one entry point of the CLI and the dashboard."""
+    policy = state.book.recovery
+    if policy is None:
+        raise OffersError([f"the playbook \u201c{state.book.name}\u201d has no recovery policy"])
+    end = state.resolved_at or now
+    outage = end - (state.detected_at or end)
+    filename = str(path)
+    return compute_offers(read_offers_file(path), filename, policy, outage, skip_bad=skip_bad)

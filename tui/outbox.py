@@ -54,9 +54,9 @@ class Row:
     created_at: datetime
     sent_at: datetime | None
 
-    def as_dict(self, tz_render=None) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         def iso(at):
-            return tz_render(at) if (tz_render and at) else (to_iso(at) if at else None)
+            return to_iso(at) if at else None
 
         return {
             "id": self.id,
@@ -316,52 +316,41 @@ def fail(store: Store, row: Row, owner: str, error: str, now: datetime) -> None:
         )
 
 
-def retry(store: Store, row_id: int, actor: str, now: datetime) -> Row:
-    """A failed row goes back to the queue (after the cause was fixed)."""
+def _mark(
+    store: Store, row_id: int, actor: str, now: datetime, *, allowed: tuple[str, ...], to: str
+) -> Row:
+    """A person's decision on a row (retry, cancel): the row and its event, in one transaction."""
     with store.write() as w:
         row = get(store, row_id)
         if row is None:
             raise StoreError(f"no outbox row {row_id}")
-        if row.state != "failed":
-            raise StoreError(f"outbox row {row_id} is {row.state}, not failed")
-        store.conn.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_owner = NULL, "
-            "lease_until = NULL WHERE id = ?",
-            (_t(now), row_id),
-        )
-        w.append(
-            row.incident_id,
-            now,
-            actor,
-            RETRIED,
-            {"outbox_id": row_id, "destination": row.destination, "purpose": row.purpose},
-        )
-    return row
-
-
-def cancel(store: Store, row_id: int, actor: str, now: datetime) -> Row:
-    """Give up on a failed or pending row (it will never be sent); later rows may go."""
-    with store.write() as w:
-        row = get(store, row_id)
-        if row is None:
-            raise StoreError(f"no outbox row {row_id}")
-        if row.state not in ("failed", "pending"):
-            raise StoreError(f"outbox row {row_id} is {row.state}: nothing to cancel")
+        if row.state not in allowed:
+            raise StoreError(f"outbox row {row_id} is {row.state}, not {' or '.join(allowed)}")
         leased = store.conn.execute(
             "SELECT lease_until FROM outbox WHERE id = ?", (row_id,)
         ).fetchone()[0]
         if leased and parse_instant(leased) > now:
             raise StoreError(f"outbox row {row_id} is being delivered right now: try again")
         store.conn.execute(
-            "UPDATE outbox SET state = 'cancelled', lease_owner = NULL, lease_until = NULL "
-            "WHERE id = ?",
-            (row_id,),
+            "UPDATE outbox SET state = ?, next_attempt_at = ?, lease_owner = NULL, "
+            "lease_until = NULL WHERE id = ?",
+            (to, _t(now), row_id),
         )
         w.append(
             row.incident_id,
             now,
             actor,
-            CANCELLED,
+            RETRIED if to == "pending" else CANCELLED,
             {"outbox_id": row_id, "destination": row.destination, "purpose": row.purpose},
         )
     return row
+
+
+def retry(store: Store, row_id: int, actor: str, now: datetime) -> Row:
+    """A failed row goes back to the queue (after the cause was fixed)."""
+    return _mark(store, row_id, actor, now, allowed=("failed",), to="pending")
+
+
+def cancel(store: Store, row_id: int, actor: str, now: datetime) -> Row:
+    """Give up on a failed or pending row (it will never be sent); later rows may go."""
+    return _mark(store, row_id, actor, now, allowed=("failed", "pending"), to="cancelled")

@@ -83,17 +83,18 @@ class Room:
         assert self._store is not None, "Room.open() first"
         return self._store
 
-    def incidents(self) -> list[IncidentRow]:
-        with self._lock:
-            return self.store.incidents()
-
     def attach(self, incident_id: str) -> IncidentState:
         with self._lock:
             self.incident_id = incident_id
-            self._data_version = self.store.data_version()
-            state = self.store.state(incident_id)
-            self._seen = state.last_event_id
-            return state.snapshot()
+            return self._handed_over()
+
+    def _handed_over(self) -> IncidentState:
+        """The attached incident's fresh state, remembered as seen (call under the lock)."""
+        assert self.incident_id is not None
+        self._data_version = self.store.data_version()
+        state = self.store.state(self.incident_id)
+        self._seen = state.last_event_id
+        return state.snapshot()
 
     # the poller -------------------------------------------------------------
     def poll(self, *, force: bool = False) -> Sync:
@@ -131,10 +132,7 @@ class Room:
         with self._lock:
             assert self.incident_id is not None
             outcome = fn(self.store, self.clock, self.actor, self.incident_id, *args, **kwargs)
-            self._data_version = self.store.data_version()
-            state = self.store.state(self.incident_id)
-            self._seen = state.last_event_id
-            return outcome, state.snapshot()
+            return outcome, self._handed_over()
 
     def read(self, fn: Callable[[Store], Any]) -> Any:
         """Run a read (or an outbox change) on the store under the lock."""

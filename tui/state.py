@@ -305,10 +305,6 @@ class IncidentState:
     def resolved_at(self) -> datetime | None:
         return next((u.at for u in self.updates if u.purpose == "resolved"), None)
 
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
 
 PlaybookResolver = Callable[[str, str], Playbook]
 

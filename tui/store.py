@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 
 from tui.clock import parse_instant, to_iso
 from tui.playbook import Playbook, PlaybookError, playbook_from_text
-from tui.state import CLOSED, Event, IncidentState, Projector
+from tui.state import CLOSED, KINDS, Event, IncidentState, Projector
 
 APPLICATION_ID = 0x5752_4D31  # "WRM1"
 DEFAULT_TIMEOUT = 5.0
@@ -413,6 +412,8 @@ class Writer:
     def append(
         self, incident_id: str, at: datetime, actor: str, kind: str, data: dict[str, Any]
     ) -> int:
+        if kind not in KINDS:  # a typo here would fold as "recorded ..." forever
+            raise ValueError(f"unknown event kind {kind!r}")
         table = self.store.db["events"].insert(
             {
                 "incident_id": incident_id,
@@ -430,7 +431,3 @@ class Writer:
         return self.store.conn.execute(
             "SELECT seq FROM incidents WHERE id = ?", (incident_id,)
         ).fetchone()[0]
-
-
-def file_mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)

@@ -12,7 +12,7 @@ from textual.widgets import Digits, Static
 
 from tui.clock import local, wall
 from tui.durations import format_duration
-from tui.state import Due, IncidentState, due, postmortem_due
+from tui.state import IncidentState, due, postmortem_due
 from tui.widgets._text import mmss, update_if_changed
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
@@ -27,7 +27,6 @@ class UpdateCountdown(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._state: IncidentState | None = None
-        self._due: Due | None = None
         self.bell_enabled = True
         self._was_late: bool | None = None  # None until the first paint: no bell at start-up
 
@@ -45,7 +44,6 @@ class UpdateCountdown(Vertical):
         if s is None:
             return
         d = due(s, now)
-        self._due = d
         what = self.query_one("#countdown-what", Static)
         digits = self.query_one("#countdown-digits", Digits)
         when = self.query_one("#countdown-when", Static)
