@@ -142,7 +142,8 @@ def test_dashboard_in_tmux(seeded, size):
 
 
 def test_resize_between_layouts(seeded):
-    t = Tmux(seeded, 120, 40)
+    # a shell that exported a stale COLUMNS/LINES must not pin the dashboard's size
+    t = Tmux(seeded, 120, 40, extra_env={"COLUMNS": "120", "LINES": "40"})
     try:
         t.wait_for("2 Update countdown")
         subprocess.run(["tmux", "resize-window", "-t", t.name, "-x", "80", "-y", "24"], check=True)

@@ -806,6 +806,11 @@ def launch_dashboard(
         config, config_error = Config(), f"config: {exc.problems[0]}"
     from tui.app import WarroomApp
 
+    # COLUMNS/LINES are a snapshot of some earlier size (bash exports them with
+    # checkwinsize in some setups); Textual would believe them over the terminal
+    # and never follow a resize or a second tmux client. The tty is the truth.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
     bell = not getattr(ctx.args, "no_bell", False) and not os.environ.get("WARROOM_NO_BELL")
     app = WarroomApp(
         room,
