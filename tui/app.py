@@ -631,7 +631,7 @@ class WarroomApp(App):
         """Markdown and HTML next to where warroom was started (never half-written)."""
         from pathlib import Path
 
-        from tui.textsafe import write_atomic
+        from tui.files import write_atomic
 
         def work() -> list[str]:
             written = []
@@ -721,7 +721,7 @@ class WarroomApp(App):
     def write_offers(self, source: str, result) -> None:
         from pathlib import Path
 
-        from tui.textsafe import write_atomic
+        from tui.files import write_atomic
 
         target = Path(source).with_name(f"offers-{self.room.incident_id}.csv")
 
@@ -729,7 +729,7 @@ class WarroomApp(App):
             write_atomic(target, result.to_csv())
             return str(target)
 
-        self.background(work, self._written, what=f"cannot write {target}", group="offers")
+        self.background(work, self._written, what="offers not written", group="offers")
 
     # delivery: a thread with its own connection; HTTP never touches the UI thread ---
     def _start_delivery(self) -> None:

@@ -32,6 +32,10 @@ class Context:
         from tui.clock import clock_from_env
 
         self.args = args
+        for dest, option in GLOBAL_OPTIONS:  # `--db ""` must not mean "the default database"
+            value = getattr(args, dest, None)
+            if value is not None and not value.strip():
+                raise UsageError(f"{option} is empty: give a value or leave the option out")
         try:
             self.clock = clock_from_env()
         except ValueError as exc:
@@ -110,8 +114,10 @@ def _json(data: Any) -> None:
 
 def _when(ctx: Context, option: str, text: str | None, tz: str, *, future: bool):
     """A time typed on the command line (30m, -10m, 14:15, ISO), or None when not given."""
-    if not text:
+    if text is None:
         return None
+    if not text.strip():
+        raise UsageError(f"{option} is empty: give a time, e.g. 30m, 14:15 or {option}=-10m")
     from tui.clock import parse_when
 
     try:
@@ -122,9 +128,26 @@ def _when(ctx: Context, option: str, text: str | None, tz: str, *, future: bool)
 
 def _load_book(name: str):
     from tui.playbook import load_playbook
-    from tui.resources import resolve_playbook
 
-    return load_playbook(resolve_playbook(name))
+    return load_playbook(_playbook_path(name))
+
+
+def _playbook_path(name: str):
+    """The playbook file NAME means; a typo of a shipped name gets a "did you mean"."""
+    from tui.resources import resolve_playbook, shipped_playbooks
+
+    path = resolve_playbook(name)
+    if path.exists() or "/" in name or not name.strip():
+        return path
+    import difflib
+
+    stems = [p.stem for p in shipped_playbooks()]
+    stem = name.strip().removesuffix(".yaml").removesuffix(".yml")
+    close = difflib.get_close_matches(stem, stems, n=1, cutoff=0.6)
+    if close:
+        raise UsageError(f"no playbook {name!r}: did you mean {close[0]}?")
+    shipped = ", ".join(stems) or "none"
+    raise UsageError(f"no playbook {name!r}: not a file, nor a shipped playbook ({shipped})")
 
 
 # ------------------------------------------------------------------------- playbook
@@ -132,11 +155,15 @@ def _load_book(name: str):
 
 def cmd_playbook_check(ctx: Context) -> int:
     from tui.playbook import PlaybookError, load_playbook
-    from tui.resources import resolve_playbook
 
     failed = False
     for name in ctx.args.files:
-        path = resolve_playbook(name)
+        try:
+            path = _playbook_path(name)
+        except UsageError as exc:
+            failed = True
+            err(str(exc))
+            continue
         try:
             book = load_playbook(path)
         except PlaybookError as exc:
@@ -566,12 +593,12 @@ def _postmortem_text(ctx: Context, store, incident: str, fmt: str) -> str:
 
 
 def _write(path: str, text: str) -> None:
-    from tui.textsafe import write_atomic
+    from tui.files import write_atomic
 
     try:
-        write_atomic(path, text)  # never a half-written file
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        write_atomic(path, text)  # never half-written, never through a link, 0600
+    except OSError as exc:  # files.WriteError: one line naming the file and the cause
+        raise UsageError(str(exc)) from None
 
 
 def cmd_postmortem(ctx: Context) -> int:
@@ -834,6 +861,30 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{self.prog}: {message} (see: {self.prog} --help)\n")
         raise SystemExit(EXIT_USAGE)
 
+    def format_help(self) -> str:
+        if getattr(self, "config_help", False):  # computed only when asked for
+            self.epilog = _config_help()
+        return super().format_help()
+
+
+def _config_help() -> str:
+    from tui.config import default_config_path
+
+    return (
+        "Where messages go is read from a config file: --config PATH, else\n"
+        f"$WARROOM_CONFIG, else {default_config_path()}\n"
+        "A minimal one (the API key stays in an environment variable, never in the file):\n\n"
+        "  destinations:\n"
+        "    - id: status\n"
+        "      type: statuspage\n"
+        "      base_url: https://api.statuspage.io/v1\n"
+        "      page_id: YOUR_PAGE_ID\n"
+        "      api_key_env: STATUSPAGE_API_KEY\n"
+        "      components: {API: COMPONENT_ID}   # optional\n\n"
+        "Instead of api_key_env, api_key_file names a file of mode 0600. To try it\n"
+        "locally, `warroom page serve` runs a status page with the same API."
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     from tui import __version__
@@ -844,26 +895,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Errors are one line on stderr with exit status 2. See README.md.",
     )
     p.add_argument("--version", action="version", version=f"warroom {__version__}")
-    p.add_argument("--db", metavar="PATH", help="incident database (env WARROOM_DB)")
+    _add_globals(p, top=True)
     p.add_argument(
-        "--as", dest="actor", metavar="NAME", help="act as NAME, e.g. a bot (env WARROOM_AS)"
+        "--incident",
+        "-i",
+        dest="incident_before",
+        metavar="ID",
+        help="the incident (e.g. INC-3), before or after the command",
     )
-    p.add_argument(
-        "--timeout",
-        metavar="SECONDS",
-        help="how long to wait for a database lock (default 5; env WARROOM_TIMEOUT)",
-    )
-    p.add_argument(
-        "--group",
-        metavar="GROUP",
-        help="create the database 0660 for this shared war-room group (env WARROOM_GROUP)",
-    )
-    p.add_argument(
-        "--config",
-        metavar="PATH",
-        help="destinations config (env WARROOM_CONFIG; default in the user config dir)",
-    )
-    p.set_defaults(func=cmd_dashboard)
+    p.set_defaults(func=cmd_dashboard, incident_ok=True)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
     def cmd(name: str, func: Callable[[Context], int], help: str, incident: bool = True):
@@ -939,6 +979,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
     c.add_argument("--json", action="store_true")
     c = cmd("publish", cmd_publish, "check and queue a message for the status page(s)")
+    c.config_help = True  # type: ignore[attr-defined]
+    c.formatter_class = argparse.RawDescriptionHelpFormatter
     c.add_argument("--template", choices=purposes)
     c.add_argument("--body-file", metavar="FILE", help="the message text (- for stdin)")
     c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
@@ -952,6 +994,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("request", nargs="?", metavar="REQUEST")
     c.add_argument("--reason", metavar="TEXT")
     c = cmd("deliver", cmd_deliver, "send the outbox to the status page(s)", incident=False)
+    c.config_help = True  # type: ignore[attr-defined]
+    c.formatter_class = argparse.RawDescriptionHelpFormatter
     g = c.add_mutually_exclusive_group()
     g.add_argument("--once", action="store_true", help="one row, then exit")
     g.add_argument("--until-idle", action="store_true", help="until nothing is pending")
@@ -1019,13 +1063,106 @@ def build_parser() -> argparse.ArgumentParser:
     c = cmd("demo", cmd_demo, "the dashboard on a sample incident in a temporary database", False)
     c.add_argument("--no-bell", action="store_true", help="no terminal bell when an update is late")
     c.add_argument("--print", action="store_true", help="print the walk-through, no dashboard")
+    for sp in _subparsers(p):  # global options work after the command's name too
+        _add_globals(sp, top=False)
+        own = [a for a in sp._actions if a.dest == "incident"]
+        for action in own:
+            action.default = argparse.SUPPRESS  # a parent's --incident survives the child
+        sp.set_defaults(incident_ok=bool(own))
     return p
+
+
+# (dest, option) of the options every command takes, before or after its name
+GLOBAL_OPTIONS = (
+    ("db", "--db"),
+    ("actor", "--as"),
+    ("timeout", "--timeout"),
+    ("group", "--group"),
+    ("config", "--config"),
+)
+
+
+def _add_globals(p: argparse.ArgumentParser, *, top: bool) -> None:
+    g: Any = p if top else p.add_argument_group("global options (before or after the command)")
+    kw: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    g.add_argument("--db", metavar="PATH", help="incident database (env WARROOM_DB)", **kw)
+    g.add_argument(
+        "--as", dest="actor", metavar="NAME", help="act as NAME, e.g. a bot (env WARROOM_AS)", **kw
+    )
+    g.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="how long to wait for a database lock (default 5; env WARROOM_TIMEOUT)",
+        **kw,
+    )
+    g.add_argument(
+        "--group",
+        metavar="GROUP",
+        help="create the database 0660 for this shared war-room group (env WARROOM_GROUP)",
+        **kw,
+    )
+    g.add_argument(
+        "--config",
+        metavar="PATH",
+        help="destinations config (env WARROOM_CONFIG; see warroom publish --help)",
+        **kw,
+    )
+
+
+def _subparsers(p: argparse.ArgumentParser):
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sp in dict.fromkeys(action.choices.values()):
+                yield sp
+                yield from _subparsers(sp)
+
+
+def _when_options(p: argparse.ArgumentParser) -> set[str]:
+    """The option strings that take a time (metavar WHEN), in every command."""
+    found = {o for a in p._actions if a.metavar == "WHEN" for o in a.option_strings}
+    for sp in _subparsers(p):
+        found |= {o for a in sp._actions if a.metavar == "WHEN" for o in a.option_strings}
+    return found
+
+
+def _negative_times(argv: list[str], options: set[str]) -> list[str]:
+    """``--next -10m`` means ``--next=-10m`` (argparse would take -10m for an option)."""
+    import re
+
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out += argv[i:]
+            break
+        if arg in options and i + 1 < len(argv) and re.match(r"-\d", argv[i + 1]):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def _settle_incident(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``warroom --incident 3 check x`` is ``warroom check x --incident 3``."""
+    before = args.incident_before
+    after = getattr(args, "incident", None)
+    if before is not None:
+        if not args.incident_ok:
+            parser.error("--incident: this command is not about one incident")
+        if after is not None and after != before:
+            parser.error(f"--incident given twice ({before!r} and {after!r})")
+    args.incident = after if after is not None else before
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_negative_times(argv, _when_options(parser)))
+        _settle_incident(parser, args)
     except SystemExit as exc:  # argparse: usage errors exit 2 with one line
         return int(exc.code or 0)
     from tui.commands import CommandError
