@@ -219,7 +219,14 @@ def cmd_start(ctx: Context) -> int:
     metrics = commands.parse_metrics(book, ctx.args.metric or [])
     detected = _when(ctx, "--detected-at", ctx.args.detected_at, book.timezone, future=False)
     outcome = commands.start(
-        ctx.store(), ctx.clock, ctx.actor, book, ctx.args.title, metrics, detected
+        ctx.store(),
+        ctx.clock,
+        ctx.actor,
+        book,
+        ctx.args.title,
+        metrics,
+        detected,
+        force=ctx.args.force,
     )
     if ctx.args.json:
         _json({"id": outcome.incident_id})
@@ -235,9 +242,9 @@ def _incident(ctx: Context, *, create: bool = False) -> tuple[Any, str]:
     return store, commands.resolve_incident(store, ctx.args.incident)
 
 
-def _run(ctx: Context, fn: Callable[..., Any], *args: Any) -> int:
+def _run(ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
     store, incident = _incident(ctx)
-    outcome = fn(store, ctx.clock, ctx.actor, incident, *args)
+    outcome = fn(store, ctx.clock, ctx.actor, incident, *args, **kwargs)
     out(f"{incident}: {outcome.message}")
     return EXIT_OK
 
@@ -252,6 +259,12 @@ def cmd_uncheck(ctx: Context) -> int:
     from tui import commands
 
     return _run(ctx, commands.set_item, ctx.args.item, False)
+
+
+def cmd_skip(ctx: Context) -> int:
+    from tui import commands
+
+    return _run(ctx, commands.skip_item, ctx.args.item, ctx.args.reason)
 
 
 def cmd_assign(ctx: Context) -> int:
@@ -275,7 +288,7 @@ def cmd_metric(ctx: Context) -> int:
 def cmd_phase(ctx: Context) -> int:
     from tui import commands
 
-    return _run(ctx, commands.advance_phase)
+    return _run(ctx, commands.advance_phase, force=ctx.args.force)
 
 
 def cmd_posted(ctx: Context) -> int:
@@ -716,7 +729,7 @@ def cmd_offers(ctx: Context) -> int:
 def cmd_close(ctx: Context) -> int:
     from tui import commands
 
-    return _run(ctx, commands.close)
+    return _run(ctx, commands.close, force=ctx.args.force)
 
 
 # ------------------------------------------------------------------------- reading
@@ -935,6 +948,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the outage was detected: -10m, 14:02 (customers' zone) or ISO 8601",
     )
     c.add_argument("--json", action="store_true", help='print {"id": ...}')
+    c.add_argument(
+        "--force", action="store_true", help="open it even if an open incident has this title"
+    )
 
     c = cmd("status", cmd_status, "the incident at a glance")
     g = c.add_mutually_exclusive_group()
@@ -943,8 +959,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = cmd("check", cmd_check, "tick a checklist item")
     c.add_argument("item", metavar="ITEM")
-    c = cmd("uncheck", cmd_uncheck, "untick a checklist item")
+    c = cmd("uncheck", cmd_uncheck, "untick a checklist item (or take back its skip)")
     c.add_argument("item", metavar="ITEM")
+    c = cmd("skip", cmd_skip, "say a checklist item will not be done, and why")
+    c.add_argument("item", metavar="ITEM")
+    c.add_argument("--reason", "-r", required=True, metavar="TEXT", help="why (shown and logged)")
     c = cmd("assign", cmd_assign, "give a role to a person")
     c.add_argument("role", metavar="ROLE")
     c.add_argument("user", metavar="USER")
@@ -952,8 +971,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("role", metavar="ROLE")
     c = cmd("metric", cmd_metric, "report impact metrics (severity follows the rules)")
     c.add_argument("pairs", nargs="+", metavar="NAME=VALUE")
-    c = cmd("phase", cmd_phase, "move to the next phase")
+    c = cmd("phase", cmd_phase, "move to the next phase (once each item is ticked or skipped)")
     c.add_argument("direction", choices=["next"], metavar="next")
+    c.add_argument(
+        "--force", action="store_true", help='move on anyway: open items are skipped as "forced"'
+    )
     c = cmd("posted", cmd_posted, "record a message published outside warroom")
     c.add_argument("purpose", choices=["ack", "update", "resolved", "postmortem", "amends"])
     c.add_argument("--next", metavar="WHEN", help="the next update it promised: 30m or 14:15")
@@ -968,7 +990,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("channel", metavar="CHANNEL")
     c.add_argument("action", metavar="ACTION")
     c.add_argument("state", choices=["on", "off", "toggle"])
-    c = cmd("close", cmd_close, "close the incident")
+    c = cmd("close", cmd_close, "close the incident (once its resolution is out)")
+    c.add_argument("--force", action="store_true", help="close an unresolved one (recorded)")
 
     purposes = ["ack", "update", "resolved", "postmortem", "amends"]
     c = cmd("draft", cmd_draft, "render the next message from its template and check it")

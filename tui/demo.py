@@ -161,7 +161,7 @@ def run_demo(ctx) -> int:
         finally:
             if server is not None:
                 server.stop()
-        print(f"Demo database kept at {path}  (WARROOM_DB={path} warroom)")
+        print(f"Demo database kept at {path}  ({_again(path)})")
         return code
     print(report.status_text(state, now))
     print()
@@ -170,6 +170,31 @@ def run_demo(ctx) -> int:
         print("  " + line)
     print()
     print(f"Demo database: {path}")
-    print(f"Try:  WARROOM_DB={path} warroom status --oneline")
-    print(f"      WARROOM_DB={path} warroom posted update --next 30m")
+    print(f"Try:  {_again(path)} status --oneline")
+    print(f"      {_again(path)} posted update --next 30m")
     return 0
+
+
+def _again(db: Path) -> str:
+    """A shell command that runs this same warroom on the demo database, as shown.
+
+    ``warroom`` only when that name finds this very program on PATH (after
+    ``make demo`` it usually does not: the venv is not activated); otherwise
+    the script's path, relative when it is under the current directory.
+    """
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    env = f"WARROOM_DB={shlex.quote(str(db))}"
+    script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if not script or not os.path.isfile(script) or script.endswith(".py"):
+        return f"{env} {shlex.quote(sys.executable)} -m tui"  # python -m tui, or embedded
+    found = shutil.which("warroom")
+    if found and os.path.realpath(found) == os.path.realpath(script):
+        return f"{env} warroom"
+    here = os.getcwd()
+    if script.startswith(here.rstrip(os.sep) + os.sep):
+        return f"{env} {shlex.quote(os.path.relpath(script, here))}"
+    return f"{env} {shlex.quote(script)}"
