@@ -26,6 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.textsafe import clean, clean_line
+from tui.widgets._text import SafeInput
 
 KEYS_HINT = "enter: next field · ctrl+s: submit · esc: cancel"
 
@@ -119,7 +120,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                 value=field.value if field.value in values else Select.NULL,
                 id=widget_id,
             )
-        return Input(
+        return SafeInput(
             value=field.value,
             placeholder=clean_line(field.placeholder),
             password=field.password,

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from tui.state import PM_FIELDS, IncidentState
 from tui.textsafe import clean, clean_line
+from tui.widgets._text import SafeTextArea
 
 LABELS = {
     "summary": "Summary: what happened, in two sentences a customer understands",
@@ -51,7 +52,7 @@ class PostmortemScreen(Screen):
             with VerticalScroll(id="pm-edit"):
                 for field in PM_FIELDS:
                     yield Label(Text(LABELS[field]), classes="pm-label")
-                    yield TextArea(
+                    yield SafeTextArea(
                         getattr(self.state.postmortem, field),
                         id=f"pm-{field}",
                         classes="pm-field",
@@ -79,7 +80,7 @@ class PostmortemScreen(Screen):
             return
         for field in PM_FIELDS:
             area = self.query_one(f"#pm-{field}", TextArea)
-            theirs = getattr(state.postmortem, field)
+            theirs = clean(getattr(state.postmortem, field))  # as the editor holds it
             if field not in self._pending and not area.has_focus and area.text != theirs:
                 area.load_text(theirs)
         self.show_actions(state)
@@ -114,8 +115,8 @@ class PostmortemScreen(Screen):
         field = (event.text_area.id or "").removeprefix("pm-")
         if field not in PM_FIELDS:
             return
-        if event.text_area.text == getattr(self.state.postmortem, field):
-            return
+        if event.text_area.text == clean(getattr(self.state.postmortem, field)):
+            return  # loaded, not typed: the editor holds the stored text made safe
         self._pending[field] = event.text_area.text
         if self._timer is not None:
             self._timer.stop()
@@ -191,8 +192,8 @@ class OffersScreen(Screen):
             )
             for currency, total in sorted(r.totals.items()):
                 summary.append(f" \u00b7 credits {total} {currency}", style="bold")
-            if r.skipped:
-                summary.append(f" \u00b7 {len(r.skipped)} bad row(s) skipped", style="bold")
+            if r.skipped_total:
+                summary.append(f" \u00b7 {r.skipped_total:,} bad row(s) skipped", style="bold")
             summary.append(f"\n{clean_line(r.rounding)}", style="dim")
             yield Static(summary, id="offers-summary")
         yield Footer()
@@ -200,23 +201,57 @@ class OffersScreen(Screen):
     def on_mount(self) -> None:
         listing = self.query_one("#offers-rows", OptionList)
         options = []
+        from tui.offers import fit  # widths in terminal cells: CJK and accents line up
+
         for c in self.result.customers:
             line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(f"{clean_line(c.customer_id)[:12]:<12} ", style="bold")
-            line.append(f"{clean_line(c.name)[:28]:<28} {clean_line(c.plan)[:10]:<10} ")
+            line.append(f"{fit(clean_line(c.customer_id), 12)} ", style="bold")
+            line.append(f"{fit(clean_line(c.name), 28)} {fit(clean_line(c.plan), 10)} ")
             line.append(clean_line(c.offer), style="bold")
             if c.credit_amount is not None:
                 line.append(f"  {c.credit_pct}% = {c.credit_amount} {clean_line(c.currency)}")
             if c.trial_extension_days:
                 line.append(f"  +{c.trial_extension_days} days")
             options.append(Option(line))
-        for skipped in self.result.skipped:
+        for skipped in self.result.skipped_lines:  # the first 50, then "... and N more"
             options.append(Option(Text(f"skipped: {clean_line(skipped)}", style="italic")))
         listing.set_options(options or [Option(Text("No customers in the file."), disabled=True)])
         listing.focus()
 
     def action_write(self) -> None:
         self.app.write_offers(self.source, self.result)  # type: ignore[attr-defined]
+
+
+class OffersRefusedScreen(Screen):
+    """A billing export that was refused: the first problems and how many there are in all."""
+
+    BINDINGS = [Binding("escape,q", "back", "Back", id="offers-refused.back")]
+
+    def __init__(self, source: str, error) -> None:
+        super().__init__()
+        self.source = source
+        self.error = error  # tui.offers.OffersError
+
+    def compose(self) -> ComposeResult:
+        e = self.error
+        with Vertical(id="publish-dialog"):
+            head = Text(
+                f"Refused: {e.total:,} problem(s) in {clean_line(self.source)}; nothing computed",
+                style="bold",
+            )
+            yield Static(head, id="publish-title")
+            yield OptionList(id="offers-problems", markup=False)
+            hint = Text("Fix the file, or compute again with \u201cSkip bad rows\u201d", style="dim")
+            yield Static(hint, id="offers-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        listing = self.query_one("#offers-problems", OptionList)
+        listing.set_options([Option(Text(clean_line(line))) for line in self.error.lines])
+        listing.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
     def action_back(self) -> None:
         self.dismiss(None)

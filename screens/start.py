@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from tui.commands import MAX_TITLE, CommandError, parse_metrics
 from tui.playbook import Metric, Playbook, PlaybookError, SeverityLevel, load_playbook
 from tui.textsafe import clean_line
+from tui.widgets._text import SafeInput
 
 LOAD_GROUP = "start.playbooks"
 NO_MATCH = "No severity level matches these metrics"
@@ -95,7 +96,7 @@ class StartScreen(Screen[dict | None]):
                 )
                 with Vertical(classes="field"):
                     yield Label(Text("Title"), classes="field-label", markup=False)
-                    yield Input(
+                    yield SafeInput(
                         placeholder="What customers see, e.g. Checkout fails for EU users",
                         max_length=MAX_TITLE,
                         id="title",
@@ -199,7 +200,7 @@ class StartScreen(Screen[dict | None]):
         await container.mount_all(fields)
 
     def _metric_input(self, metric: Metric) -> Input:
-        return Input(
+        return SafeInput(
             value=self._metric_values.get(metric.id, ""),
             placeholder=PLACEHOLDERS.get(metric.type, ""),
             id=f"metric-{metric.id}",

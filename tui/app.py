@@ -60,6 +60,9 @@ class WarroomApp(App):
     ) -> None:
         super().__init__()
         from tui.config import Config
+        from tui.widgets._text import guard_terminal
+
+        guard_terminal()  # the last line of text safety: no control character is ever written
 
         self.room = room
         self.config = config if config is not None else Config()
@@ -76,6 +79,37 @@ class WarroomApp(App):
         self.tick_every = tick_every
         self.dashboard: Dashboard | None = None
         self._polling = False
+
+    # text safety: notifications and titles carry data (titles, errors, HTTP answers) --
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (widgets' and screens' too) as safe, literal text: never markup."""
+        from tui.textsafe import clean, clean_line
+
+        super().notify(
+            clean(message),
+            title=clean_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def validate_title(self, title: Any) -> str:
+        from tui.textsafe import clean_line
+
+        return clean_line(str(title))
+
+    def validate_sub_title(self, sub_title: Any) -> str:
+        from tui.textsafe import clean_line
+
+        return clean_line(str(sub_title))
 
     # start-up -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -154,12 +188,39 @@ class WarroomApp(App):
 
         try:
             book = load_playbook(Path(values["playbook"]))
-            incident = self.room.start(book, values["title"], values["metrics"])
+            incident = self.room.start(
+                book, values["title"], values["metrics"], force=values.get("force", False)
+            )
+        except commands.DuplicateIncident as exc:
+            self.call_from_thread(self._confirm_duplicate, values, exc)
+            return
         except (PlaybookError, commands.CommandError, StoreError) as exc:
             self.call_from_thread(self._error, str(exc))
             self.call_from_thread(self.show_start)
             return
         self.call_from_thread(self.open_incident, incident)
+
+    def _confirm_duplicate(self, values: dict, exc: commands.DuplicateIncident) -> None:
+        """Same title as an open incident: ask, and open the existing one unless told twice."""
+        from screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                again = {**values, "force": True}
+                self.run_worker(lambda: self._start(again), thread=True, exit_on_error=False)
+            else:
+                self.open_incident(exc.incident_id)
+
+        self.push_screen(
+            ConfirmScreen(
+                "Already open",
+                f"{exc.incident_id} \u201c{values['title']}\u201d is already open."
+                " Start a second incident anyway? (No opens the existing one.)",
+                yes="Start another",
+                no="Open it",
+            ),
+            callback=answered,
+        )
 
     def open_incident(self, incident_id: str) -> None:
         self.background(lambda: self.room.attach(incident_id), self._show_dashboard)
@@ -304,13 +365,21 @@ class WarroomApp(App):
         if nxt is None:
             self._error("this is the last phase of the protocol")
             return
+        from tui.state import open_items
+
         current = s.current_phase()
-        open_items = [i for i in (current.checklist if current else ()) if not s.items[i.id].done]
+        left = open_items(s, current) if current else []
+        if left:  # a phase is over when each item is ticked or skipped (with a reason)
+            self._error(
+                f"{len(left)} item(s) of \u201c{current.title}\u201d still open: "
+                + ", ".join(i.id for i in left)
+                + " \u2014 tick them (space) or skip them with a reason (s) in the checklist"
+                + " (or move on anyway: warroom phase next --force)"
+            )
+            return
         msg = (
             f"Move from \u201c{current.title if current else '-'}\u201d to \u201c{nxt.title}\u201d?"
         )
-        if open_items:
-            msg += f"\n{len(open_items)} item(s) still open: " + ", ".join(i.id for i in open_items)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -514,6 +583,10 @@ class WarroomApp(App):
         purpose, body = editor.purpose, editor.text_area.text
         if not purpose:
             return
+        holder = self.dashboard.draft_held_by_other()
+        if holder:  # they are typing: publishing their half-written text would surprise both
+            self._error(f"{holder} is editing the draft: 4, then enter, to take it over first")
+            return
 
         self.background(
             lambda: self.room.preview_publish(purpose, body, self.config),
@@ -522,6 +595,12 @@ class WarroomApp(App):
 
     def _confirm_publish(self, purpose: str, body: str, preview: dict) -> None:
         from screens.publish import PublishPreview, PublishScreen
+        from tui.drafting import at_publishing
+
+        tz = self.state.book.timezone if self.state is not None else "UTC"
+
+        def finalize(text: str) -> str:
+            return at_publishing(text, self.clock.now(), tz)
 
         def answered(result: dict | None) -> None:
             if result is None:
@@ -529,14 +608,16 @@ class WarroomApp(App):
             self.run_command(
                 commands.publish,
                 purpose,
-                body,
+                result.get("body", body),  # the final text the screen showed
                 self.config,
                 accept_warnings=result["accept_warnings"],
                 quiet=False,
                 then=lambda: self._after_publish(purpose),
             )
 
-        self.push_screen(PublishScreen(PublishPreview(purpose, body, **preview)), answered)
+        self.push_screen(
+            PublishScreen(PublishPreview(purpose, body, **preview), finalize), answered
+        )
 
     def _after_publish(self, purpose: str) -> None:
         self._wake_delivery()
@@ -706,17 +787,26 @@ class WarroomApp(App):
         self.push_screen(FormScreen("Recovery offers", fields, submit_label="Compute"), done)
 
     def _compute_offers(self, path: str, skip_bad: bool) -> None:
-        from screens.postmortem import OffersScreen
-        from tui.offers import offers_for
+        from screens.postmortem import OffersRefusedScreen, OffersScreen
+        from tui.offers import OffersError, offers_for
 
         state = self.state
         if state is None:
             return
-        self.background(
-            lambda: offers_for(state, path, self.clock.now(), skip_bad=skip_bad),
-            lambda result: self.push_screen(OffersScreen(path, result)),
-            group="offers",
-        )
+
+        def work():
+            try:
+                return offers_for(state, path, self.clock.now(), skip_bad=skip_bad)
+            except OffersError as exc:  # a refusal is shown whole: the first 50 and a count
+                return exc
+
+        def done(result) -> None:
+            if isinstance(result, OffersError):
+                self.push_screen(OffersRefusedScreen(path, result))
+            else:
+                self.push_screen(OffersScreen(path, result))
+
+        self.background(work, done, group="offers")
 
     def write_offers(self, source: str, result) -> None:
         from pathlib import Path
@@ -827,9 +917,9 @@ class WarroomApp(App):
             self._wake_delivery()
         if self.dashboard is not None:
             pending = self.dashboard.flush_draft()
-            if pending is not None:
-                with contextlib.suppress(Exception):
-                    self.room.run(commands.save_draft, *pending)
+            if pending is not None or self.dashboard.editing_draft:
+                with contextlib.suppress(Exception):  # saved as a version, and the draft freed
+                    self.room.run(commands.release_draft, self.room.session, pending)
         self.room.close()
 
 

@@ -15,38 +15,88 @@ import re
 _ESCAPES = re.compile(
     r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?                              # CSI
-  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # OSC/DCS/...
+  | (?:\x1b[\]PX^_k]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # OSC/DCS/...
   | \x1b[ -/]*[0-~]?                                               # other ESC sequences
     """,
     re.VERBOSE,
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# bidi embeddings/overrides/isolates reorder what is shown ("Trojan Source"): dropped
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# a lone surrogate cannot be encoded for the terminal: shown as U+FFFD
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# anything that makes safe() change a text (used to skip work on already-safe text)
+_UNSAFE = re.compile(
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def safe(text: str, *, one_line: bool = False) -> str:
+    """THE text-safety function: every path from data to a terminal goes through it.
+
+    Escape sequences (CSI, OSC, DCS, ...) are removed whole, other C0/DEL/C1
+    controls and bidi overrides are dropped, tabs become four spaces, lone
+    surrogates become U+FFFD; newlines are kept (``one_line``: they become spaces).
+    Idempotent: ``safe(safe(t)) == safe(t)``.
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    if one_line:
+        text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+        text = text.replace("\u2028", " ").replace("\u2029", " ")
+    if not _UNSAFE.search(text):
+        return text
+    text = _ESCAPES.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\t", "    ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _BIDI.sub("", _CONTROLS.sub("", text))
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def is_safe(text: str, *, one_line: bool = False) -> bool:
+    """True when :func:`safe` would leave ``text`` as it is."""
+    return safe(text, one_line=one_line) == text
 
 
 def clean(text: str) -> str:
     """Keep newlines; drop escape sequences and control characters; tabs -> spaces."""
-    text = _ESCAPES.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\t", "    ")
-    return _CONTROLS.sub("", text)
+    return safe(text)
 
 
 def clean_line(text: str) -> str:
     """One line: like :func:`clean`, with newlines turned into spaces."""
-    return clean(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return safe(text, one_line=True)
 
 
-def write_atomic(path, text: str) -> None:
-    """Write a file whole or not at all (a temp file beside it, then a rename).
+def safe_text(text):
+    """A Rich ``Text`` whose characters all passed :func:`safe` (styles kept).
 
-    Raises OSError; the temp file is removed on failure.
+    For renderables built from pieces: unsafe runs are cut out piece by piece,
+    so the spans (bold, dim...) still cover the same words.
     """
-    from pathlib import Path
+    from rich.text import Text
 
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    plain = text.plain
+    if not _UNSAFE.search(plain):
+        return text
+    cuts = sorted({0, len(plain), *(i for m in _UNSAFE.finditer(plain) for i in m.span())})
+    # re-cut around whole escape sequences too, so their parameters go with the ESC
+    for m in _ESCAPES.finditer(plain):
+        cuts.extend(m.span())
+    cuts = sorted(set(cuts))
+    out = Text(
+        style=text.style,
+        justify=text.justify,
+        no_wrap=text.no_wrap,
+        overflow=text.overflow,
+        end=text.end,
+    )
+    escaped = [m.span() for m in _ESCAPES.finditer(plain) if m.end() > m.start()]
+    for piece, start in zip(text.divide(cuts[1:-1]), cuts[:-1], strict=True):
+        if any(a <= start < b for a, b in escaped):
+            continue
+        cleaned = safe(piece.plain)
+        if cleaned != piece.plain:
+            piece = Text(cleaned, style=piece.spans[0].style if piece.spans else "")
+        out.append_text(piece)
+    return out

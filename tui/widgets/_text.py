@@ -1,18 +1,84 @@
-"""Small helpers shared by the pane widgets: literal text and time formats."""
+"""Small helpers shared by the pane widgets: literal text, safe editors, time formats.
+
+Text from data reaches the screen through :func:`tui.textsafe.safe` on every
+path: Rich ``Text`` via :func:`literal`, editors via :class:`SafeTextArea` and
+:class:`SafeInput` (screens and widgets use these, never Textual's own; a test
+scans for raw uses), and -- whatever a future path forgets -- the terminal
+guard, which strips control characters from every rendered line before it is
+written (:func:`guard_terminal`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rich.text import Text
+from textual.document._edit import Edit
+from textual.strip import Strip
+from textual.widgets import Input, TextArea
 
 from tui.clock import hhmm
-from tui.textsafe import clean_line
+from tui.textsafe import _UNSAFE, clean_line, safe
 
 
 def literal(text: str, style: str = "") -> Text:
     """User, file or HTTP text as a Rich Text: escapes stripped, never read as markup."""
     return Text(clean_line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+class SafeTextArea(TextArea):
+    """A TextArea that only ever holds safe text: constructor, load_text, every edit (paste)."""
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        super().__init__(safe(text), **kwargs)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(safe(text))
+
+    def edit(self, edit: Edit):
+        edit.text = safe(edit.text)
+        return super().edit(edit)
+
+
+class SafeInput(Input):
+    """An Input whose value is always one safe line, however it is set (init, paste, code)."""
+
+    def validate_value(self, value: str) -> str:
+        return safe(value, one_line=True)
+
+    def validate_placeholder(self, value: str) -> str:
+        return safe(value, one_line=True)
+
+
+def _safe_segments(segments):
+    for segment in segments:
+        text = segment.text
+        if _UNSAFE.search(text):
+            # the width was measured for the text as it was: what is dropped had no cells
+            for zero_width in "\t\n\r\u2028\u2029":
+                text = text.replace(zero_width, "")
+            yield segment._replace(text=safe(text))
+        else:
+            yield segment
+
+
+def guard_terminal() -> None:
+    """Strip control characters from every line Textual writes to the terminal.
+
+    Textual writes each screen line through ``Strip.render``; styles become
+    escape sequences there, the text itself must carry none. Idempotent.
+    """
+    render = Strip.render
+    if getattr(render, "_warroom_guard", False):
+        return
+
+    def guarded(self: Strip, console):
+        if self._render_cache is None and any(_UNSAFE.search(s.text) for s in self._segments):
+            self._segments = list(_safe_segments(self._segments))
+        return render(self, console)
+
+    guarded._warroom_guard = True  # type: ignore[attr-defined]
+    Strip.render = guarded  # type: ignore[method-assign]
 
 
 def mmss(seconds: int) -> str:

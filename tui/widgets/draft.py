@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
-from tui.drafting import DraftError, find_blanks, render, template_kinds
+from tui.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
 from tui.messages import DraftEdited
 from tui.playbook import PUBLISH_PURPOSES
-from tui.state import IncidentState
+from tui.state import DraftHold, IncidentState
 from tui.textsafe import clean, clean_line
-from tui.widgets._text import literal, short_time, update_if_changed
+from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
 
 PURPOSE_WORDS = {
     "ack": "acknowledgement",
@@ -49,9 +49,16 @@ def preview(text: str) -> Text:
 
 
 class DraftEditor(Vertical):
-    """The next message. Autosaved (debounced) to the incident, restored after a crash."""
+    """The next message. Autosaved (debounced) to the incident, restored after a crash.
+
+    It opens for *reading*: keys stay keys (``5`` moves to the timeline). ``enter``
+    starts editing (one editor at a time: the screen takes the draft's hold), and
+    ``EDITING — esc to leave`` stays in sight until ``esc``.
+    """
 
     BINDINGS = [
+        Binding("enter", "screen.edit_draft", "Edit", id="draft.edit"),
+        Binding("ctrl+o", "screen.draft_versions", "Versions", id="draft.versions"),
         Binding("ctrl+t", "next_purpose", "Other message", id="draft.purpose"),
         Binding("ctrl+n", "next_blank", "Next blank", id="draft.next_blank"),
         Binding("ctrl+r", "from_template", "Reset from template", id="draft.reset"),
@@ -64,11 +71,17 @@ class DraftEditor(Vertical):
         self._chosen = False
         self._baseline = ""  # the text last loaded or saved: differs => unsaved typing
         self._had_saved = False
+        self.editing = False
+        self._hold: DraftHold | None = None
+        self._hold_mine = False
+        self._holder_here = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="draft-title")
         with Horizontal(id="draft-body"):
-            yield TextArea("", id="draft-text", soft_wrap=True, show_line_numbers=False)
+            yield SafeTextArea(
+                "", id="draft-text", soft_wrap=True, show_line_numbers=False, read_only=True
+            )
             with VerticalScroll(id="draft-preview-box"):
                 yield Static("", id="draft-preview")
         yield Static("", id="draft-status")
@@ -80,6 +93,19 @@ class DraftEditor(Vertical):
     @property
     def dirty(self) -> bool:
         return self.text_area.text != self._baseline
+
+    def set_editing(self, editing: bool) -> None:
+        """Reading (keys are keys) or editing (keys type); said in words, in the title."""
+        self.editing = editing
+        self.text_area.read_only = not editing
+        self.set_class(editing, "-editing")
+        self.border_subtitle = "EDITING — esc to leave" if editing else "reading"
+        self._paint_title()
+        self._paint_preview()
+
+    def show_hold(self, hold: DraftHold | None, mine: bool, holder_here: bool) -> None:
+        self._hold, self._hold_mine, self._holder_here = hold, mine, holder_here
+        self._paint_title()
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state = state
@@ -107,6 +133,7 @@ class DraftEditor(Vertical):
         self._put(saved.text, force=force)
 
     def _put(self, text: str, *, force: bool) -> None:
+        text = clean(text)  # as the editor holds it: loading is never an edit to autosave
         if text == self.text_area.text:
             self._baseline = text
             self._paint_preview()
@@ -143,8 +170,9 @@ class DraftEditor(Vertical):
         names: list[str] = []
         for dest in getattr(config, "destinations", ()):
             names += [n for n in dest.components if n not in names]
+        extra = {"components": names, "now": PUBLISH_TIME}  # filled in when published
         try:
-            return render(state, purpose, kind, now, {"components": names})
+            return render(state, purpose, kind, now, extra)
         except DraftError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Template error", severity="error", markup=False
@@ -169,6 +197,18 @@ class DraftEditor(Vertical):
         if s is None or self.purpose is None:
             return
         title = Text(no_wrap=True, overflow="ellipsis")
+        hold = self._hold
+        if self.editing:
+            title.append(" EDITING — esc to leave ", style="bold reverse")
+            title.append(" ")
+        elif hold is not None and not self._hold_mine and self._holder_here:
+            title.append_text(literal(f" {hold.actor} is editing ", "bold reverse"))
+            title.append(" you read live · enter to take over  ", style="dim")
+        elif hold is not None and not self._hold_mine:
+            title.append_text(literal(f"{hold.actor} was editing (gone)", "bold"))
+            title.append(" · enter to edit  ", style="dim")
+        else:
+            title.append("reading · enter to edit  ", style="dim")
         title.append(f"Draft: {PURPOSE_WORDS.get(self.purpose, self.purpose)}", style="bold")
         if not self._chosen:
             title.append("  (picked by the phase)", style="dim")
@@ -221,7 +261,10 @@ class DraftEditor(Vertical):
         status.append(f"  {len(text)} chars")
         if "statuspage" in limits:
             status.append(f" / {limits['statuspage']}")
-        status.append("   ctrl+n next blank \u00b7 esc leave editor \u00b7 p publish", style="dim")
+        if self.editing:
+            status.append("   ctrl+n next blank \u00b7 esc leave editing", style="dim")
+        else:
+            status.append("   enter edit \u00b7 p publish \u00b7 ctrl+o versions", style="dim")
         update_if_changed(self.query_one("#draft-status", Static), status)
 
     def on_resize(self, event) -> None:
@@ -249,6 +292,9 @@ class DraftEditor(Vertical):
         """Select the next [[ blank ]] after the cursor: typing replaces it."""
         from textual.widgets.text_area import Selection
 
+        if not self.editing:
+            self.notify("Press enter to edit the draft first.", timeout=3)
+            return
         area = self.text_area
         text = area.text
         blanks = find_blanks(text)
@@ -270,6 +316,9 @@ class DraftEditor(Vertical):
 
     def action_from_template(self) -> None:
         if self._state is None or self.purpose is None:
+            return
+        if not self.editing:
+            self.notify("Press enter to edit the draft first.", timeout=3)
             return
         state, purpose, now = self._state, self.purpose, self.app_now()
 
