@@ -1,9 +1,12 @@
 """Text from users, files and HTTP answers, made safe to put on a terminal.
 
-Escape sequences (CSI, OSC, DCS, ...) are removed whole; every other control
-character (C0, DEL, C1) is dropped, tabs become spaces. The result is plain
-text: the dashboard shows it through Rich ``Text`` (never as markup), and the
-CLI prints it as is.
+:func:`safe` is the one text-safety function (``clean``/``clean_line`` are its
+two forms). Escape sequences (CSI, OSC, DCS, tmux ``ESC k`` names, ...) are
+removed whole (an unterminated string ends at the line end); every other
+control character (C0, DEL, C1) and bidi override is dropped, tabs become
+spaces, lone surrogates U+FFFD. The result is plain text: the dashboard shows
+it through Rich ``Text`` (never as markup) and safe editors, and the CLI
+prints it as is.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 _ESCAPES = re.compile(
     r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?                              # CSI
-  | (?:\x1b[\]PX^_k]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # OSC/DCS/...
+  | (?:\x1b[\]PX^_k]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?  # OSC/DCS/..
   | \x1b[ -/]*[0-~]?                                               # other ESC sequences
     """,
     re.VERBOSE,
