@@ -71,6 +71,8 @@ class Dashboard(Screen):
         self._presence: list[Presence] = []
         self._autosave: Timer | None = None
         self._pending_draft: tuple[str, str] | None = None
+        self._hold_confirmed = False  # the log says this dashboard holds the draft
+        self._versions_seen: dict[str, int] | None = None  # per purpose, for "X's text arrived"
 
     # layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,7 +124,9 @@ class Dashboard(Screen):
         self.query_one(PhaseChecklist).show(state, now)
         self.query_one(UpdateCountdown).show(state, now)
         self.query_one(ChannelQueues).show(state, now)
+        self._follow_hold(state)
         self.query_one(DraftEditor).show(state, now)
+        self._tell_arrived_versions(state)
         self.query_one(Timeline).show(state)
 
     def apply_presence(self, presence: list[Presence]) -> None:
@@ -130,6 +134,7 @@ class Dashboard(Screen):
         if self._ready:
             with suppress(NoMatches):
                 self.query_one(IncidentHeader).show_presence(presence)
+                self._show_hold()
 
     def tick(self) -> None:
         if not self._ready:
@@ -151,9 +156,254 @@ class Dashboard(Screen):
         self.query_one(PANES[name][2]).focus()
 
     def action_leave_editor(self) -> None:
-        """esc in the draft: back to the checklist (in the compact layout too)."""
+        """esc in the draft: stop editing (saved, the draft freed), back to the checklist."""
+        if self.editing_draft:
+            self._stop_editing(release=True)
         if isinstance(self.focused, TextArea):
             self.action_pane("checklist")
+
+    # the draft: one editor at a time --------------------------------------------------
+    @property
+    def session(self) -> str:
+        return self.app.room.session  # type: ignore[attr-defined]
+
+    @property
+    def editing_draft(self) -> bool:
+        return self._ready and self.query_one(DraftEditor).editing
+
+    def _present(self) -> set[str]:
+        return {p.session for p in self._presence}
+
+    def draft_held_by_other(self) -> str | None:
+        """Who else is editing the draft right now (present), if anyone."""
+        hold = self.state.draft_hold
+        if hold is None or hold.session == self.session or hold.session not in self._present():
+            return None
+        return hold.actor
+
+    def _show_hold(self) -> None:
+        hold = self.state.draft_hold
+        mine = hold is not None and hold.session == self.session
+        here = hold is not None and hold.session in self._present()
+        self.query_one(DraftEditor).show_hold(hold, mine, here)
+
+    def _follow_hold(self, state: IncidentState) -> None:
+        """The log moved the hold away from this dashboard: save what was typed, and say so."""
+        hold = state.draft_hold
+        mine = hold is not None and hold.session == self.session
+        if mine:
+            self._hold_confirmed = True
+        elif self._hold_confirmed:
+            self._hold_confirmed = False
+            if self.editing_draft:
+                taker = hold.actor if hold is not None else None
+                self._lost_hold(taker)
+        self._show_hold()
+
+    def _lost_hold(self, taker: str | None) -> None:
+        editor = self.query_one(DraftEditor)
+        purpose, text, dirty = editor.purpose, editor.text_area.text, editor.dirty
+        self._cancel_autosave()
+        editor.set_editing(False)
+        who = taker or "someone"
+        if not dirty or not purpose:
+            self.notify(
+                f"{who} took over the draft. Nothing of yours was unsaved.",
+                title="Draft",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+
+        def told(state: IncidentState) -> None:
+            mine = [v for v in state.draft_versions.get(purpose, ()) if v.text == text]
+            number = mine[-1].number if mine else "?"
+            where = (
+                "kept aside (ctrl+o: versions)"
+                if mine and mine[-1].aside
+                else f"the draft {who} now edits"
+            )
+            self.notify(
+                f"{who} took over the draft. Your unsaved text was saved as version "
+                f"{number}: {where}.",
+                title="Draft",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
+
+        self._run_draft(commands.save_draft, purpose, text, self.session, done=told)
+
+    def _run_draft(self, fn, *args, done=None, failed=None, **kwargs) -> None:
+        """A draft command in the background; the outcome's state applied, then ``done(state)``."""
+        app = self.app
+
+        def work():
+            try:
+                return app.room.run(fn, *args, **kwargs)  # type: ignore[attr-defined]
+            except commands.CommandError as exc:
+                return exc
+
+        def back(result) -> None:
+            if isinstance(result, commands.CommandError):
+                if failed is not None:
+                    failed(str(result))
+                else:
+                    app._error(str(result))  # type: ignore[attr-defined]
+                return
+            _outcome, state = result
+            app._applied(state, None, None)  # type: ignore[attr-defined]
+            if done is not None:
+                done(state)
+
+        app.background(work, back, group="commands")  # type: ignore[attr-defined]
+
+    def _tell_arrived_versions(self, state: IncidentState) -> None:
+        """While I edit, another dashboard's text arrived (a save after a take-over): say so."""
+        counts = {p: len(v) for p, v in state.draft_versions.items()}
+        seen, self._versions_seen = self._versions_seen, counts
+        if seen is None or not self.editing_draft:
+            return
+        editor = self.query_one(DraftEditor)
+        for purpose, versions in state.draft_versions.items():
+            for v in versions[seen.get(purpose, 0) :]:
+                if v.by == self.me and not v.aside:
+                    continue
+                if v.aside:
+                    what = "kept aside as version"
+                elif editor.text_area.text == v.text:
+                    what = "is in your editor: version"
+                else:
+                    what = "arrived after you started typing: version"
+                self.notify(
+                    f"{v.by}'s text {what} {v.number} (ctrl+o: versions).",
+                    title="Draft",
+                    timeout=15,
+                    markup=False,
+                )
+
+    def action_edit_draft(self) -> None:
+        """enter on the draft: edit it; if someone else is editing, offer the take-over."""
+        editor = self.query_one(DraftEditor)
+        if editor.editing:
+            return
+        hold = self.state.draft_hold
+        if hold is not None and hold.session == self.session:
+            self._start_editing(take=False)
+            return
+        holder = self.draft_held_by_other()
+        if holder is None:
+            self._start_editing(take=False)
+            return
+        from screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start_editing(take=True)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Take over the draft",
+                f"{holder} is editing the draft. Take it over?\n"
+                f"What {holder} typed is saved as a version first, and {holder} is told.",
+                yes="Take over",
+            ),
+            callback=answered,
+        )
+
+    def _start_editing(self, *, take: bool) -> None:
+        """Editing starts at once; if the log gives the draft to someone else first, the
+        text typed meanwhile is kept as a version and this dashboard is told."""
+        editor = self.query_one(DraftEditor)
+        editor.set_editing(True)
+        editor.text_area.focus()
+
+        def refused(message: str) -> None:
+            self._hold_confirmed = False
+            if editor.editing:
+                purpose, text, dirty = editor.purpose, editor.text_area.text, editor.dirty
+                self._cancel_autosave()
+                editor.set_editing(False)
+                if dirty and purpose:
+                    self._run_draft(
+                        commands.save_draft,
+                        purpose,
+                        text,
+                        self.session,
+                        done=lambda state: self._kept(state, purpose, text, message),
+                    )
+                    return
+            self.notify(message, title="Draft", severity="warning", timeout=10, markup=False)
+
+        def granted(state: IncidentState) -> None:
+            hold = state.draft_hold
+            if hold is not None and hold.session == self.session:
+                self._hold_confirmed = True
+            self._show_hold()
+
+        self._run_draft(
+            commands.hold_draft, self.session, take=take, done=granted, failed=refused
+        )
+
+    def _kept(self, state: IncidentState, purpose: str, text: str, why: str) -> None:
+        mine = [v for v in state.draft_versions.get(purpose, ()) if v.text == text]
+        number = mine[-1].number if mine else "?"
+        self.notify(
+            f"{why}. What you typed was kept as version {number} (ctrl+o: versions).",
+            title="Draft",
+            severity="warning",
+            timeout=20,
+            markup=False,
+        )
+
+    def _cancel_autosave(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        self._pending_draft = None
+
+    def _stop_editing(self, *, release: bool) -> None:
+        """Leave editing: what is unsaved is saved (a version), then the draft is freed."""
+        editor = self.query_one(DraftEditor)
+        pending = self._pending_draft
+        if editor.dirty and editor.purpose:
+            pending = (editor.purpose, editor.text_area.text)
+        self._cancel_autosave()
+        editor.set_editing(False)
+        self._hold_confirmed = False
+        if release:
+            text = pending[1] if pending else None
+            self._run_draft(
+                commands.release_draft,
+                self.session,
+                pending,
+                done=lambda _state: editor.mark_saved(text) if text is not None else None,
+            )
+
+    def action_draft_versions(self) -> None:
+        """ctrl+o: every saved version of this message (nothing typed is ever lost)."""
+        from screens.versions import VersionsScreen
+
+        editor = self.query_one(DraftEditor)
+        purpose = editor.purpose
+        if not purpose:
+            return
+        versions = list(self.state.draft_versions.get(purpose, ()))
+        if not versions:
+            self.notify("No saved versions of this draft yet.", timeout=3)
+            return
+        tz = self.state.book.timezone
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            if not editor.editing:
+                self.notify("Press enter to edit the draft, then restore.", timeout=5)
+                return
+            editor.text_area.load_text(text)  # a change like typing: autosaved
+
+        self.app.push_screen(VersionsScreen(purpose, versions, tz), callback=chosen)
 
     def action_toggle_bell(self) -> None:
         countdown = self.query_one(UpdateCountdown)
@@ -170,6 +420,41 @@ class Dashboard(Screen):
         item = self.state.items.get(message.item_id)
         done = bool(item and item.done)
         self.app.run_command(commands.set_item, message.item_id, not done)  # type: ignore[attr-defined]
+
+    @on(PhaseChecklist.SkipRequested)
+    def _skip_item(self, message: PhaseChecklist.SkipRequested) -> None:
+        """``s`` on an item: ask why, then record the skip (an event, shown with the reason)."""
+        from screens.form import Field, FormScreen
+
+        item_id = message.item_id
+        current = self.state.items.get(item_id)
+        text = next(
+            (i.text for p in self.state.phases() for i in p.checklist if i.id == item_id), ""
+        )
+
+        def validate(values: dict[str, str]) -> str | None:
+            return None if values["reason"].strip() else "say why it is skipped"
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.app.run_command(  # type: ignore[attr-defined]
+                    commands.skip_item, item_id, values["reason"], quiet=False
+                )
+
+        reason = current.reason if current and current.skipped else ""
+        self.app.push_screen(
+            FormScreen(
+                f"Skip: {text or item_id}",
+                [
+                    Field(
+                        "reason", "Why is it skipped? (shown in the checklist and the log)", reason
+                    )
+                ],
+                validate=validate,
+                submit_label="Skip",
+            ),
+            done,
+        )
 
     @on(ToggleAction)
     def _toggle_action(self, message: ToggleAction) -> None:
@@ -194,6 +479,8 @@ class Dashboard(Screen):
 
     @on(DraftEdited)
     def _draft_edited(self, message: DraftEdited) -> None:
+        if self._pending_draft and self._pending_draft[0] != message.purpose:
+            self.action_save_draft()  # typed into another message before: never overwrite it
         self._pending_draft = (message.purpose, message.text)
         if self._autosave is not None:
             self._autosave.stop()
@@ -205,11 +492,27 @@ class Dashboard(Screen):
             return
         purpose, text = pending
         self.app.run_command(  # type: ignore[attr-defined]
-            commands.save_draft, purpose, text, tell_noop=False, then=lambda: self._saved(text)
+            commands.save_draft,
+            purpose,
+            text,
+            self.session,
+            tell_noop=False,
+            then=lambda: self._saved(purpose, text),
         )
 
-    def _saved(self, text: str) -> None:
+    def _saved(self, purpose: str, text: str) -> None:
         self.query_one(DraftEditor).mark_saved(text)
+        versions = self.state.draft_versions.get(purpose, ())
+        if versions and versions[-1].aside and versions[-1].text == text:
+            holder = self.state.draft_hold.actor if self.state.draft_hold else "someone"
+            self.notify(
+                f"{holder} is editing the draft: your text was kept as version "
+                f"{versions[-1].number} (ctrl+o: versions).",
+                title="Draft",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
 
     def published(self, purpose: str) -> None:
         """The draft became a message: drop its pending autosave, start the next afresh."""
@@ -217,7 +520,13 @@ class Dashboard(Screen):
             self._autosave.stop()
         if self._pending_draft and self._pending_draft[0] == purpose:
             self._pending_draft = None
-        self.query_one(DraftEditor).consumed(purpose, self.now)
+        editor = self.query_one(DraftEditor)
+        editor.consumed(purpose, self.now)
+        if editor.editing:  # published: the hold lapses, the next message starts free
+            pending, self._pending_draft = self._pending_draft, None  # another message's typing
+            editor.set_editing(False)
+            self._hold_confirmed = False
+            self._run_draft(commands.release_draft, self.session, pending)
 
     def flush_draft(self) -> tuple[str, str] | None:
         """The unsaved draft, for the app to save before it exits."""

@@ -36,7 +36,8 @@ def test_scripted_incident_end_to_end(cli):
     cli.ok("check", "ack-status-page", actor="bob", now="2026-11-27T19:05:00+00:00")
     cli.ok("metric", "customers_affected=340", "core_feature_down=true")
     cli.ok("posted", "ack", "--next", "30m", now="2026-11-27T19:08:00+00:00")
-    cli.ok("phase", "next", now="2026-11-27T19:09:00+00:00")
+    # four items still open: moving on anyway records each as skipped ("forced")
+    cli.ok("phase", "next", "--force", now="2026-11-27T19:09:00+00:00")
 
     status = cli.ok("status", "--json", now="2026-11-27T19:10:00+00:00").json()
     assert status["id"] == "INC-1"
@@ -64,20 +65,23 @@ def test_scripted_incident_end_to_end(cli):
         "at": "2026-11-27T14:05:00-05:00",
         "phase": "acknowledge",
     }
-    assert items["ack-social"]["done"] is False and items["ack-social"]["by"] is None
+    assert items["ack-social"]["done"] is False and items["ack-social"]["skipped"] is True
+    assert items["ack-social"]["reason"] == "forced" and items["ack-social"]["by"] == "alice"
+    assert items["cause-identified"]["done"] is False and items["cause-identified"]["by"] is None
     phases = {p["id"]: p for p in status["phases"]}
     assert phases["acknowledge"]["state"] == "done"
     assert phases["acknowledge"]["missed"] is False
     assert phases["acknowledge"]["met_at"] == "2026-11-27T14:08:00-05:00"
 
     log = cli.ok("log").out.splitlines()
-    assert len(log) == 8
+    assert len(log) == 12
     assert "alice opened INC-1" in log[0] and "MAJOR" in log[0]
     assert "alice made bob comms lead" in log[2]
     assert "bob ticked" in log[4]
     assert "Customers affected = 340" in log[5]
     assert "promising the next update by 2:38 PM EST" in log[6]
-    assert "Diagnostic & transparent updates" in log[7]
+    assert all("(moved on with it open: forced)" in line for line in log[7:11])
+    assert "Diagnostic & transparent updates" in log[11] and log[11].endswith("(forced)")
     entries = cli.ok("log", "--json").json()
     assert [e["kind"] for e in entries][:2] == ["incident.started", "role.assigned"]
     assert entries[0]["actor"] == "alice"
@@ -195,7 +199,7 @@ def test_several_open_incidents_need_naming(cli):
     # the status bar shows the most urgent one and says there are more
     line = cli.ok("status", "--oneline").out.strip()
     assert line.startswith("INC-1 ") and line.endswith("(+1 more)") and len(line) <= 80
-    cli.ok("close", "-i", "INC-2")
+    cli.ok("close", "-i", "INC-2", "--force")  # never resolved: closing it needs --force
     assert [r["id"] for r in cli.ok("list", "--json").json()] == ["INC-1"]
     assert [r["id"] for r in cli.ok("list", "--all", "--json").json()] == ["INC-1", "INC-2"]
     cli.ok("check", "ack-social")  # one open incident again: no --incident needed
@@ -206,8 +210,8 @@ def test_several_open_incidents_need_naming(cli):
 def test_phase_next_stops_at_the_last_phase(cli):
     start_major(cli)
     for _ in range(3):
-        cli.ok("phase", "next")
-    r = cli.fails("phase", "next")
+        cli.ok("phase", "next", "--force")
+    r = cli.fails("phase", "next", "--force")
     assert "last phase" in r.err
     assert cli.ok("status", "--json").json()["phase"] == "amends"
 
@@ -404,7 +408,11 @@ def test_queues_and_actions(cli):
 def test_resolution_moves_to_amends_and_counts_to_the_post_mortem(cli):
     start_major(cli)
     cli.ok("posted", "ack", "--next", "30m", now="2026-11-27T19:05:00+00:00")
-    cli.ok("phase", "next", now="2026-11-27T19:06:00+00:00")
+    cli.ok("phase", "next", "--force", now="2026-11-27T19:06:00+00:00")
+    for item in ("cause-identified", "update-promises-next", "social-replies"):
+        cli.ok("check", item, now="2026-11-27T21:40:00+00:00")
+    cli.ok("skip", "chat-notice", "--reason", "chat never overflowed")
+    cli.ok("check", "restore-auto-replies", now="2026-11-27T21:45:00+00:00")
     cli.ok("posted", "resolved", now="2026-11-27T21:47:00+00:00")  # 4:47 PM EST
     s = cli.ok("status", "--json", now="2026-11-27T22:00:00+00:00").json()
     assert s["phase"] == "amends"  # the checklist moved on with the resolution

@@ -66,7 +66,12 @@ def scripted(store: Store) -> str:
         note="status page, Twitter and LinkedIn",
     )
     commands.set_queue(store, _at(clock, 14, 12), "sam", inc, "tickets", 40)
-    commands.advance_phase(store, _at(clock, 14, 15), "maria", inc)
+    commands.set_item(store, _at(clock, 14, 13), "dev", inc, "ack-social", True)
+    commands.skip_item(
+        store, _at(clock, 14, 14), "maria", inc, "brief-leadership", "the VP was in the room"
+    )
+    # two support items still open: moving on anyway records them as skipped ("forced")
+    commands.advance_phase(store, _at(clock, 14, 15), "maria", inc, force=True)
     commands.add_note(
         store, _at(clock, 14, 20), "lee", inc, "The main database stopped accepting new data"
     )
@@ -100,8 +105,14 @@ def scripted(store: Store) -> str:
         datetime(2026, 11, 27, 20, 40, tzinfo=UTC),  # 3:40 PM EST
     )
     commands.set_metrics(store, _at(clock, 15, 30), "lee", inc, ["users_affected_pct=0"])
+    commands.set_item(store, _at(clock, 15, 31), "dev", inc, "update-promises-next", True)
+    commands.set_item(store, _at(clock, 15, 31), "sam", inc, "social-replies", True)
+    commands.skip_item(
+        store, _at(clock, 15, 32), "sam", inc, "chat-notice", "live chat never overflowed"
+    )
     commands.record_published(store, _at(clock, 15, 35), "dev", inc, "resolved", None)
-    # publishing the resolution moves the incident on to its amends phase by itself
+    # publishing the resolution ticks what it says (fix, thanks, post-mortem promise) and
+    # moves the checklist on -- up to the resolve phase, whose auto-replies are still paused
     parts = {
         "summary": (
             "For 1 hour and 37 minutes on November 27, most customers could not use the API "
@@ -245,9 +256,18 @@ def test_timeline_is_plain_english_without_internal_noise(incident):
     assert "Note from lee: The main database stopped accepting new data." in texts
     assert any(t.startswith("The incident was raised to MAJOR") for t in texts)
     assert "Service was restored and we announced it." in texts
-    assert "The team identified the cause and moved on to diagnostic and transparent updates." in (
-        texts
+    # moving on says only that (no "identified the cause"), with what was left undone
+    assert (
+        "The team moved on to diagnostic and transparent updates with 2 checklist steps not "
+        "done: \u201cTurn on the outage auto-acknowledgement for support tickets\u201d and "
+        "\u201cPause non-critical auto-replies\u201d (forced)." in texts
     )
+    assert (
+        "The step \u201cBrief leadership on impact and the next update time\u201d was skipped "
+        "by maria: the VP was in the room." in texts
+    )
+    assert "The team moved on to resolution and post-mortem commitment." in texts
+    assert not any("identified the cause" in t or "problem was fixed" in t for t in texts)
     joined = "\n".join(texts)
     for noise in ("ticked", "draft", "counted", "role", "post-mortem's", "remedial"):
         assert noise not in joined

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,12 +23,18 @@ from textual.worker import Worker, WorkerState
 from screens.dashboard import Dashboard
 from tui import commands
 from tui.clock import Clock, parse_when
+from tui.lifeline import Lifeline, hard_exit
 from tui.service import Room
 from tui.state import IncidentState
 from tui.store import StoreError
 
 POLL_EVERY = 0.25  # seconds: changes from other dashboards show within ~half a second
 TICK_EVERY = 1.0
+# leaving: the whole exit stays under 2 s even when a worker never returns
+SAVE_TIMEOUT = 0.4  # busy timeout of the draft's last save
+CLOSE_WAIT = 0.3  # for the room's connection, the writer thread
+WORKERS_WAIT = 0.5  # for worker threads after the app has stopped
+QUIT_WITHIN = 1.9  # then the watchdog ends the process
 
 
 class Loading(Screen):
@@ -57,8 +61,10 @@ class WarroomApp(App):
         config_error: str | None = None,
         deliver: bool = True,
         welcome: str = "",
+        lifeline: Lifeline | None = None,
     ) -> None:
-        super().__init__()
+        # on a real terminal, a driver that survives losing it (see tui/lifeline.py)
+        super().__init__(driver_class=_driver_for(lifeline))
         from tui.config import Config
         from tui.widgets._text import guard_terminal
 
@@ -79,6 +85,11 @@ class WarroomApp(App):
         self.tick_every = tick_every
         self.dashboard: Dashboard | None = None
         self._polling = False
+        self.lifeline = lifeline
+        self._loop: asyncio.AbstractEventLoop | None = None
+        if lifeline is not None:
+            lifeline.on_save(self._save_draft_now)
+            lifeline.on_lost(self._terminal_lost)
 
     # text safety: notifications and titles carry data (titles, errors, HTTP answers) --
     def notify(
@@ -114,13 +125,10 @@ class WarroomApp(App):
     # start-up -------------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(Loading())
+        if self.lifeline is not None and self.lifeline.lost.is_set():
+            self.exit(None, self.lifeline.code)  # the terminal went away during start-up
+            return
         self.run_worker(self._boot, thread=True, exit_on_error=False, group="db")
-        try:
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self._hangup)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-        self.set_interval(2.0, self._check_terminal)
 
     def _boot(self) -> None:
         try:
@@ -802,6 +810,8 @@ class WarroomApp(App):
 
         def done(result) -> None:
             if isinstance(result, OffersError):
+                more = f" (+{result.total - 1:,} more)" if result.total > 1 else ""
+                self._error(f"refused: {result.problems[0] if result.problems else path}{more}")
                 self.push_screen(OffersRefusedScreen(path, result))
             else:
                 self.push_screen(OffersScreen(path, result))
@@ -896,17 +906,54 @@ class WarroomApp(App):
             )
 
     # leaving --------------------------------------------------------------------------
-    def _hangup(self) -> None:
-        """The SSH terminal went away: save what was typed and exit, never spin."""
-        self.exit(return_code=0)
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:
+        super().exit(result, return_code, message)
+        if self.lifeline is not None:  # a hung worker or terminal never keeps us alive
+            self.lifeline.exit_within(QUIT_WITHIN, return_code)
 
-    def _check_terminal(self) -> None:
-        try:
-            gone = not os.isatty(sys.__stdout__.fileno()) if sys.__stdout__ else True
-        except (OSError, ValueError):
-            gone = True
-        if gone and not self.is_headless:
-            self._hangup()
+    def _terminal_lost(self, code: int) -> None:
+        """On the main thread, in a signal handler: the draft is saved; now leave in order."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.exit, None, code)
+
+    def _save_draft_now(self) -> None:
+        """What was typed goes to the database now, on a connection of its own.
+
+        Not through the room: a worker stuck on it (a database lock held
+        elsewhere) must not hold up leaving. Called on quit, and straight from
+        the signal handler when the terminal goes away.
+        """
+        dash = self.dashboard
+        if dash is None or self.room.incident_id is None:
+            return
+        pending = dash.flush_draft()
+        editing = False
+        with contextlib.suppress(Exception):
+            editing = dash.editing_draft
+            if pending is None:  # typed, but the change message is not handled yet
+                from tui.widgets.draft import DraftEditor
+
+                editor = dash.query_one(DraftEditor)
+                if editor.purpose and editor.dirty:
+                    pending = (editor.purpose, editor.text_area.text)
+        if pending is None and not editing:
+            return
+        from tui.store import Store
+
+        store = Store(self.room.path, timeout=SAVE_TIMEOUT, group=self.room.group)
+        try:  # saved as a version, and the draft freed
+            commands.release_draft(
+                store,
+                self.clock,
+                self.room.actor,
+                self.room.incident_id,
+                self.room.session,
+                pending,
+            )
+            store.leave(self.room.session)
+        finally:
+            store.close()
 
     def on_unmount(self) -> None:
         import gc
@@ -915,12 +962,106 @@ class WarroomApp(App):
         if self._stop_delivery is not None:
             self._stop_delivery.set()
             self._wake_delivery()
-        if self.dashboard is not None:
-            pending = self.dashboard.flush_draft()
-            if pending is not None or self.dashboard.editing_draft:
-                with contextlib.suppress(Exception):  # saved as a version, and the draft freed
-                    self.room.run(commands.release_draft, self.room.session, pending)
-        self.room.close()
+        if self.lifeline is not None:
+            self.lifeline.save_once()  # (already done if the terminal went away)
+        else:
+            with contextlib.suppress(Exception):
+                self._save_draft_now()
+        self.room.close(wait=CLOSE_WAIT)
+
+
+def run_dashboard(app: WarroomApp) -> int:
+    """Run the app on a loop of our own and never wait forever for its threads.
+
+    ``asyncio.run`` would wait, without a bound, for every worker thread -- a
+    runaway template render or a request to a dead host -- before the
+    process could end.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    app._loop = loop
+    try:
+        app.run(loop=loop)
+    finally:
+        stuck = not _close_loop(loop)
+    code = app.return_code or 0
+    if app.lifeline is not None:
+        if stuck:
+            hard_exit(code)  # a worker thread that never ends would block the exit
+        app.lifeline.exited()
+    return code
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """What asyncio.run does when it ends, with a bound on waiting for worker threads."""
+    try:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        try:
+            loop.run_until_complete(
+                asyncio.wait_for(loop.shutdown_default_executor(), WORKERS_WAIT)
+            )
+        except TimeoutError:
+            return False
+        return True
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def _driver_for(lifeline: Lifeline | None):
+    """LinuxDriver, made to survive the loss of its terminal (Textual issue #6692).
+
+    Measured (py-spy on survivors): on a hang-up the kernel sends SIGHUP *and*
+    SIGCONT; LinuxDriver's SIGCONT handler "resumes" a driver that was never
+    suspended and starts a second writer thread. Its first write to the dead
+    tty raises EIO, the thread dies, and after 30 more writes the main thread
+    blocks forever in ``Queue.put`` (``App._shutdown`` -> ``disable_input``).
+    Here: SIGCONT resumes only what SIGTSTP suspended; a failed write means the
+    terminal is gone and later writes are dropped (the writer never dies);
+    reading a dead tty ends the input thread; closing waits a bounded time.
+    """
+    if lifeline is None or sys.platform == "win32":
+        return None
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from tui.lifeline import TerminalFile
+
+    class LifelineDriver(LinuxDriver):
+        def __init__(self, app, **kwargs) -> None:
+            super().__init__(app, **kwargs)
+            self._file = TerminalFile(self._file, lifeline)
+            self._warroom_suspended = False
+            lifeline.on_dead(self.exit_event.set)  # the input thread stops reading
+
+        def _sigtstp_application(self, *args) -> None:
+            self._warroom_suspended = True
+            super()._sigtstp_application(*args)
+
+        def _sigcont_application(self, *args) -> None:
+            if self._warroom_suspended and not lifeline.lost.is_set():
+                self._warroom_suspended = False
+                super()._sigcont_application(*args)
+
+        def run_input_thread(self) -> None:
+            try:
+                super().run_input_thread()
+            except OSError as exc:  # EIO: the terminal is gone; no traceback, no retry
+                lifeline.terminal_lost(f"terminal read failed: {exc.strerror}", 129)
+
+        def close(self) -> None:
+            writer = self._writer_thread
+            if writer is None:
+                return
+            with contextlib.suppress(Exception):
+                writer._queue.put(None, timeout=CLOSE_WAIT)
+            writer.join(timeout=CLOSE_WAIT)
+
+    return LifelineDriver
 
 
 def _freeze_startup_garbage() -> None:

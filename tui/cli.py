@@ -71,7 +71,8 @@ class Context:
             raise UsageError("--timeout must be between 0 and 600 seconds")
         return value
 
-    def store(self, *, create: bool = True):
+    def store(self, *, create: bool = False):
+        """The database; only ``start`` creates one (reading a missing one is an error)."""
         if self._store is None:
             from tui.store import Store
 
@@ -219,7 +220,7 @@ def cmd_start(ctx: Context) -> int:
     metrics = commands.parse_metrics(book, ctx.args.metric or [])
     detected = _when(ctx, "--detected-at", ctx.args.detected_at, book.timezone, future=False)
     outcome = commands.start(
-        ctx.store(),
+        ctx.store(create=True),
         ctx.clock,
         ctx.actor,
         book,
@@ -687,7 +688,7 @@ def cmd_postmortem_publish(ctx: Context) -> int:
 
 
 def cmd_offers(ctx: Context) -> int:
-    from tui.offers import OffersError, offers_for
+    from tui.offers import OffersError, fit, offers_for
 
     store, incident = _incident(ctx)
     try:
@@ -695,11 +696,11 @@ def cmd_offers(ctx: Context) -> int:
             store.state(incident), ctx.args.customers, ctx.clock.now(), skip_bad=ctx.args.skip_bad
         )
     except OffersError as exc:
-        for problem in exc.problems:
+        for problem in exc.lines:  # the first 50, then "... and N more problems"
             sys.stderr.write(_safe(problem) + "\n")
-        err(f"refused: {len(exc.problems)} problem(s); nothing written (--skip-bad skips bad rows)")
+        err(f"refused: {exc.total:,} problem(s); nothing written (--skip-bad skips bad rows)")
         return EXIT_USAGE
-    for skipped in result.skipped:
+    for skipped in result.skipped_lines:
         sys.stderr.write("skipped: " + _safe(skipped) + "\n")
     if ctx.args.out:
         _write(ctx.args.out, result.to_csv())
@@ -717,7 +718,9 @@ def cmd_offers(ctx: Context) -> int:
             parts.append(f"{c.credit_pct}% = {c.credit_amount} {c.currency}")
         if c.trial_extension_days:
             parts.append(f"+{c.trial_extension_days} days of trial")
-        out(f"  {c.customer_id:<10} {c.name[:30]:<30} {c.plan:<10} " + ", ".join(parts))
+        # widths in terminal cells, not characters: CJK names and accents keep the columns
+        cells = (fit(_safe(v), w) for v, w in ((c.customer_id, 10), (c.name, 30), (c.plan, 10)))
+        out("  " + " ".join(cells) + " " + ", ".join(parts))
     for currency, total in sorted(result.totals.items()):
         out(f"cost of credits: {total} {currency}")
     out(result.rounding)
@@ -739,13 +742,7 @@ def cmd_status(ctx: Context) -> int:
     from tui import report
 
     if ctx.args.oneline:
-        try:
-            store = ctx.store(create=False)
-        except Exception:
-            out("warroom: no incident")
-            return EXIT_OK
-        out(report.oneline(store, ctx.clock.now(), ctx.args.incident))
-        return EXIT_OK
+        return _status_oneline(ctx)
     store, incident = _incident(ctx)
     state = store.state(incident)
     now = ctx.clock.now()
@@ -753,6 +750,31 @@ def cmd_status(ctx: Context) -> int:
         _json(report.status_dict(state, now))
     else:
         out(report.status_text(state, now))
+    return EXIT_OK
+
+
+def _status_oneline(ctx: Context) -> int:
+    """For a tmux status line: a short marker on stdout, exit 2 when the database is not usable.
+
+    ``warroom: no db`` (no database there) and ``warroom: bad db`` (unreadable,
+    foreign, damaged) must stand out on a status bar; the reason goes to stderr.
+    """
+    import sqlite3
+
+    from tui import report
+    from tui.store import StoreError, explain
+
+    try:
+        store = ctx.store()
+        line = report.oneline(store, ctx.clock.now(), ctx.args.incident)
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        path = ctx.db_path()
+        missing = not os.path.exists(path) and not os.path.islink(path)
+        out("warroom: no db" if missing else "warroom: bad db")
+        reason = str(exc) if isinstance(exc, StoreError) else explain(path, exc, ctx.timeout())
+        err(reason)
+        return EXIT_USAGE
+    out(line)
     return EXIT_OK
 
 
@@ -772,19 +794,7 @@ def cmd_log(ctx: Context) -> int:
 def cmd_list(ctx: Context) -> int:
     from tui import report
 
-    try:
-        store = ctx.store(create=False)
-    except Exception as exc:
-        from tui.store import StoreError
-
-        if isinstance(exc, StoreError) and not ctx.db_path().exists():
-            rows: list = []
-            if ctx.args.json:
-                _json(rows)
-            else:
-                out("no incidents")
-            return EXIT_OK
-        raise
+    store = ctx.store()  # no database there: one line, exit 2 (a typo'd path is not "no incidents")
     rows = report.list_dicts(store, ctx.clock.now(), include_closed=ctx.args.all)
     if ctx.args.json:
         _json(rows)
@@ -834,7 +844,13 @@ def launch_dashboard(
     ctx: Context, *, incident: str | None = None, db_path=None, welcome: str = ""
 ) -> int:
     """Start the Textual dashboard (the only place Textual is imported)."""
+    from tui.lifeline import Lifeline
     from tui.service import Room
+
+    # first of all: the terminal can go away before the first frame, and then
+    # the process ends within 2 s (see tui/lifeline.py)
+    lifeline = Lifeline()
+    lifeline.install()
 
     group = ctx.args.group or os.environ.get("WARROOM_GROUP") or None
     room = Room(db_path or ctx.db_path(), ctx.clock, ctx.actor, timeout=ctx.timeout(), group=group)
@@ -844,7 +860,7 @@ def launch_dashboard(
         config, config_error = load_config(ctx.args.config), None
     except ConfigError as exc:  # the dashboard still opens; publishing says why it can't
         config, config_error = Config(), f"config: {exc.problems[0]}"
-    from tui.app import WarroomApp
+    from tui.app import WarroomApp, run_dashboard
 
     # COLUMNS/LINES are a snapshot of some earlier size (bash exports them with
     # checkwinsize in some setups); Textual would believe them over the terminal
@@ -859,9 +875,11 @@ def launch_dashboard(
         config=config,
         config_error=config_error,
         welcome=welcome,
+        lifeline=lifeline,
     )
-    app.run()
-    return app.return_code or 0
+    if lifeline.lost.is_set():
+        return lifeline.code
+    return run_dashboard(app)
 
 
 # ------------------------------------------------------------------------- parser
@@ -1180,6 +1198,57 @@ def _settle_incident(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     args.incident = after if after is not None else before
 
 
+# Options whose values are file names: any bytes the OS allows (not text to store).
+_PATH_METAVARS = ("FILE", "PATH")
+
+
+def _check_utf8(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Text typed on the command line must be UTF-8; name the option that is not.
+
+    Python hands undecodable bytes over as lone surrogates (U+DC80..U+DCFF); stored,
+    they would fail deep in SQLite or JSON. File names may hold any bytes.
+    """
+    names: dict[str, tuple[str, bool]] = {}
+
+    def collect(p: argparse.ArgumentParser) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    collect(sub)
+                continue
+            label = action.option_strings[0] if action.option_strings else str(action.metavar)
+            metavar = str(action.metavar or "")
+            is_path = any(m in metavar for m in _PATH_METAVARS) or action.dest == "db"
+            names.setdefault(action.dest, (label, is_path))
+
+    collect(parser)
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if not isinstance(v, str):
+                continue
+            bad = next((ch for ch in v if "\udc80" <= ch <= "\udcff"), None)
+            label, is_path = names.get(dest, (dest, False))
+            if bad is not None and not is_path:
+                raise UsageError(
+                    f"{label}: not valid UTF-8 (the byte 0x{ord(bad) - 0xDC00:02x}); "
+                    "type the text again or fix the terminal's encoding"
+                )
+
+
+def _os_error(exc: OSError) -> str:
+    import errno
+
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EFBIG: "the file is larger than this system allows",
+    }
+    reason = reasons.get(exc.errno or 0) or exc.strerror or str(exc)
+    where = exc.filename
+    return f"{where}: {reason}" if where else reason
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -1188,6 +1257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _settle_incident(parser, args)
     except SystemExit as exc:  # argparse: usage errors exit 2 with one line
         return int(exc.code or 0)
+    import sqlite3
+
     from tui.commands import CommandError
     from tui.config import ConfigError
     from tui.playbook import PlaybookError
@@ -1195,6 +1266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = None
     try:
+        _check_utf8(parser, args)
         ctx = Context(args)
         return args.func(ctx)
     except (PlaybookError, ConfigError) as exc:
@@ -1209,6 +1281,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    # Conditions a user meets (full disk, a damaged database, a file that cannot be
+    # written): one line naming the cause, exit 2. Transactions roll back: nothing half-done.
+    except sqlite3.Error as exc:
+        from tui.store import explain
+
+        where = ctx.db_path() if ctx is not None else "?"
+        err(explain(where, exc, ctx.timeout() if ctx is not None else 5.0))
+        return EXIT_USAGE
+    except OSError as exc:
+        err(_os_error(exc))
+        return EXIT_USAGE
+    except UnicodeEncodeError as exc:
+        err(f"text that is not valid UTF-8 cannot be stored ({exc.reason}); nothing was written")
+        return EXIT_USAGE
     except Exception as exc:  # never a traceback on a stressed engineer's screen
         if os.environ.get("WARROOM_DEBUG"):
             raise

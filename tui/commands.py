@@ -28,6 +28,38 @@ class CommandError(Exception):
     """One line for the user; nothing was written."""
 
 
+class DuplicateIncident(CommandError):
+    """An open incident already has this title (``force`` opens a second one)."""
+
+    def __init__(self, message: str, incident_id: str):
+        super().__init__(message)
+        self.incident_id = incident_id
+
+
+class UnresolvedIncident(CommandError):
+    """Closing an incident whose resolution is not out (``force`` closes it anyway)."""
+
+
+class OpenItems(CommandError):
+    """Moving on from a phase with items neither ticked nor skipped (``force``: skip them)."""
+
+    def __init__(self, message: str, items: list[str]):
+        super().__init__(message)
+        self.items = items
+
+
+MAX_REASON = 300
+
+
+def _title_key(title: str) -> str:
+    return " ".join(clean_line(title).casefold().split())
+
+
+def _same_title(store: Store, title: str):
+    key = _title_key(title)
+    return next((r for r in store.incidents() if _title_key(r.title) == key), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     incident_id: str
@@ -109,7 +141,11 @@ def start(
     title: str,
     metrics: Mapping[str, bool | int | float],
     detected_at: datetime | None = None,
+    *,
+    force: bool = False,
 ) -> Outcome:
+    """Open an incident. A second open incident with the same title is refused
+    (:class:`DuplicateIncident`) unless ``force``: two rooms for one outage split the team."""
     title = _user_text(title, "the title", MAX_TITLE)
     now = clock.now()
     detected = detected_at or now
@@ -122,6 +158,13 @@ def start(
             "(give --metric values, or add a level with 'when: always')"
         )
     with store.write() as w:
+        same = _same_title(w.store, title)
+        if same is not None and not force:
+            raise DuplicateIncident(
+                f"{same.id} \u201c{clean_line(same.title)}\u201d is already open "
+                f"(work on it with --incident {same.id}; open a second one anyway with --force)",
+                same.id,
+            )
         w.pin_playbook(book)
         incident_id = w.new_incident(title, now)
         event_id = w.append(
@@ -204,7 +247,16 @@ def set_metrics(
     return Outcome(incident_id, event_id, f"severity {level.title}")
 
 
-def advance_phase(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:
+def advance_phase(
+    store: Store, clock: Clock, actor: str, incident_id: str, *, force: bool = False
+) -> Outcome:
+    """Move to the next phase once each item of this one is ticked or skipped.
+
+    With open items it refuses (:class:`OpenItems`, naming them) unless
+    ``force``: then each open item is recorded as skipped with the reason
+    "forced" before the move, so the log says what was left undone.
+    """
+    now = clock.now()
     with store.write() as w:
         s = _open_state(w, incident_id)
         nxt = s.next_phase()
@@ -213,14 +265,49 @@ def advance_phase(store: Store, clock: Clock, actor: str, incident_id: str) -> O
                 f"{incident_id} is in its last phase ({s.phase}); close it with: warroom close"
             )
         current = s.current_phase()
-        open_items = [
-            i.id for i in (current.checklist if current else ()) if not s.items[i.id].done
-        ]
+        left = [i.id for i in ev.open_items(s, current)] if current else []
+        if left and not force:
+            raise OpenItems(
+                f"{len(left)} item(s) of {s.phase} still open: {', '.join(left)} "
+                "(tick them, skip them with: warroom skip ITEM --reason TEXT, "
+                "or move on anyway with: warroom phase next --force)",
+                left,
+            )
+        for item_id in left:
+            w.append(
+                incident_id,
+                now,
+                actor,
+                ev.SKIPPED,
+                {"item": item_id, "reason": "forced", "forced": True},
+            )
+        data: dict[str, Any] = {"from": s.phase, "to": nxt.id}
+        if left:
+            data["forced"] = True
+        event_id = w.append(incident_id, now, actor, ev.ADVANCED, data)
+    note = f" ({len(left)} open item(s) of {s.phase} recorded as skipped: forced)"
+    return Outcome(incident_id, event_id, f"phase: {nxt.title}" + (note if left else ""))
+
+
+def skip_item(
+    store: Store, clock: Clock, actor: str, incident_id: str, item_id: str, reason: str
+) -> Outcome:
+    """Say that an item will not be done, and why (an event; the checklist shows it)."""
+    reason = _user_text(reason, "the reason", MAX_REASON)
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        item = _item(s, item_id)
+        current = s.items.get(item.id)
+        if current is not None and current.done:
+            raise CommandError(
+                f"{item.id} is ticked (by {current.by}); untick it first: warroom uncheck {item.id}"
+            )
+        if current is not None and current.skipped and current.reason == reason:
+            return Outcome(incident_id, None, f"{item.id} is already skipped: {reason}")
         event_id = w.append(
-            incident_id, clock.now(), actor, ev.ADVANCED, {"from": s.phase, "to": nxt.id}
+            incident_id, clock.now(), actor, ev.SKIPPED, {"item": item.id, "reason": reason}
         )
-    note = f" ({len(open_items)} items of {s.phase} still open: {', '.join(open_items)})"
-    return Outcome(incident_id, event_id, f"phase: {nxt.title}" + (note if open_items else ""))
+    return Outcome(incident_id, event_id, f"skipped {item.id}: {reason}")
 
 
 def record_published(
@@ -254,7 +341,7 @@ def record_published(
         if s.resolved_at and purpose in ("ack", "update"):
             raise CommandError(f"{incident_id} is already resolved: no more {purpose} messages")
         event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
-        _after_resolution(w, incident_id, now, actor, purpose)
+        _after_published(w, incident_id, now, actor, purpose, event_id)
     return Outcome(incident_id, event_id, f"recorded {purpose}")
 
 
@@ -381,22 +468,125 @@ def set_action(
 
 
 def save_draft(
-    store: Store, clock: Clock, actor: str, incident_id: str, purpose: str, text: str
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    purpose: str,
+    text: str,
+    session: str | None = None,
 ) -> Outcome:
-    """Autosave of the draft editor: an event only when the text changed."""
+    """Autosave of the draft editor: an event only when the text changed.
+
+    Every save is a numbered version in the log. A save from a dashboard that
+    no longer holds the draft (it was taken over) is never dropped: it is kept
+    as a version *aside* and the message says so -- unless the new holder has
+    saved nothing yet, then it is the text the take-over starts from.
+    """
+    _check_draft(purpose, text)
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        return _save_draft(w, s, clock.now(), actor, purpose, text, session)
+
+
+def _check_draft(purpose: str, text: str) -> None:
     if purpose not in ("ack", "update", "resolved", "postmortem", "amends"):
         raise CommandError(f"unknown purpose {purpose!r}")
     if len(text) > MAX_DRAFT:
         raise CommandError(f"the draft is too long ({len(text)} characters; at most {MAX_DRAFT})")
+
+
+def _save_draft(w, s: IncidentState, now, actor, purpose, text, session) -> Outcome:
+    hold = s.draft_hold
+    aside = (
+        session is not None
+        and hold is not None
+        and hold.session != session
+        and not (hold.fresh and hold.from_session == session)
+    )
+    old = s.drafts.get(purpose)
+    if old is not None and old.text == text:
+        return Outcome(s.id, None, "draft unchanged")
+    number = len(s.draft_versions.get(purpose, ())) + 1
+    data: dict[str, Any] = {"purpose": purpose, "text": text}
+    if session is not None:
+        data["session"] = session
+    if aside:
+        data["aside"] = True
+    event_id = w.append(s.id, now, actor, ev.DRAFT, data)
+    if aside:
+        assert hold is not None
+        return Outcome(
+            s.id,
+            event_id,
+            f"{hold.actor} is editing the draft: your text was kept as version {number}",
+        )
+    return Outcome(s.id, event_id, f"draft saved as version {number}")
+
+
+def hold_draft(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    session: str,
+    *,
+    take: bool = False,
+) -> Outcome:
+    """Become the one editor of the draft.
+
+    Free, already ours, or held by a dashboard that is gone (no heartbeat):
+    taken. Held by someone present: refused with their name, unless ``take``
+    (the take-over, confirmed by the user); the holder's dashboard then saves
+    its unsaved text as a version as soon as it sees the hold moved.
+    """
+    now = clock.now()
     with store.write() as w:
         s = _open_state(w, incident_id)
-        old = s.drafts.get(purpose)
-        if old is not None and old.text == text:
-            return Outcome(incident_id, None, "draft unchanged")
-        event_id = w.append(
-            incident_id, clock.now(), actor, ev.DRAFT, {"purpose": purpose, "text": text}
-        )
-    return Outcome(incident_id, event_id, "draft saved")
+        hold = s.draft_hold
+        if hold is not None and hold.session == session:
+            return Outcome(incident_id, None, "you are editing the draft")
+        if hold is not None and not take:
+            present = {p.session for p in w.store.present(incident_id, now)}
+            if hold.session in present:
+                raise CommandError(
+                    f"{hold.actor} is editing the draft (enter again to take it over)"
+                )
+        data = {
+            "session": session,
+            "from": hold.actor if hold else None,
+            "from_session": hold.session if hold else None,
+        }
+        event_id = w.append(incident_id, now, actor, ev.DRAFT_HELD, data)
+    if hold is not None:
+        return Outcome(incident_id, event_id, f"you took the draft over from {hold.actor}")
+    return Outcome(incident_id, event_id, "you are editing the draft")
+
+
+def release_draft(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    session: str,
+    unsaved: tuple[str, str] | None = None,
+) -> Outcome:
+    """Stop editing: save what is unsaved (a version, never dropped), then free the draft."""
+    if unsaved is not None:
+        _check_draft(*unsaved)
+    now = clock.now()
+    with store.write() as w:
+        s = _open_state(w, incident_id)
+        saved = None
+        if unsaved is not None:
+            saved = _save_draft(w, s, now, actor, unsaved[0], unsaved[1], session)
+            s = w.state(incident_id)
+        if s.draft_hold is None or s.draft_hold.session != session:
+            if saved is not None:
+                return saved
+            return Outcome(incident_id, None, "you were not editing the draft")
+        event_id = w.append(incident_id, now, actor, ev.DRAFT_RELEASED, {"session": session})
+    return Outcome(incident_id, event_id, saved.message if saved else "draft left")
 
 
 def publish(
@@ -423,11 +613,13 @@ def publish(
 
     from tui import outbox
     from tui.checks import check_message
+    from tui.drafting import at_publishing
     from tui.publishing import PublishError, extract_promise, plan
 
     now = clock.now()
     with store.write() as w:
         s = _open_state(w, incident_id)
+        body = at_publishing(body, now, s.book.timezone)  # a marker left in: the time now
         findings = check_message(body, purpose, "statuspage", s.book.message_checks)
         errors = [f for f in findings if f.severity == "error"]
         warnings = [f for f in findings if f.severity != "error"]
@@ -502,12 +694,32 @@ def _publish(w, incident_id, now, actor, purpose, body, planned, promised_next_a
     event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
     for p in planned:
         outbox.enqueue(w, incident_id, p.destination.id, purpose, p.payload, now, event_id)
-    _after_resolution(w, incident_id, now, actor, purpose)
+    _after_published(w, incident_id, now, actor, purpose, event_id)
     return event_id
 
 
-def _after_resolution(w, incident_id: str, now: datetime, actor: str, purpose: str) -> None:
-    """The resolution is out: the checklist moves on to the amends (or post-mortem) phase."""
+def _after_published(
+    w, incident_id: str, now: datetime, actor: str, purpose: str, event_id: int
+) -> None:
+    """What a published message does to the checklist.
+
+    The items it fulfils (``done_by: publish.PURPOSE`` in the playbook) are
+    ticked by it, each an event naming the message. Then, for the resolution,
+    the checklist moves on towards the amends (or post-mortem) phase -- but
+    only past phases whose items are all ticked or skipped: a phase is never
+    left behind with open items because a message went out.
+    """
+    s = w.state(incident_id)
+    for item in s.book.items(s.protocol or ""):
+        st = s.items.get(item.id)
+        if item.done_by == purpose and not (st and st.done):
+            w.append(
+                incident_id,
+                now,
+                actor,
+                ev.CHECKED,
+                {"item": item.id, "by_event": event_id, "purpose": purpose},
+            )
     if purpose != "resolved":
         return
     s = w.state(incident_id)
@@ -518,7 +730,37 @@ def _after_resolution(w, incident_id: str, now: datetime, actor: str, purpose: s
     ids = [p.id for p in phases]
     if target is None or s.phase not in ids or ids.index(target.id) <= ids.index(s.phase):
         return
-    w.append(incident_id, now, actor, ev.ADVANCED, {"from": s.phase, "to": target.id})
+    stop = ids.index(s.phase)
+    while stop < ids.index(target.id) and not ev.open_items(s, phases[stop]):
+        stop += 1
+    if stop > ids.index(s.phase):
+        w.append(
+            incident_id,
+            now,
+            actor,
+            ev.ADVANCED,
+            {"from": s.phase, "to": ids[stop], "after": purpose},
+        )
+
+
+def unresolved(s: IncidentState) -> tuple[str, str] | None:
+    """Why the incident is not resolved yet, and what to do (None when it is resolved)."""
+    if s.resolved_at is None:
+        return (
+            "no resolution was published",
+            "publish it, or record one published by hand: warroom posted resolved",
+        )
+    ids = [p.id for p in s.phases()]
+    fixing = [p.id for p in s.phases() if p.closes_with == "resolved"]
+    if fixing and s.phase in ids and ids.index(s.phase) <= ids.index(fixing[-1]):
+        current = s.current_phase()
+        left = ", ".join(i.id for i in ev.open_items(s, current)) if current else ""
+        return (
+            f"the resolution is out but the checklist is still in {s.phase}"
+            + (f" (open: {left})" if left else ""),
+            "tick or skip its items, then: warroom phase next",
+        )
+    return None
 
 
 def decide(
@@ -643,8 +885,18 @@ def set_remedial_action(
     return Outcome(incident_id, event_id, f"remedial action {data['id']}: {status}")
 
 
-def close(store: Store, clock: Clock, actor: str, incident_id: str) -> Outcome:
+def close(
+    store: Store, clock: Clock, actor: str, incident_id: str, *, force: bool = False
+) -> Outcome:
+    """Close a resolved incident; an unresolved one only with ``force`` (recorded as such)."""
     with store.write() as w:
-        _open_state(w, incident_id)
-        event_id = w.append(incident_id, clock.now(), actor, ev.CLOSED, {})
+        s = _open_state(w, incident_id)
+        why = unresolved(s)
+        if why is not None and not force:
+            raise UnresolvedIncident(
+                f"{incident_id} is not resolved: {why[0]} "
+                f"({why[1]}; close it anyway: warroom close --force)"
+            )
+        data: dict[str, Any] = {"forced": True, "reason": why[0]} if why else {}
+        event_id = w.append(incident_id, clock.now(), actor, ev.CLOSED, data)
     return Outcome(incident_id, event_id, f"closed {incident_id}")

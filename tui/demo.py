@@ -59,6 +59,7 @@ def seed_demo(store: Store, now: datetime) -> str:
     later = [
         (13.5, "dev", commands.set_item, ("ack-status-page", True)),
         (14, "dev", commands.set_item, ("ack-social", True)),
+        (15, "maria", commands.skip_item, ("brief-leadership", "the CTO is in the war room")),
         (16, "maria", commands.advance_phase, ()),
         (21, "lee", commands.set_metrics, (["customers_affected=1240"],)),
         (27, "lee", commands.set_item, ("cause-identified", True)),

@@ -98,6 +98,7 @@ class ChecklistItem:
     text: str
     owner: str
     phase: str
+    done_by: str | None = None  # a message purpose: publishing it ticks this item
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,7 +671,7 @@ class _Validator:
             status = self.choice(f["status"], "status", STATUSES) if "status" in f else None
             items = []
             for entry in self.seq(f["checklist"], "checklist") if "checklist" in f else ():
-                g = self.fields(entry, "a checklist item", ("id", "text", "owner"))
+                g = self.fields(entry, "a checklist item", ("id", "text", "owner"), ("done_by",))
                 if not g or "id" not in g:
                     continue
                 iid = self.ident(g["id"], "checklist item id")
@@ -683,6 +684,7 @@ class _Validator:
                         f"{_suggest(owner, role_ids)}",
                     )
                     owner = None
+                done_by = self.done_by(g["done_by"], iid) if "done_by" in g else None
                 if (
                     self.unique(seen_items, iid, g["id"], "checklist item")
                     and iid
@@ -690,10 +692,25 @@ class _Validator:
                     and owner
                     and pid
                 ):
-                    items.append(ChecklistItem(iid, text, owner, pid))
+                    items.append(ChecklistItem(iid, text, owner, pid, done_by))
             if self.unique(seen, pid, f["id"], "phase") and pid and title:
                 out.append(Phase(pid, title, deadline, cadence, closes_with, status, tuple(items)))
         return tuple(out)
+
+    def done_by(self, node: Node, item_id: str | None) -> str | None:
+        """``publish.PURPOSE``: publishing that message ticks the item (and says so)."""
+        value = self.string(node, "done_by")
+        if value is None:
+            return None
+        kind, _, purpose = value.partition(".")
+        if kind != "publish" or purpose not in PUBLISH_PURPOSES:
+            choices = ", ".join(f"publish.{p}" for p in PUBLISH_PURPOSES)
+            self.err(
+                node,
+                f"checklist item {item_id!r}: done_by must be one of {choices}, got {value!r}",
+            )
+            return None
+        return purpose
 
     def choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
         value = self.string(node, what)

@@ -119,13 +119,6 @@ def _metric_title(book, name: str) -> str:
     return metric.title if metric else name
 
 
-_STATUS_WORDS = {
-    "investigating": "The team started investigating",
-    "identified": "The team identified the cause",
-    "monitoring": "The team put a fix in place and watched that it held",
-    "resolved": "The problem was fixed",
-}
-
 _PUBLISHED_COUNT = {
     "ack": ("the acknowledgement", "{n} acknowledgements"),
     "update": ("1 update", "{n} updates"),
@@ -183,19 +176,21 @@ class _History:
     queue_peaks: dict[str, int]
 
 
-def _phase_sentence(s: IncidentState, old_status: str | None, announced: bool) -> str:
+def _phase_sentence(s: IncidentState, forced: list[str]) -> str:
+    """Only what the event says: the checklist moved on. Entering a phase proves nothing
+    about the problem (no "the problem was fixed" because someone pressed ``n``)."""
     phase = s.current_phase()
-    if phase is None:
-        return "The team moved on to the next stage."
-    stage = _lower_first(phase.title.replace(" & ", " and "))
-    clause = _STATUS_WORDS.get(phase.status or "") if phase.status != old_status else None
-    if phase.status == "resolved" and announced:
-        clause = None  # "Service was restored" already said it
-    if not clause:
+    stage = _lower_first(phase.title.replace(" & ", " and ")) if phase else "the next stage"
+    if not forced:
         return f"The team moved on to {stage}."
-    if clause.startswith("The team"):
-        return f"{clause} and moved on to {stage}."
-    return f"{clause} and the team moved on to {stage}."
+    n = len(forced)
+    what = "1 checklist step" if n == 1 else f"{n} checklist steps"
+    return f"The team moved on to {stage} with {what} not done: {_join(forced)} (forced)."
+
+
+def _quoted(s: IncidentState, item_id: str) -> str:
+    item = next((i for p in s.book.phases for i in p.checklist if i.id == item_id), None)
+    return f"\u201c{clean_line(item.text if item else item_id)}\u201d"
 
 
 def _history(s: IncidentState, events: list[Event]) -> _History:
@@ -210,6 +205,7 @@ def _history(s: IncidentState, events: list[Event]) -> _History:
     first = highest = ""
     highest_rank = len(order)
     promised_by: datetime | None = None  # the promise the next message answers
+    forced: list[str] = []  # items skipped by a forced move, said with the move
 
     def say(at: datetime, text: str) -> None:
         lines.append((at, len(lines), text))
@@ -217,9 +213,6 @@ def _history(s: IncidentState, events: list[Event]) -> _History:
     for e in sorted(events, key=lambda e: e.id):
         before_sev = p.severity
         before_phase = p.phase
-        old_phase = p.current_phase() if p.playbook else None
-        old_status = old_phase.status if old_phase else None
-        announced = p.resolved_at is not None
         projector.apply(e)
         if p.playbook is None:
             continue
@@ -290,10 +283,26 @@ def _history(s: IncidentState, events: list[Event]) -> _History:
             channel, depth = d.get("channel", ""), d.get("depth")
             if isinstance(depth, int) and depth > queue_peaks.get(channel, -1):
                 queue_peaks[channel] = depth
+        elif e.kind == ev.SKIPPED:
+            if d.get("forced"):
+                forced.append(_quoted(p, d.get("item", "")))
+            else:
+                reason = clean_line(d.get("reason", "")).strip()
+                if reason and reason[-1].isalnum():
+                    reason += "."
+                say(
+                    e.at,
+                    f"The step {_quoted(p, d.get('item', ''))} was skipped by {e.actor}: {reason}",
+                )
         elif e.kind == ev.CLOSED:
-            say(e.at, "We closed the incident.")
+            if d.get("forced"):
+                why = clean_line(d.get("reason") or "it was not resolved")
+                say(e.at, f"We closed the incident although {why} (forced).")
+            else:
+                say(e.at, "We closed the incident.")
         if p.phase != before_phase and e.kind != ev.STARTED and p.phase is not None:
-            say(e.at, _phase_sentence(p, old_status, announced or p.resolved_at is not None))
+            say(e.at, _phase_sentence(p, forced))
+            forced = []
     lines.sort(key=lambda line: (line[0], line[1]))
     return _History(lines, peaks, first, highest or first, queue_peaks)
 

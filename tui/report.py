@@ -32,8 +32,11 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
                     "text": item.text,
                     "owner": item.owner,
                     "done": bool(st and st.done),
-                    "by": st.by if st and st.done else None,
-                    "at": _iso(st.at, tz) if st and st.done else None,
+                    "skipped": bool(st and st.skipped and not st.done),
+                    "reason": st.reason if st and st.skipped and not st.done else None,
+                    "by": st.by if st and st.complete else None,
+                    "at": _iso(st.at, tz) if st and st.complete else None,
+                    "by_event": st.by_event if st and st.done else None,
                 }
             )
     return {
@@ -65,6 +68,7 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
                 "deadline": _iso(v.deadline_at, tz),
                 "met_at": _iso(v.met_at, tz),
                 "missed": v.missed,
+                "open_items": list(v.open_items),
             }
             for v in phase_views(s, now)
         ],
@@ -103,6 +107,10 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
 
 
 def _left(seconds: int) -> str:
+    if abs(seconds) >= 3600:  # 2d 23h, 5h 12m: as the dashboard's countdown says it
+        from tui.durations import countdown
+
+        return countdown(seconds)
     return format_duration(timedelta(seconds=seconds))
 
 
@@ -176,7 +184,7 @@ def status_text(s: IncidentState, now: datetime) -> str:
         lines.append("metrics: " + ", ".join(f"{k}={_metric(v)}" for k, v in s.metrics.items()))
     lines.append("")
     for v in phase_views(s, now):
-        mark = {"done": "[x]", "current": "[>]", "upcoming": "[ ]"}[v.state]
+        mark = {"done": "[x]", "current": "[>]", "upcoming": "[ ]", "open": "[!]"}[v.state]
         extra = ""
         if v.deadline_at:
             if v.missed:
@@ -187,11 +195,17 @@ def status_text(s: IncidentState, now: datetime) -> str:
                 left = int((v.deadline_at - now).total_seconds())
                 extra = f"  deadline {hhmm(v.deadline_at, tz)} ({_left(left)} left)"
         lines.append(f"{mark} {v.phase.title}{extra}")
-        if v.state == "current" or v.state == "done":
+        if v.state == "open":
+            lines[-1] += f"  ({len(v.open_items)} item(s) left open)"
+        if v.state in ("current", "done", "open"):
             for item in v.phase.checklist:
                 st = s.items.get(item.id)
-                tick = "x" if st and st.done else " "
-                who = f"  \u2014 {st.by} {hhmm(st.at, tz)}" if st and st.done and st.at else ""
+                tick = "x" if st and st.done else "-" if st and st.skipped else " "
+                who = f"  \u2014 {st.by} {hhmm(st.at, tz)}" if st and st.complete and st.at else ""
+                if st and st.done and st.by_event is not None:
+                    who += f" by publishing #{st.by_event}"
+                elif st and st.skipped and not st.done:
+                    who = f"  \u2014 skipped by {st.by} {hhmm(st.at, tz)}: {st.reason}"
                 lines.append(f"    [{tick}] {item.id:<24} {item.text} ({item.owner}){who}")
     if s.closed_at:
         lines.append(f"closed {wall(s.closed_at, tz)}")

@@ -71,12 +71,18 @@ class Room:
                 self._store = Store(self.path, timeout=self.timeout, group=self.group)
             return self._store.incidents()
 
-    def close(self) -> None:
-        with self._lock:
+    def close(self, wait: float = -1) -> None:
+        """``wait``: at most this many seconds for a worker that holds the store (-1: no bound);
+        past that the connection is left to the process's end (presence expires by itself)."""
+        if not self._lock.acquire(timeout=wait):
+            return
+        try:
             if self._store is not None:
                 self._store.leave(self.session)
                 self._store.close()
                 self._store = None
+        finally:
+            self._lock.release()
 
     @property
     def store(self) -> Store:
@@ -174,7 +180,9 @@ class Room:
             "approval": approval,
         }
 
-    def start(self, book, title: str, metrics: dict) -> str:
+    def start(self, book, title: str, metrics: dict, *, force: bool = False) -> str:
         with self._lock:
-            outcome = commands.start(self.store, self.clock, self.actor, book, title, metrics)
+            outcome = commands.start(
+                self.store, self.clock, self.actor, book, title, metrics, force=force
+            )
             return outcome.incident_id

@@ -9,7 +9,7 @@ on *now* (time left, LATE, missed deadlines) is computed by :func:`view`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +21,9 @@ from tui.playbook import Cadence, Phase, Playbook
 STARTED = "incident.started"  # title, playbook_sha, playbook_source, metrics, detected_at
 RELOADED = "playbook.reloaded"  # playbook_sha, playbook_source
 METRICS = "metrics.set"  # values {name: value}
-CHECKED = "checklist.checked"  # item
-UNCHECKED = "checklist.unchecked"  # item
+CHECKED = "checklist.checked"  # item; by_event, purpose when a published message ticked it
+UNCHECKED = "checklist.unchecked"  # item (also clears a skip)
+SKIPPED = "checklist.skipped"  # item, reason; forced: true when `phase next --force` left it open
 ASSIGNED = "role.assigned"  # role, user
 RELEASED = "role.released"  # role
 ADVANCED = "phase.advanced"  # from, to
@@ -31,7 +32,9 @@ NOTE = "note.added"  # text
 CLOSED = "incident.closed"  # (nothing)
 QUEUE = "channel.counts"  # channel, depth, oldest_since (ISO or null)
 ACTION = "channel.action"  # channel, action, on
-DRAFT = "draft.saved"  # purpose, text
+DRAFT = "draft.saved"  # purpose, text, session; aside: kept as a version, not the draft
+DRAFT_HELD = "draft.held"  # session, from, from_session: one editor of the draft at a time
+DRAFT_RELEASED = "draft.released"  # session
 REQUESTED = "publish.requested"  # request_id, purpose, body, destinations, promised_next_at, role
 APPROVED = "publish.approved"  # request_id
 REJECTED = "publish.rejected"  # request_id, reason
@@ -50,6 +53,7 @@ KINDS = (
     METRICS,
     CHECKED,
     UNCHECKED,
+    SKIPPED,
     ASSIGNED,
     RELEASED,
     ADVANCED,
@@ -59,6 +63,8 @@ KINDS = (
     QUEUE,
     ACTION,
     DRAFT,
+    DRAFT_HELD,
+    DRAFT_RELEASED,
     REQUESTED,
     APPROVED,
     REJECTED,
@@ -70,7 +76,7 @@ KINDS = (
     PM_ACTION,
 )
 # Kinds kept out of the human timeline (they still are events, with who and when).
-QUIET = frozenset({DRAFT, PM_EDITED})
+QUIET = frozenset({DRAFT, DRAFT_HELD, DRAFT_RELEASED, PM_EDITED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,17 @@ class ItemState:
     done: bool = False
     by: str | None = None
     at: datetime | None = None
+    skipped: bool = False  # explicitly not done, with a reason (an event)
+    reason: str = ""  # why it was skipped ("forced" when someone moved on with it open)
+    by_event: int | None = None  # the published message that ticked it
+
+    @property
+    def complete(self) -> bool:
+        """Done, or explicitly skipped: what a phase needs of each item before it is over."""
+        return self.done or self.skipped
+
+    def copy(self) -> ItemState:
+        return ItemState(self.done, self.by, self.at, self.skipped, self.reason, self.by_event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +201,30 @@ class Draft:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DraftVersion:
+    """Every saved text of a draft, numbered per message: nothing typed can vanish."""
+
+    purpose: str
+    number: int
+    text: str
+    by: str
+    at: datetime
+    aside: bool  # saved while someone else held the draft: kept, not made the draft
+
+
+@dataclass(frozen=True, slots=True)
+class DraftHold:
+    """Who edits the draft (one dashboard session at a time); the others read it live."""
+
+    actor: str
+    session: str
+    at: datetime
+    from_actor: str | None = None  # taken over from (None: the draft was free)
+    from_session: str | None = None
+    fresh: bool = True  # the holder has saved nothing since taking it
+
+
 @dataclass(slots=True)
 class IncidentState:
     id: str
@@ -203,6 +244,8 @@ class IncidentState:
     updates: list[PublishedUpdate] = field(default_factory=list)
     channels: dict[str, ChannelState] = field(default_factory=dict)
     drafts: dict[str, Draft] = field(default_factory=dict)
+    draft_versions: dict[str, list[DraftVersion]] = field(default_factory=dict)
+    draft_hold: DraftHold | None = None
     requests: dict[str, PublishRequest] = field(default_factory=dict)
     # outbox id -> (state, destination, provider ref or error)
     deliveries: dict[int, tuple[str, str, str]] = field(default_factory=dict)
@@ -227,7 +270,7 @@ class IncidentState:
             phase=self.phase,
             phase_entered=dict(self.phase_entered),
             phase_left=dict(self.phase_left),
-            items={k: ItemState(v.done, v.by, v.at) for k, v in self.items.items()},
+            items={k: v.copy() for k, v in self.items.items()},
             roles=dict(self.roles),
             updates=list(self.updates),
             channels={
@@ -237,6 +280,8 @@ class IncidentState:
                 for k, v in self.channels.items()
             },
             drafts=dict(self.drafts),
+            draft_versions={k: list(v) for k, v in self.draft_versions.items()},
+            draft_hold=self.draft_hold,
             requests={
                 k: PublishRequest(
                     v.request_id,
@@ -308,6 +353,19 @@ class IncidentState:
 
 PlaybookResolver = Callable[[str, str], Playbook]
 
+# Queue counts by one person on one channel, each within this long of the previous
+# one, are one timeline line ("counted 47 waiting in Tickets (40 → 47)").
+QUEUE_FOLD_WITHIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueRun:
+    channel: str
+    actor: str
+    first_depth: int | None
+    last_at: datetime
+    last_event_id: int
+
 
 class Projector:
     """Folds events into an IncidentState, one at a time, in id order."""
@@ -315,6 +373,7 @@ class Projector:
     def __init__(self, incident_id: str, playbooks: PlaybookResolver):
         self.state = IncidentState(id=incident_id)
         self._playbooks = playbooks
+        self._queue_run: _QueueRun | None = None  # the +/- presses being folded into one line
 
     def apply_all(self, events: Iterable[Event]) -> IncidentState:
         for event in events:
@@ -381,12 +440,30 @@ class Projector:
     def _checked(self, e: Event) -> str:
         item = self.state.items.setdefault(e.data["item"], ItemState())
         item.done, item.by, item.at = True, e.actor, e.at
-        return f"{e.actor} ticked \u201c{_item_text(self.state, e.data['item'])}\u201d"
+        item.skipped, item.reason = False, ""
+        item.by_event = e.data.get("by_event")
+        text = f"\u201c{_item_text(self.state, e.data['item'])}\u201d"
+        if item.by_event is not None:
+            what = _PURPOSE_WORDS.get(e.data.get("purpose", ""), "a message")
+            return f"{text} was ticked by publishing {what} (#{item.by_event})"
+        return f"{e.actor} ticked {text}"
 
     def _unchecked(self, e: Event) -> str:
         item = self.state.items.setdefault(e.data["item"], ItemState())
+        was_skipped = item.skipped and not item.done
         item.done, item.by, item.at = False, e.actor, e.at
-        return f"{e.actor} unticked \u201c{_item_text(self.state, e.data['item'])}\u201d"
+        item.skipped, item.reason, item.by_event = False, "", None
+        word = "took back the skip of" if was_skipped else "unticked"
+        return f"{e.actor} {word} \u201c{_item_text(self.state, e.data['item'])}\u201d"
+
+    def _skipped(self, e: Event) -> str:
+        item = self.state.items.setdefault(e.data["item"], ItemState())
+        item.done, item.by, item.at, item.by_event = False, e.actor, e.at, None
+        item.skipped, item.reason = True, e.data.get("reason", "")
+        text = f"{e.actor} skipped \u201c{_item_text(self.state, e.data['item'])}\u201d"
+        if e.data.get("forced"):
+            return text + " (moved on with it open: forced)"
+        return text + f": {item.reason}"
 
     def _assigned(self, e: Event) -> str:
         role, user = e.data["role"], e.data["user"]
@@ -408,9 +485,12 @@ class Projector:
         s.phase = new
         s.phase_entered.setdefault(new, e.at)
         phase = s.book.phase(new)
-        return (
+        text = (
             f"{e.actor} moved the incident to the phase \u201c{phase.title if phase else new}\u201d"
         )
+        if e.data.get("after"):
+            text += f" after publishing {_PURPOSE_WORDS.get(e.data['after'], e.data['after'])}"
+        return text + (" (forced)" if e.data.get("forced") else "")
 
     def _published(self, e: Event) -> str:
         s, d = self.state, e.data
@@ -444,6 +524,22 @@ class Projector:
         if ch.baseline is None:
             ch.baseline = ch.depth
         text = f"{e.actor} counted {ch.depth} waiting in {_channel_title(s, d['channel'])}"
+        run = self._queue_run
+        if (
+            run is not None
+            and s.timeline
+            and s.timeline[-1].event_id == run.last_event_id
+            and (run.channel, run.actor) == (d["channel"], e.actor)
+            and timedelta(0) <= e.at - run.last_at <= QUEUE_FOLD_WITHIN
+        ):
+            # the same person counting the same queue again, moments later (+ + + -):
+            # one line "... (40 → 47)" replaces the last; the event log keeps every event
+            s.timeline.pop()
+            run = _QueueRun(run.channel, run.actor, run.first_depth, e.at, e.id)
+            text += f" ({run.first_depth} → {ch.depth})"
+        else:
+            run = _QueueRun(d["channel"], e.actor, ch.depth, e.at, e.id)
+        self._queue_run = run
         if ch.oldest_since:
             text += f", the oldest for {format_duration(e.at - ch.oldest_since)}"
         return text
@@ -459,10 +555,36 @@ class Projector:
         )
 
     def _draft(self, e: Event) -> str:
-        d = e.data
-        self.state.drafts[d["purpose"]] = Draft(d["purpose"], d["text"], e.actor, e.at)
+        s, d = self.state, e.data
+        versions = s.draft_versions.setdefault(d["purpose"], [])
+        aside = bool(d.get("aside"))
+        versions.append(
+            DraftVersion(d["purpose"], len(versions) + 1, d["text"], e.actor, e.at, aside)
+        )
+        if not aside:
+            s.drafts[d["purpose"]] = Draft(d["purpose"], d["text"], e.actor, e.at)
+        hold = s.draft_hold
+        if hold is not None and hold.fresh and d.get("session") == hold.session:
+            s.draft_hold = replace(hold, fresh=False)
         word = "acknowledgement" if d["purpose"] == "ack" else d["purpose"]
+        if aside:
+            return f"{e.actor}'s {word} draft was kept as version {len(versions)}"
         return f"{e.actor} saved the {word} draft"
+
+    def _draft_held(self, e: Event) -> str:
+        s, d = self.state, e.data
+        s.draft_hold = DraftHold(
+            e.actor, d["session"], e.at, d.get("from") or None, d.get("from_session") or None
+        )
+        if d.get("from"):
+            return f"{e.actor} took the draft over from {d['from']}"
+        return f"{e.actor} is editing the draft"
+
+    def _draft_released(self, e: Event) -> str:
+        s = self.state
+        if s.draft_hold is not None and s.draft_hold.session == e.data["session"]:
+            s.draft_hold = None
+        return f"{e.actor} stopped editing the draft"
 
     def _requested(self, e: Event) -> str:
         d = e.data
@@ -538,6 +660,9 @@ class Projector:
         s.closed_at = e.at
         if s.phase:
             s.phase_left.setdefault(s.phase, e.at)
+        if e.data.get("forced"):
+            why = e.data.get("reason") or "it was not resolved"
+            return f"{e.actor} closed {s.id} although {why} (forced)"
         return f"{e.actor} closed {s.id}"
 
     # derived --------------------------------------------------------------
@@ -569,6 +694,7 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     METRICS: Projector._metrics,
     CHECKED: Projector._checked,
     UNCHECKED: Projector._unchecked,
+    SKIPPED: Projector._skipped,
     ASSIGNED: Projector._assigned,
     RELEASED: Projector._released,
     ADVANCED: Projector._advanced,
@@ -578,6 +704,8 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     QUEUE: Projector._queue,
     ACTION: Projector._action,
     DRAFT: Projector._draft,
+    DRAFT_HELD: Projector._draft_held,
+    DRAFT_RELEASED: Projector._draft_released,
     REQUESTED: Projector._requested,
     APPROVED: Projector._decided,
     REJECTED: Projector._decided,
@@ -661,6 +789,12 @@ class PhaseView:
     deadline_at: datetime | None
     met_at: datetime | None
     missed: bool
+    open_items: tuple[str, ...] = ()  # items neither ticked nor skipped
+
+
+def open_items(s: IncidentState, phase: Phase) -> list:
+    """The phase's checklist items neither ticked nor explicitly skipped."""
+    return [i for i in phase.checklist if not (s.items.get(i.id) or ItemState()).complete]
 
 
 def cadence_at(s: IncidentState) -> Cadence | None:
@@ -721,16 +855,18 @@ def phase_views(s: IncidentState, now: datetime) -> list[PhaseView]:
     ids = [p.id for p in s.phases()]
     current = ids.index(s.phase) if s.phase in ids else -1
     for i, phase in enumerate(s.phases()):
+        left_open = tuple(item.id for item in open_items(s, phase))
         if s.closed_at or i < current:
-            state = "done"
+            # a phase is done when each item is ticked or skipped, not because someone moved on
+            state = "open" if left_open else "done"
         elif i == current:
             state = "current"
         else:
             state = "upcoming"
         deadline_at = s.detected_at + phase.deadline if phase.deadline and s.detected_at else None
         met_at = next((u.at for u in s.updates if u.purpose == phase.closes_with), None)
-        if met_at is None and phase.id in s.phase_left:
-            met_at = s.phase_left[phase.id]
+        if met_at is None and phase.closes_with is None and phase.id in s.phase_left:
+            met_at = s.phase_left[phase.id]  # leaving it is all it asks for; else its message
         missed = bool(deadline_at and (met_at or now) > deadline_at)
-        out.append(PhaseView(phase, state, deadline_at, met_at, missed))
+        out.append(PhaseView(phase, state, deadline_at, met_at, missed, left_open))
     return out
