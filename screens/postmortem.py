@@ -221,6 +221,9 @@ class OffersScreen(Screen):
     def action_write(self) -> None:
         self.app.write_offers(self.source, self.result)  # type: ignore[attr-defined]
 
+    def action_back(self) -> None:
+        self.dismiss(None)
+
 
 class OffersRefusedScreen(Screen):
     """A billing export that was refused: the first problems and how many there are in all."""
@@ -241,7 +244,9 @@ class OffersRefusedScreen(Screen):
             )
             yield Static(head, id="publish-title")
             yield OptionList(id="offers-problems", markup=False)
-            hint = Text("Fix the file, or compute again with \u201cSkip bad rows\u201d", style="dim")
+            hint = Text(
+                "Fix the file, or compute again with \u201cSkip bad rows\u201d", style="dim"
+            )
             yield Static(hint, id="offers-summary")
         yield Footer()
 
@@ -249,9 +254,6 @@ class OffersRefusedScreen(Screen):
         listing = self.query_one("#offers-problems", OptionList)
         listing.set_options([Option(Text(clean_line(line))) for line in self.error.lines])
         listing.focus()
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
     def action_back(self) -> None:
         self.dismiss(None)

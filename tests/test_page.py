@@ -495,7 +495,7 @@ def test_postmortem_draft_then_publish(page: Page):
     assert got["postmortem_body"] == pm["body"]
     assert got["postmortem_published_at"] == pm["published_at"]
     text = page.html()
-    assert "Post-mortem" in text and "Root cause: a bad deploy.\nFix: rollback." in text
+    assert "Post-mortem" in text and "<p>Root cause: a bad deploy.<br>\nFix: rollback.</p>" in text
 
 
 # -- the human page -------------------------------------------------------------------------
@@ -527,8 +527,7 @@ def test_html_page_shows_updates_escaped_and_in_order(page: Page):
     assert html.escape(SCRIPT, quote=False) in text
     assert "API errors &lt;b&gt;bold&lt;/b&gt;" in text
     assert "Found &amp; fixing." in text
-    assert "Investigating.\nSecond line" in text  # line breaks kept (white-space: pre-wrap)
-    assert "pre-wrap" in text
+    assert "Investigating.<br>\nSecond line" in text  # a line break is a line break
     # overall status and component status in words
     assert "Major System Outage" in text and "Major outage" in text
     assert "Identified" in text and "Resolved" in text

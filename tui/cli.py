@@ -590,8 +590,24 @@ def cmd_page_serve(ctx: Context) -> int:
         if ctx.args.page_db
         else ctx.db_path().with_name("status-page.db")
     )
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(ctx.args.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--time-zone: unknown time zone {ctx.args.time_zone!r} "
+            "(use an IANA name like America/New_York)"
+        ) from None
     out(f"status page on http://{ctx.args.host}:{ctx.args.port}/ (API: /v1, data in {db})")
-    serve(db, api_key=key.strip(), host=ctx.args.host, port=ctx.args.port, page_name=ctx.args.name)
+    serve(
+        db,
+        api_key=key.strip(),
+        host=ctx.args.host,
+        port=ctx.args.port,
+        page_name=ctx.args.name,
+        time_zone=ctx.args.time_zone,
+    )
     return EXIT_OK
 
 
@@ -1090,6 +1106,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--host", default="127.0.0.1")
     c.add_argument("--page-db", metavar="PATH", help="its own SQLite file")
     c.add_argument("--name", default="Status", help="the page's title")
+    c.add_argument(
+        "--time-zone",
+        default="UTC",
+        metavar="ZONE",
+        help="the customers' time zone, for the times the page shows (IANA, e.g. America/New_York)",
+    )
     c.add_argument("--key-env", default="WARROOM_PAGE_KEY", help="env variable holding the API key")
     c.set_defaults(func=cmd_page_serve)
 

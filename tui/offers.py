@@ -5,7 +5,7 @@
 
 * **credit** -- ``policy.credit_pct(outage)`` percent of the monthly amount, the percentage
   always within the policy bounds; the amount is rounded half-up to the currency's minor unit
-  (see :data:`MINOR_UNITS`: 2 decimals unless listed), and the per-currency totals are the exact
+  as ISO 4217 lists it (see :func:`minor_unit`), and the per-currency totals are the exact
   sums of the rounded row amounts;
 * **trial_extension** -- the outage plus the goodwill buffer, rounded up to whole days;
 * **consultation** -- a flag for the plans whose offers include it.
@@ -16,18 +16,27 @@ Input columns (a header is required; any order; names are case-insensitive; extr
 ignored): ``customer_id, name, plan, monthly_amount, currency, affected`` and optionally
 ``affected_minutes`` (that customer's own outage length, used instead of the incident's).
 
-Every problem is ``FILE:LINE: message`` with the physical line the CSV record starts on (the
-header is line 1). Without ``skip_bad`` all problems are collected and raised together as
-:class:`OffersError` and nothing is computed; with it the bad rows are listed in
-``OffersResult.skipped`` and the rest are computed.
+Currencies: the codes of the current ISO 4217 list (the maintained ``iso4217`` package, which
+ships the ISO maintenance agency's table) that name a currency: codes without minor units
+(``XXX`` "no currency", ``XTS`` testing, gold, SDR and other funds) are refused, and so is any
+code not on the list (``ABC``).
 
-Pure: standard library only (``tui.playbook`` is needed for type hints alone), cheap to import.
+Every problem is ``FILE:LINE: message`` with the physical line the CSV record starts on (the
+header is line 1). Without ``skip_bad`` all problems are counted and raised together as
+:class:`OffersError` and nothing is computed; with it the bad rows are listed in
+``OffersResult.skipped`` and the rest are computed. Either list keeps the first
+:data:`MAX_PROBLEMS` entries and a count of the rest, so a file of 300,000 bad rows reports 50
+lines and "... and N more", in bounded memory.
+
+Pure: standard library and the ``iso4217`` data (loaded on first use; ``tui.playbook`` is needed
+for type hints alone), cheap to import.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import os
 import re
@@ -60,8 +69,10 @@ CSV_COLUMNS = (
     "consultation",
 )
 
-# Minor units (decimals) of the ISO 4217 currencies that do not use 2; every other
-# three-letter code is rounded to 2 decimals.
+MAX_PROBLEMS = 50  # problems (or skipped rows) listed; the rest are counted
+
+# For the rounding note shown with the offers; the rounding itself uses the ISO 4217 table
+# (:func:`currencies`), and a test checks that these lists agree with it.
 ZERO_DECIMAL_CURRENCIES = (
     "BIF",
     "CLP",
@@ -82,16 +93,12 @@ ZERO_DECIMAL_CURRENCIES = (
     "XPF",
 )
 THREE_DECIMAL_CURRENCIES = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
-MINOR_UNITS: Mapping[str, int] = {
-    **dict.fromkeys(ZERO_DECIMAL_CURRENCIES, 0),
-    **dict.fromkeys(THREE_DECIMAL_CURRENCIES, 3),
-}
-DEFAULT_MINOR_UNIT = 2
+FOUR_DECIMAL_CURRENCIES = ("CLF", "UYW")
 
 ROUNDING = (
     "credit = monthly_amount x credit % / 100, rounded half-up to the currency's minor unit "
-    f"(2 decimals; 0 for {', '.join(ZERO_DECIMAL_CURRENCIES)}; "
-    f"3 for {', '.join(THREE_DECIMAL_CURRENCIES)}); "
+    f"(ISO 4217: 2 decimals; 0 for {', '.join(ZERO_DECIMAL_CURRENCIES)}; "
+    f"3 for {', '.join(THREE_DECIMAL_CURRENCIES)}; 4 for {', '.join(FOUR_DECIMAL_CURRENCIES)}); "
     "totals are the exact sums of the rounded amounts; "
     "trial extensions are the outage plus the goodwill buffer, rounded up to whole days"
 )
@@ -102,17 +109,31 @@ _AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _WHOLE = re.compile(r"^[0-9]+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+_NOT_MONEY = frozenset({"XXX", "XTS"})  # "no currency", "for testing"
 _DAY_US = 86_400_000_000
 _MINUTE_US = 60_000_000
 _HUNDRED = Decimal(100)
 
 
 class OffersError(Exception):
-    """A refusal: ``problems`` lists every problem, each ``FILE:LINE: message``."""
+    """A refusal: ``problems`` lists the first :data:`MAX_PROBLEMS` problems, each
+    ``FILE:LINE: message``; ``total`` counts them all; ``lines`` is what to show (the problems,
+    then "... and N more problems" when some were left out)."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+    def __init__(self, problems: list[str], total: int | None = None):
+        self.problems = list(problems[:MAX_PROBLEMS])
+        self.total = max(len(problems), total or 0)
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.problems)
+
+    @property
+    def lines(self) -> list[str]:
+        if not self.more:
+            return list(self.problems)
+        return [*self.problems, f"\u2026 and {self.more:,} more problem{'s' * (self.more > 1)}"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,18 @@ class OffersResult:
     skipped: list[str] = field(default_factory=list)  # "FILE:LINE: message", one per row
     rounding: str = ROUNDING
     outage_minutes: int = 0  # the incident's outage, rounded up to whole minutes
+    skipped_total: int = 0  # bad rows skipped; ``skipped`` lists the first MAX_PROBLEMS
+
+    @property
+    def skipped_more(self) -> int:
+        return max(0, self.skipped_total - len(self.skipped))
+
+    @property
+    def skipped_lines(self) -> list[str]:
+        """The skipped rows to show, then "... and N more skipped rows" if some are left out."""
+        more = self.skipped_more
+        tail = [f"\u2026 and {more:,} more skipped row{'s' * (more > 1)}"] if more else []
+        return [*self.skipped, *tail]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,6 +193,7 @@ class OffersResult:
             "rounding": self.rounding,
             "outage_minutes": self.outage_minutes,
             "skipped": list(self.skipped),
+            "skipped_total": max(self.skipped_total, len(self.skipped)),
         }
 
     def to_csv(self) -> str:
@@ -191,9 +225,24 @@ class OffersResult:
 # --------------------------------------------------------------------------- helpers
 
 
+@functools.cache
+def currencies() -> Mapping[str, int]:
+    """Every current ISO 4217 currency code and its minor unit (decimals), from the
+    ``iso4217`` package's copy of the ISO table. Codes the table lists without minor units
+    (``XXX``, ``XTS``, precious metals, SDR and other funds) are not currencies to bill in."""
+    from iso4217 import raw_table
+
+    out: dict[str, int] = {}
+    for code, entry in raw_table.items():
+        units = str(entry.get("CcyMnrUnts") or "")
+        if code and len(code) == 3 and entry.get("CcyNbr") is not None and units.isdigit():
+            out[code] = int(units)
+    return out
+
+
 def minor_unit(currency: str) -> int:
-    """Decimals of ``currency`` (2 unless it is listed in :data:`MINOR_UNITS`)."""
-    return MINOR_UNITS.get(currency, DEFAULT_MINOR_UNIT)
+    """Decimals of ``currency`` per ISO 4217 (KeyError for a code that is not a currency)."""
+    return currencies()[currency]
 
 
 def round_amount(amount: Decimal, currency: str) -> Decimal:
@@ -241,8 +290,25 @@ def _show(value: str) -> str:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
+    return _suggestion(word, tuple(choices))
+
+
+@functools.lru_cache(maxsize=1024)  # a bad file repeats its mistakes: look each up once
+def _suggestion(word: str, choices: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, choices, n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut (with "…") and padded to exactly ``width`` terminal cells: a CJK
+    character takes two cells, a combining accent none, so table columns line up whatever the
+    names hold. Measured as Rich and Textual measure (imported on use: the CLI path stays
+    light)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) > width:
+        return set_cell_size(set_cell_size(text, max(width - 1, 0)).rstrip() + "…", width)
+    return set_cell_size(text, width)
 
 
 def _printable(text: str) -> str:
@@ -387,10 +453,14 @@ def _parse_row(
 
     currency = get("currency").strip()
     if not _CURRENCY.match(currency):
-        hint = f"; did you mean {currency.upper()!r}?" if _CURRENCY.match(currency.upper()) else ""
+        upper = currency.upper()
+        hint = f"; did you mean {upper!r}?" if upper in currencies() else ""
         problems.append(
             f"currency {_show(currency)} is not a 3-letter uppercase code like USD{hint}"
         )
+    elif currency not in currencies():
+        what = "names no currency" if currency in _NOT_MONEY else "is not an ISO 4217 currency"
+        problems.append(f"currency {_show(currency)} {what} (see ISO 4217, e.g. USD, EUR, JPY)")
 
     raw = get("affected").strip()
     affected = None
@@ -493,17 +563,28 @@ def compute_offers(
 
     width = len(names)
     rows: list[_Row] = []
+    # The first MAX_PROBLEMS bad rows (they hold at least MAX_PROBLEMS problems) are kept;
+    # the rest are only counted, so a file of bad rows costs counters, not memory.
     bad: list[tuple[int, list[str]]] = []
+    bad_rows = bad_problems = 0
     seen: dict[str, int] = {}
+
+    def reject(line: int, messages: list[str]) -> None:
+        nonlocal bad_rows, bad_problems
+        bad_rows += 1
+        bad_problems += len(messages)
+        if len(bad) < MAX_PROBLEMS:
+            bad.append((line, messages))
+
     for line, fields, error in records:
         if error or fields is None:
-            bad.append((line, [error or "malformed CSV"]))
+            reject(line, [error or "malformed CSV"])
             continue
         if len(fields) != width:
             hint = " (a comma inside a value needs the value in double quotes)" * (
                 len(fields) > width
             )
-            bad.append((line, [f"the row has {len(fields)} fields, the header has {width}{hint}"]))
+            reject(line, [f"the row has {len(fields)} fields, the header has {width}{hint}"])
             continue
         row, row_problems = _parse_row(line, fields, columns, plans)
         customer_id = fields[columns["customer_id"]].strip()
@@ -517,12 +598,13 @@ def compute_offers(
             else:
                 seen[customer_id] = line
         if row_problems or row is None:
-            bad.append((line, row_problems))
+            reject(line, row_problems)
         else:
             rows.append(row)
 
     if bad and not skip_bad:
-        raise OffersError([f"{filename}:{line}: {m}" for line, messages in bad for m in messages])
+        listed = [f"{filename}:{line}: {m}" for line, messages in bad for m in messages]
+        raise OffersError(listed[:MAX_PROBLEMS], bad_problems)
     skipped = [f"{filename}:{line}: {'; '.join(messages)}" for line, messages in bad]
 
     customers = [_offer(row, policy, outage) for row in rows]
@@ -534,7 +616,7 @@ def compute_offers(
                 zero = round_amount(Decimal(0), c.currency)
                 totals[c.currency] = totals.get(c.currency, zero) + c.credit_amount
     totals = dict(sorted(totals.items()))
-    return OffersResult(customers, totals, skipped, ROUNDING, outage_minutes)
+    return OffersResult(customers, totals, skipped, ROUNDING, outage_minutes, bad_rows)
 
 
 def offers_for(state, path, now, *, skip_bad: bool = False) -> OffersResult:

@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +60,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.page.markdown import render as render_markdown
 from tui.page.store import (
     COMPONENT_STATUSES,
     IMPACTS,
@@ -66,7 +68,7 @@ from tui.page.store import (
     Invalid,
     PageStore,
 )
-from tui.textsafe import clean
+from tui.textsafe import clean, clean_line
 
 MAX_NAME = 255
 MAX_BODY = 25_000
@@ -75,6 +77,7 @@ MAX_REQUEST = 1_000_000
 MAX_PER_PAGE = 100
 RESOLVED_SHOWN = 50
 
+_log = logging.getLogger("warroom.page")
 UNAUTHORIZED = "Could not authenticate"
 _PAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _ID = re.compile(r"[a-z0-9]{1,64}")
@@ -137,6 +140,40 @@ class ApiError(Exception):
         self.message = message
 
 
+def page_title(name: str) -> str:
+    """The page's title: its name, with "Status" added unless the name already says it
+    ("Acme Cloud Status" stays as it is, never "Acme Cloud Status status"; "Acme" becomes
+    "Acme Status")."""
+    name = " ".join(clean_line(name or "").split()) or "Status"
+    return name if "status" in re.findall(r"\w+", name.casefold()) else f"{name} Status"
+
+
+def wall_time(t: datetime) -> str:
+    """``Nov 30, 2026, 7:02 PM EST``: 12-hour clock and the zone's abbreviation, the way
+    warroom writes times in customer messages."""
+    clock = t.strftime("%I:%M %p").lstrip("0")
+    return f"{t.strftime('%b')} {t.day}, {t.year}, {clock} {t.tzname() or ''}".rstrip()
+
+
+def started_at(incident: Mapping[str, Any]) -> str | None:
+    """When the incident began, if the publisher said so: ``metadata.warroom.started_at``
+    (ISO 8601 with an offset, not after the incident was posted). Statuspage has no field
+    for it; without it the page shows when the incident was first posted."""
+    meta = incident.get("metadata")
+    ours = meta.get("warroom") if isinstance(meta, Mapping) else None
+    value = ours.get("started_at") if isinstance(ours, Mapping) else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        posted = datetime.fromisoformat(str(incident["created_at"]).replace("Z", "+00:00"))
+    except (ValueError, KeyError):
+        return None
+    if t.tzinfo is None or t > posted:
+        return None
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def page_status(components: Sequence[Mapping], unresolved: Sequence[Mapping]) -> dict[str, str]:
     """``{"indicator", "description"}`` of the page (see the module docstring)."""
     levels = ["none"]
@@ -159,11 +196,36 @@ async def _payload(request: Request, root: str) -> dict[str, Any]:
         data = json.loads(raw, parse_constant=no_constants) if raw.strip() else None
     except (ValueError, RecursionError):
         raise ApiError(400, "The request body is not valid JSON") from None
+    _check_unicode(data)
     if not isinstance(data, dict) or root not in data:
         raise ApiError(400, f"The request body must be a JSON object with a {root!r} key")
     if not isinstance(data[root], dict):
         raise ApiError(400, f"{root!r} must be a JSON object")
     return data[root]
+
+
+def _check_unicode(data: Any) -> None:
+    """400 for a string (or key) that is not valid Unicode: JSON can spell a lone surrogate
+    (``"\\ud800"``), which no UTF-8 database or response can hold. Iterative: the parser
+    already bounds the depth, this walk must not add a recursion limit of its own."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as e:
+                bad = item[e.start]
+                raise ApiError(
+                    400,
+                    f"The request body is not valid JSON text: it holds a lone surrogate "
+                    f"(\\u{ord(bad):04x}); send UTF-8 text",
+                ) from None
 
 
 def _text(d: Mapping, key: str, where: str, limit: int, *, blank_ok: bool = True) -> str | None:
@@ -284,8 +346,12 @@ class _Guard:
             path = path[:-5]
         api = path == "/v1" or path.startswith("/v1/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
@@ -298,7 +364,20 @@ class _Guard:
             response = JSONResponse({"message": UNAUTHORIZED}, status_code=401)
             await response(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # A defect, not the client's doing: one line on the log (the exception's type and
+            # where, never the request or its values), a JSON 500, and no traceback.
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else "?"
+            _log.error("status page: internal error %s at %s", type(exc).__name__, where)
+            if started:
+                return  # the answer is under way: the server closes the connection
+            response = JSONResponse({"message": "Internal server error"}, status_code=500)
+            await response(scope, receive, send_with_headers)
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -342,11 +421,15 @@ def create_app(
         return t.isoformat(timespec="milliseconds") if t else iso
 
     def when(iso: str | None) -> str:
+        """``Nov 30, 2026, 7:02 PM EST``: the page's (the customers') zone, named."""
         t = local(iso)
-        return t.strftime("%Y-%m-%d %H:%M %Z") if t else ""
+        return wall_time(t) if t else ""
 
     env.filters["when"] = when
     env.filters["clean"] = lambda s: clean(s or "")
+    env.filters["markdown"] = render_markdown
+    env.filters["started"] = started_at
+    env.globals["zone_now"] = lambda: datetime.now(zone).tzname() or time_zone
     env.filters["words"] = lambda s: STATUS_WORDS.get(s, str(s).replace("_", " ").capitalize())
     template = env.get_template("page.html.j2")
 
@@ -549,6 +632,7 @@ def create_app(
         o = await db(store.overview, resolved_limit=RESOLVED_SHOWN)
         body = template.render(
             page_name=page_name,
+            title=page_title(page_name),
             status=page_status(o["components"], o["unresolved"]),
             components=o["components"],
             incidents=o["unresolved"] + o["resolved"],
