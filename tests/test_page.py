@@ -715,3 +715,184 @@ def test_the_key_never_appears_in_answers(page: Page):
     assert repr(page.server).find(KEY) == -1
     # the fixture checks every recorded body for the key
     assert len(page.bodies) >= 8
+
+
+# -- bad input: 400, never a 500 or a traceback (issue 8, item 14) ---------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """``warroom page serve`` (the real console script) on a free port: its URL. Its stderr is
+    checked after it stops: nothing but the startup line may ever be printed."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import warroom_exe
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(WARROOM_PAGE_KEY=KEY, WARROOM_DB=str(tmp_path / "incident.db"))
+    proc = subprocess.Popen(
+        [warroom_exe(), "page", "serve", "--port", str(port), "--page-db", str(tmp_path / "p.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/api/v2/status.json", trust_env=False, timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the page did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, err = proc.communicate()
+    assert "Traceback" not in err and "Exception" not in err, err
+    assert "Internal server error" not in err and KEY not in err
+
+
+SURROGATE_BODIES = [
+    ("POST", "/incidents", b'{"incident": {"name": "\\ud800"}}'),
+    ("POST", "/incidents", b'{"incident": {"name": "x", "body": "half an emoji \\ud83d"}}'),
+    ("POST", "/incidents", b'{"incident": {"name": "x", "metadata": {"a": {"\\udc00": 1}}}}'),
+    (
+        "POST",
+        "/incidents",
+        b'{"incident": {"name": "x", "components": {"\\ud800": "operational"}}}',
+    ),
+    ("POST", "/incidents", b'{"incident": {"name": "x", "component_ids": ["\\udfff"]}}'),
+    ("PATCH", "/incidents/{id}", b'{"incident": {"body": "\\ud800"}}'),
+    ("PUT", "/incidents/{id}", b'{"incident": {"name": "\\ud800"}}'),
+    ("PUT", "/incidents/{id}/postmortem", b'{"postmortem": {"body_draft": "\\ud800"}}'),
+    ("PUT", "/incidents/{id}/postmortem/publish", b'{"postmortem": {"\\ud800": true}}'),
+    ("PATCH", "/components/{component}", b'{"component": {"status": "\\ud800"}}'),
+    ("POST", "/incidents", b'{"incident": {"name": "\xff\xfe not UTF-8"}}'),
+    ("POST", "/incidents", b'{"\\ud800": {"name": "x"}}'),
+]
+
+
+def test_lone_surrogates_and_undecodable_bodies_are_400_on_every_endpoint(served: str):
+    api = httpx.Client(base_url=served + "/v1/pages/local", headers=AUTH, trust_env=False)
+    inc = api.post("/incidents", json={"incident": {"name": "Before"}}).json()
+    before = api.get(f"/incidents/{inc['id']}").json()
+    for method, path, body in SURROGATE_BODIES:
+        url = path.format(id=inc["id"], component=API)
+        r = api.request(method, url, content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (method, path, body, r.status_code, r.text)
+        assert r.headers["content-type"] == "application/json"
+        message = r.json()["message"]
+        assert message.startswith("The request body is not valid JSON"), message
+        if b"\\ud" in body:
+            assert "surrogate" in message
+    # nothing was stored: still the one incident, as it was, every component operational
+    assert [i["id"] for i in api.get("/incidents").json()] == [inc["id"]]
+    assert api.get(f"/incidents/{inc['id']}").json() == before
+    assert {c["status"] for c in api.get("/components").json()} == {"operational"}
+    # the public side still answers and the page still renders
+    assert httpx.get(served + "/", trust_env=False).status_code == 200
+    assert httpx.get(served + "/api/v2/summary.json", trust_env=False).status_code == 200
+
+
+# -- what a customer reads (issue 8, item 18) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Acme Cloud Status", "Acme Cloud Status"),
+        ("Acme", "Acme Status"),
+        ("Status", "Status"),
+        ("acme status page", "acme status page"),
+        ("STATUS of Acme", "STATUS of Acme"),
+        ("Statusphere", "Statusphere Status"),
+    ],
+)
+def test_the_title_never_doubles_status(db: Path, name: str, title: str):
+    with BackgroundServer(db, api_key=KEY, page_name=name) as server:
+        text = httpx.get(server.url + "/", trust_env=False).text
+    assert f"<title>{html.escape(title)}</title>" in text
+    assert not re.search(r"(?i)\bstatus\s+status\b", text)
+
+
+def test_updates_render_the_statuspage_markdown_subset_escaped(page: Page):
+    body = (
+        "We are **on it** and *very* sorry.\n"
+        "Details: [our notes](https://example.com/notes?a=1&b=2).\n"
+        "\n"
+        "- logins fail\n"
+        "- exports are slow\n"
+        "\n"
+        "1. first\n"
+        "2. second\n"
+        "\n"
+        f"Typed by someone: {SCRIPT} and [a trap](javascript:alert(1)) and <b>raw</b>"
+    )
+    page.create(name="Markdown", body=body)
+    text = page.html()
+    assert "<strong>on it</strong>" in text and "<em>very</em>" in text
+    assert "**on it**" not in text
+    assert "<p>We are <strong>on it</strong> and <em>very</em> sorry.<br>" in text
+    assert (
+        '<a href="https://example.com/notes?a=1&amp;b=2" rel="nofollow noopener noreferrer">'
+        "our notes</a>"
+    ) in text
+    assert "<ul>\n<li>logins fail</li>\n<li>exports are slow</li>\n</ul>" in text
+    assert "<ol>\n<li>first</li>\n<li>second</li>\n</ol>" in text
+    # people's HTML stays text; a javascript: link is not a link
+    assert SCRIPT not in text and "<b>raw</b>" not in text
+    assert html.escape(SCRIPT, quote=False) in text and "&lt;b&gt;raw&lt;/b&gt;" in text
+    assert 'href="javascript' not in text and "[a trap](javascript:alert(1))" in text
+
+
+def test_times_are_in_the_page_zone_with_its_abbreviation(db: Path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    with BackgroundServer(db, api_key=KEY, time_zone="America/New_York") as server:
+        api = httpx.Client(base_url=server.api_base, headers=AUTH, trust_env=False)
+        detected = "2026-11-27T00:02:00Z"  # 7:02 PM EST on Nov 26
+        inc = api.post(
+            "/pages/local/incidents",
+            json={
+                "incident": {"name": "Logins", "metadata": {"warroom": {"started_at": detected}}}
+            },
+        ).json()
+        plain = api.post("/pages/local/incidents", json={"incident": {"name": "Other"}}).json()
+        text = httpx.get(server.url + "/", trust_env=False).text
+    posted = datetime.fromisoformat(inc["created_at"].replace("Z", "+00:00")).astimezone(ny)
+    abbr = posted.tzname()
+    assert abbr in ("EST", "EDT")
+    clock = posted.strftime("%I:%M %p").lstrip("0")
+    shown = f"{posted:%b} {posted.day}, {posted.year}, {clock} {abbr}"
+    assert f'posted <time datetime="{inc["created_at"]}">{shown}</time>' in text
+    # the publisher's start time is what "started" says, in the customers' zone
+    assert (
+        'started <time datetime="2026-11-27T00:02:00.000Z">Nov 26, 2026, 7:02 PM EST</time>' in text
+    )
+    article = text[text.index(f'data-incident-id="{plain["id"]}"') :]
+    article = article[: article.index("</article>")]
+    assert "started" not in article and "posted" in article  # no start time: none claimed
+    assert "Times in America/New_York (" in text
+    assert not re.search(r"\b\d\d:\d\d (UTC|GMT)\b", text)
+
+
+def test_page_serve_refuses_an_unknown_time_zone(cli):
+    r = cli.fails("page", "serve", "--time-zone", "Mars/Olympus", env={"WARROOM_PAGE_KEY": KEY})
+    assert "unknown time zone 'Mars/Olympus'" in r.err and "--time-zone" in r.err
