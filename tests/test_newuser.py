@@ -127,3 +127,166 @@ def test_playbook_typo_gets_a_did_you_mean(cli):
     assert "did you mean minor-degradation?" in r.err
     r = cli.fails("start", "--playbook", "zzzz", "--title", "x")
     assert "saas-major-outage" in r.err and "did you mean" not in r.err
+
+
+# ------------------------------------------------------------------ countdowns that read right
+
+
+def test_countdown_text_is_never_hours_as_minutes():
+    from tui.durations import countdown
+
+    assert countdown(71 * 3600 + 59 * 60) == "2d 23h"
+    assert countdown(24 * 3600) == "1d 0h"
+    assert countdown(5 * 3600 + 12 * 60 + 59) == "5h 12m"
+    assert countdown(3600) == "1h 0m"
+    assert countdown(3599) == "59:59"
+    assert countdown(-125) == "02:05"
+
+
+def _resolved_db(tmp_path: Path) -> Path:
+    from datetime import UTC, datetime, timedelta
+
+    from tui import commands
+    from tui.clock import FrozenClock
+    from tui.playbook import load_playbook
+    from tui.store import Store
+
+    db = tmp_path / "incident.db"
+    t0 = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    clock = FrozenClock(t0)
+    with Store(db) as store:
+        book = load_playbook(MAJOR)
+        inc = commands.start(store, clock, "alice", book, "API down", {"users_affected_pct": 12})
+        iid = inc.incident_id
+        clock.set(t0 + timedelta(minutes=5))
+        commands.record_published(store, clock, "alice", iid, "ack", t0 + timedelta(minutes=35))
+        clock.set(t0 + timedelta(minutes=60))
+        commands.record_published(store, clock, "alice", iid, "resolved", None)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("hours_after", "digits", "word"),
+    [
+        (1, "2d 23h", "2d 23h LEFT"),
+        (68.5, "3h 30m", "3h 30m LEFT"),
+        (72.25, "+15:00", "LATE +15:00"),
+    ],
+)
+async def test_post_mortem_countdown_shows_days_and_hours(tmp_path, hours_after, digits, word):
+    from datetime import UTC, datetime, timedelta
+
+    from textual.widgets import Digits
+
+    from tests.dashboard_helpers import dashboard, make_app
+    from tui.widgets.countdown import UpdateCountdown
+
+    resolved = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    app = make_app(_resolved_db(tmp_path), at=resolved + timedelta(hours=hours_after))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        pane = screen.query_one(UpdateCountdown)
+        assert pane.state_word.startswith("POST-MORTEM")
+        assert pane.query_one("#countdown-digits", Digits).value == digits
+        assert word in str(pane.query_one("#countdown-when").render())
+
+
+def test_oneline_says_days_and_hours_to_the_post_mortem(cli):
+    start(cli)
+    cli.ok("posted", "ack", "--next", "30m", now="2026-11-27T19:05:00+00:00")
+    cli.ok("posted", "resolved", now="2026-11-27T21:47:00+00:00")
+    line = cli.ok("status", "--oneline", now="2026-11-27T22:00:00+00:00").out
+    assert "(2d 23h)" in line
+    line = cli.ok("status", "--oneline", now="2026-11-30T18:00:00+00:00").out
+    assert "(3h 47m)" in line
+
+
+# ------------------------------------------------------------------ queue +/- : one timeline line
+
+
+def _queue_presses(tmp_path: Path, steps) -> tuple[list[str], int]:
+    """(the timeline's queue lines, how many queue events the log kept)."""
+    from datetime import UTC, datetime, timedelta
+
+    from tui import commands
+    from tui.clock import FrozenClock
+    from tui.playbook import load_playbook
+    from tui.state import QUEUE
+    from tui.store import Store
+
+    t0 = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    clock = FrozenClock(t0)
+    with Store(tmp_path / "q.db") as store:
+        iid = commands.start(
+            store, clock, "alice", load_playbook(MAJOR), "API down", {"users_affected_pct": 12}
+        ).incident_id
+        for seconds, actor, channel, depth in steps:
+            clock.set(t0 + timedelta(seconds=seconds))
+            if channel == "note":
+                commands.add_note(store, clock, actor, iid, "in between")
+            else:
+                commands.set_queue(store, clock, actor, iid, channel, depth, None)
+        state = store.state(iid)
+        kept = [e for e in store.events(iid) if e.kind == QUEUE]
+    lines = [t.text for t in state.timeline if "counted" in t.text]
+    return lines, len(kept)
+
+
+def test_queue_presses_fold_into_one_timeline_line(tmp_path):
+    steps = [(10 + i * 5, "alice", "tickets", 40 + i) for i in range(8)]  # 40 … 47
+    lines, kept = _queue_presses(tmp_path, steps)
+    assert lines == ["alice counted 47 waiting in support tickets (40 \u2192 47)"]
+    assert kept == 8  # the event log keeps every press
+
+
+def test_queue_lines_stay_apart_across_people_channels_pauses_and_other_entries(tmp_path):
+    steps = [
+        (10, "alice", "tickets", 40),
+        (15, "alice", "tickets", 41),
+        (20, "bob", "tickets", 42),  # someone else
+        (25, "bob", "chat", 3),  # another channel
+        (200, "bob", "chat", 4),  # minutes later
+        (205, "bob", "note", 0),  # a note in between
+        (210, "bob", "chat", 5),
+    ]
+    lines, kept = _queue_presses(tmp_path, steps)
+    assert kept == 6
+    assert [line.split(" (")[0] for line in lines] == [
+        "alice counted 41 waiting in support tickets",
+        "bob counted 42 waiting in support tickets",
+        "bob counted 3 waiting in live chat",
+        "bob counted 4 waiting in live chat",
+        "bob counted 5 waiting in live chat",
+    ]
+    assert lines[0].endswith("(40 \u2192 41)")
+
+
+def _timeline_text(widget) -> list[str]:
+    return ["".join(seg.text for seg in strip).rstrip() for strip in widget.lines]
+
+
+async def test_queue_pane_e_and_plus_work_before_any_row_is_highlighted(tmp_path):
+    from screens.form import FormScreen
+    from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
+    from tui.widgets.queues import ChannelQueues
+    from tui.widgets.timeline import Timeline
+
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        await pilot.press("3")
+        queues = screen.query_one(ChannelQueues)
+        assert app.focused is queues
+        assert queues.highlighted_option is not None and not queues.highlighted_option.disabled
+        await pilot.press("e")
+        await wait_for(lambda: isinstance(app.screen, FormScreen), pilot)
+        assert "Support tickets" in str(app.screen.query_one("#title").render())
+        await pilot.press("escape")
+        await wait_for(lambda: app.screen is screen, pilot)
+        for _ in range(3):
+            await pilot.press("plus")
+        await wait_for(lambda: screen.state.channels["tickets"].depth == 3, pilot)
+        timeline = screen.query_one(Timeline)
+        await wait_for(lambda: any("(1 \u2192 3)" in t for t in _timeline_text(timeline)), pilot)
+        counted = [t for t in _timeline_text(timeline) if "counted" in t]
+        assert len(counted) == 1, counted

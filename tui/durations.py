@@ -44,3 +44,19 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes}m"
     return f"{seconds}s"
+
+
+def countdown(seconds: float) -> str:
+    """Time to (or past) a deadline, never ambiguous: ``2d 23h``, ``5h 12m``, ``04:59``.
+
+    ``71:59`` would read as minutes:seconds, so from an hour up it is hours and
+    minutes, from a day up days and hours; below an hour, mm:ss.
+    """
+    total = int(abs(seconds))
+    if total >= 86400:
+        days, rest = divmod(total, 86400)
+        return f"{days}d {rest // 3600}h"
+    if total >= 3600:
+        hours, rest = divmod(total, 3600)
+        return f"{hours}h {rest // 60}m"
+    return f"{total // 60:02d}:{total % 60:02d}"

@@ -42,7 +42,7 @@ class OptionPane(OptionList):
         keep = self.highlighted_option.id if self.highlighted_option else None
         self._ids, self._prompts = ids, prompts
         self.set_options(options)
-        if keep in ids:
+        if keep is not None and keep in ids:  # (disabled rows have no id: never "keep" one)
             self.highlighted = ids.index(keep)
         else:
             self.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)

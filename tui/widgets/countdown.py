@@ -11,9 +11,9 @@ from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
 from tui.clock import local, wall
-from tui.durations import format_duration
+from tui.durations import countdown, format_duration
 from tui.state import IncidentState, due, postmortem_due
-from tui.widgets._text import mmss, update_if_changed
+from tui.widgets._text import update_if_changed
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
 
@@ -70,9 +70,10 @@ class UpdateCountdown(Vertical):
         line.append(title, style="bold")
         line.append(f"  ({d.reason})", style="dim")
         update_if_changed(what, line)
-        _digits(digits, "+" + mmss(-d.seconds_left) if d.overdue else mmss(d.seconds_left))
+        left = countdown(d.seconds_left)
+        _digits(digits, "+" + left if d.overdue else left)
         status = Text(no_wrap=True, overflow="ellipsis")
-        word = "LATE +" + mmss(-d.seconds_left) if d.overdue else d.state.upper()
+        word = "LATE +" + left if d.overdue else d.state.upper()
         status.append(f" {word} ", style="bold reverse")
         status.append(f"  by {wall(d.at, tz)}", style="bold")
         update_if_changed(when, status)
@@ -94,11 +95,9 @@ class UpdateCountdown(Vertical):
         line.append("Post-mortem due", style="bold")
         line.append(f"  (promised within {format_duration(s.book.postmortem_within)})", style="dim")
         update_if_changed(what, line)
-        hours, rest = divmod(abs(left), 3600)
-        _digits(digits, f"{'+' if late else ''}{hours:02d}:{rest // 60:02d}")
+        span = countdown(left)  # 2d 23h, never 71:59 (which reads as minutes:seconds)
+        _digits(digits, f"{'+' if late else ''}{span}")
         status = Text(no_wrap=True, overflow="ellipsis")
-        days, hrs = divmod(hours, 24)
-        span = f"{days}d {hrs}h" if days else f"{hrs}h {rest // 60}m"
         word = f"LATE +{span}" if late else f"{span} LEFT"
         status.append(f" {word} ", style="bold reverse")
         local_at = local(at, s.book.timezone)

@@ -56,10 +56,24 @@ class ChannelQueues(OptionPane):
                 yield Option(line, id=f"action:{channel.id}:{action.id}")
 
     def _channel(self) -> str | None:
+        """The highlighted row's channel; with no usable highlight, the first channel."""
         option = self.highlighted_option
+        if option is None or not option.id or option.disabled:
+            self._highlight_first()
+            option = self.highlighted_option
         if option is None or not option.id:
             return None
         return option.id.split(":")[1]
+
+    def _highlight_first(self) -> None:
+        first = next((i for i, o in enumerate(self.options) if o.id and not o.disabled), None)
+        if first is not None:
+            self.highlighted = first
+
+    def on_focus(self) -> None:
+        option = self.highlighted_option
+        if option is None or option.disabled:  # keys act on a visible row from the start
+            self._highlight_first()
 
     def action_toggle(self) -> None:
         option = self.highlighted_option

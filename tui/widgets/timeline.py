@@ -22,6 +22,10 @@ class Timeline(RichLog):
             # after the first resize); fill in right after the first frame instead
             self.call_after_refresh(self.show, state)
             return
+        if self._shown and not any(t.event_id == self._shown for t in reversed(state.timeline)):
+            # the last line shown was folded into a newer one (queue +/-): write them afresh
+            self.clear()
+            self._shown = 0
         entries = [t for t in state.timeline if not t.quiet and t.event_id > self._shown]
         if not entries:
             return
