@@ -46,6 +46,17 @@ def find_blanks(text: str) -> list[Blank]:
     return [Blank(m.start(), m.end(), m.group(1).strip()) for m in BLANK.finditer(text)]
 
 
+# A draft is written minutes before it goes out: the editor's templates render
+# ``{{ now }}`` as this marker, and publishing replaces it with the time of
+# publishing (the confirm screen shows the final text).
+PUBLISH_TIME = "[time of publishing]"
+
+
+def at_publishing(text: str, now: datetime, tz: str) -> str:
+    """The message as it goes out at ``now``: the publish-time marker becomes that time."""
+    return text.replace(PUBLISH_TIME, wall(now, tz))
+
+
 def template_kinds(book: Playbook, purpose: str) -> list[str]:
     return list(book.templates.get(purpose, {}))
 
@@ -105,11 +116,12 @@ def context(state: IncidentState, now: datetime) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...]):
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
 
-    return SandboxedEnvironment(
-        loader=FileSystemLoader([str(d) for d in dirs]),
+    from tui.templating import BoundedEnvironment, ContainedLoader
+
+    return BoundedEnvironment(
+        loader=ContainedLoader(dirs),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -135,17 +147,32 @@ def render(
 
 
 def render_file(env, name: str, variables: dict[str, Any], error: type[Exception]) -> str:
-    """Render one template; any problem becomes ``error`` with one line naming the file."""
+    """Render one template; any problem becomes ``error``: one line naming the file and line.
+
+    Rendering is bounded (time, loops, sizes; see :mod:`tui.templating`) when ``env``
+    is a BoundedEnvironment: a hostile template ends with an error, never a hang.
+    """
     from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
+    from tui.templating import TemplateLimit, error_line, render_bounded
+
+    def where(exc: BaseException) -> str:
+        file, line = error_line(exc, getattr(env.loader, "dirs", ()))
+        return f"template {file or name}" + (f" line {line}" if line else "")
 
     try:
         template = env.get_template(name)
-        return template.render(**variables).strip() + "\n"
-    except TemplateNotFound:
-        raise error(f"template {name} not found") from None
+        return render_bounded(template, variables).strip() + "\n"
+    except TemplateNotFound as exc:
+        missing = f" (included as {exc.name})" if exc.name and exc.name != name else ""
+        raise error(f"template {name} not found{missing}") from None
     except TemplateSyntaxError as exc:
-        raise error(f"template {name} line {exc.lineno}: {exc.message}") from None
+        raise error(f"{where(exc)}: {exc.message}") from None
+    except TemplateLimit as exc:
+        raise error(f"{where(exc)}: {exc.message}") from None
     except TemplateError as exc:
-        raise error(f"template {name}: {exc}") from None
+        raise error(f"{where(exc)}: {exc}") from None
+    except RecursionError:
+        raise error(f"template {name}: macros call themselves too deeply") from None
     except Exception as exc:  # a sandbox refusal, a filter on the wrong type...
-        raise error(f"template {name}: {type(exc).__name__}: {exc}") from None
+        raise error(f"{where(exc)}: {type(exc).__name__}: {exc}") from None

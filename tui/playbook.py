@@ -50,6 +50,38 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
 
 
+def template_name_problem(name: str) -> str | None:
+    """Why ``name`` may not name a template or a templates_dir (None: it may).
+
+    Names stay inside their directory: relative, forward slashes, no ``..``,
+    ``.`` or empty parts. (Symlinks are checked against the files:
+    :func:`contained_template`.)
+    """
+    if not name or name != name.strip():
+        return "must be a path inside the directory (no surrounding spaces)"
+    if name.startswith(("/", "\\", "~")) or re.match(r"[A-Za-z]:", name) or "\\" in name:
+        return "must be a relative path (no absolute path)"
+    if any(part in ("", ".", "..") for part in name.rstrip("/").split("/")):
+        return "must stay inside the directory (no '..', '.' or empty parts)"
+    return None
+
+
+def contained_template(directory: Path, name: str) -> tuple[Path | None, str | None]:
+    """(the file, None) when ``name`` is a file inside ``directory`` after every symlink is
+    resolved; (None, None) when it is missing there; (None, why) when it may not be used."""
+    problem = template_name_problem(name)
+    if problem:
+        return None, f"template name {name!r} {problem}"
+    root = Path(directory).resolve()
+    path = root / name
+    if not os.path.lexists(path):
+        return None, None
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        return None, f"template {name!r} leads outside its templates directory {root} (to {real})"
+    return (real, None) if real.is_file() else (None, None)
+
+
 class PlaybookError(Exception):
     """One or more problems, each ``FILE:LINE:COL: message``."""
 
@@ -213,8 +245,13 @@ class Playbook:
         dirs: list[Path] = []
         if self.source:
             base = Path(self.source).parent
-            names = [self.templates_dir] if self.templates_dir else ["templates", "../templates"]
-            dirs.extend((base / name).resolve() for name in names)
+            if self.templates_dir:
+                # the playbook's own folder: a symlink leading out of it is not followed
+                found = (base / self.templates_dir).resolve()
+                if found.is_relative_to(base.resolve()):
+                    dirs.append(found)
+            else:
+                dirs.extend((base / name).resolve() for name in ["templates", "../templates"])
         shipped = shipped_templates_dir().resolve()
         if shipped not in dirs:
             dirs.append(shipped)
@@ -476,6 +513,14 @@ class _Validator:
         templates_dir = None
         if "templates_dir" in f:
             templates_dir = self.string(f["templates_dir"], "templates_dir")
+            problem = template_name_problem(templates_dir) if templates_dir else None
+            if problem:
+                self.err(
+                    f["templates_dir"],
+                    f"templates_dir {_show(templates_dir)} {problem}: "
+                    "templates live in a folder beside the playbook",
+                )
+                templates_dir = None
         checks = self.checks(f["message_checks"]) if "message_checks" in f else MessageChecks()
         recovery = self.recovery(f["recovery"]) if "recovery" in f else None
         company = self.string(f["company"], "company") if "company" in f else None
@@ -939,13 +984,30 @@ class _Validator:
         """Every template file the playbook names must exist (user dir, then shipped)."""
         dirs = book.template_dirs()
         tnode = root.get("templates") if isinstance(root, Map) else None
+        if book.templates_dir and book.source and isinstance(root, Map):
+            base = Path(book.source).parent
+            found = (base / book.templates_dir).resolve()
+            if not found.is_relative_to(base.resolve()):
+                self.err(
+                    root.get("templates_dir") or root,
+                    f"templates_dir {book.templates_dir!r} leads outside the playbook's folder "
+                    f"(to {found})",
+                )
         for purpose, entries in book.templates.items():
             for kind, fname in entries.items():
-                if any((d / fname).is_file() for d in dirs):
-                    continue
                 node: Node = root
                 if isinstance(tnode, Map) and isinstance(tnode.get(purpose), Map):
                     node = tnode.get(purpose).get(kind) or tnode
+                path, escapes = None, None
+                for d in dirs:
+                    path, escapes = contained_template(d, fname)
+                    if path is not None or escapes:
+                        break
+                if escapes:
+                    self.err(node, f"{purpose}/{kind}: {escapes}")
+                    continue
+                if path is not None:
+                    continue
                 self.err(
                     node,
                     f"template {fname!r} for {purpose}/{kind} not found "

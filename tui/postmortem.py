@@ -510,11 +510,12 @@ def _md_literal(value):
 
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...], html: bool):
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
 
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader([str(d) for d in dirs]),
+    from tui.templating import BoundedEnvironment, ContainedLoader
+
+    env = BoundedEnvironment(  # bounded and contained like the drafts (tui.templating)
+        loader=ContainedLoader(dirs),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
