@@ -7,7 +7,8 @@ playbook; every change re-parses them with :func:`tui.commands.parse_metrics`
 and re-classifies with :meth:`Playbook.classify`.
 
 Dismisses with ``{"playbook": Path, "title": str, "metrics": dict}`` or
-``None`` (``escape``, or ``q`` when not typing in an input).
+``None`` (``escape``, or ``q`` when not typing in an input; once something was
+typed, only after confirming that it is thrown away).
 """
 
 from __future__ import annotations
@@ -300,4 +301,26 @@ class StartScreen(Screen[dict | None]):
         self.dismiss({"playbook": self._book_path, "title": title, "metrics": metrics})
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave; when something was typed, only after a yes (it would be lost)."""
+        if not self.typed():
+            self.dismiss(None)
+            return
+        from screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard this incident?",
+                "What you typed here (title, metrics) is not saved anywhere yet.",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            answered,
+        )
+
+    def typed(self) -> bool:
+        title = self.query_one("#title", Input).value
+        return bool(title.strip()) or any(v.strip() for v in self._metric_values.values())

@@ -520,14 +520,37 @@ async def test_start_q_types_in_inputs_but_cancels_elsewhere():
         screen.query_one("#playbook", Select).focus()
         await pilot.press("q")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # "qq" was typed: ask first
+        await pilot.press("y")
+        await pilot.pause()
     assert app.results == [None]
 
 
-async def test_start_escape_cancels():
+async def test_start_escape_cancels_at_once_when_nothing_was_typed():
     app = Host(lambda: StartScreen([MAJOR]))
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app, pilot)
-        await pilot.press(*"abc", "escape")
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_start_escape_asks_before_throwing_away_what_was_typed():
+    app = Host(lambda: StartScreen([MAJOR]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(app, pilot)
+        await pilot.press(*"API down", "enter", *"12", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Discard" in all_text(app.screen)
+        await pilot.press("n")  # keep editing: everything is still there
+        await pilot.pause()
+        assert app.screen is screen and app.results == []
+        assert screen.query_one("#title", Input).value == "API down"
+        assert screen.query_one("#metric-users_affected_pct", Input).value == "12"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
         await pilot.pause()
     assert app.results == [None]
 
