@@ -241,8 +241,8 @@ def test_shared_group_database_is_0660(cli):
     import grp
 
     group = grp.getgrgid(os.getgid()).gr_name
-    r = cli("list", env={"WARROOM_GROUP": group})  # read-only: does not create
-    assert r.code == 0 and not cli.db.exists()
+    r = cli.fails("list", env={"WARROOM_GROUP": group})  # reading: never creates
+    assert "no database at" in r.err and not cli.db.exists()
     start_major(cli, env={"WARROOM_GROUP": group})
     st = os.stat(cli.db)
     assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == os.getgid()
@@ -372,13 +372,22 @@ def test_reload_playbook_is_an_event(cli, tmp_path):
 
 
 def test_no_incident_messages(cli):
-    r = cli.ok("list")
-    assert "no incidents" in r.out
-    assert "no incident" in cli.ok("status", "--oneline").out
+    # no database yet: reading commands say so (exit 2) and create nothing
+    r = cli.fails("list")
+    assert r.err == f"warroom: no database at {cli.db} (start an incident first)\n"
+    r = cli("status", "--oneline")
+    assert (r.code, r.out) == (2, "warroom: no db\n")
     r = cli.fails("status")
-    assert "no database" in r.err or "no open incident" in r.err
+    assert "no database" in r.err
     r = cli.ok()
     assert "warroom start" in r.out
+    assert not cli.db.exists()
+    # a database without an open incident: the status line says so calmly
+    start_major(cli)
+    cli.ok("close", "--force", "--incident", "INC-1")
+    assert "no open incidents" in cli.ok("list").out
+    r = cli.ok("status", "--oneline")
+    assert r.out == "warroom: no open incident\n"
 
 
 def test_queues_and_actions(cli):

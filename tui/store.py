@@ -6,8 +6,19 @@
   lose nothing and corrupt nothing.
 * The schema version lives in ``PRAGMA user_version`` and moves only through
   the numbered migrations below; a file from a newer warroom is refused.
-* The file is created 0600 (0660 and chgrp'ed when a shared war-room group is
-  asked for), before SQLite ever opens it.
+* A new database is built whole in a private temporary file beside the target
+  (0600, or 0660 and chgrp'ed when a shared war-room group is asked for), then
+  linked into place: nobody ever sees an empty or half-migrated file, and the
+  mode holds for every path, also through a (dangling) symlink, whose target is
+  where the file is made. SQLite gives the -wal and -shm files the same mode.
+* Only warroom's own files are opened: an empty file, a non-SQLite file and an
+  SQLite file of another application are refused, never written into.
+* A database the user may read but not write (file mode, directory) is opened
+  read-only: reading works; the first write says why it cannot. Without a
+  -wal file it is opened ``immutable`` (SQLite could not create its -shm next
+  to it, or would leave one owned by the reader behind).
+* Every SQLite failure becomes one line naming the file and the cause
+  (:func:`explain`): full disk, damaged pages, locks, permissions.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -133,6 +145,17 @@ MIGRATIONS: list[Callable[[Any], None]] = [_m1, _m2, _m3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """From ``version`` to the current schema, inside the caller's transaction."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    for n in range(version, SCHEMA_VERSION):
+        MIGRATIONS[n](db)
+        conn.execute(f"PRAGMA user_version={n + 1}")
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+
 @dataclass(frozen=True, slots=True)
 class Presence:
     session: str
@@ -159,31 +182,115 @@ def default_db_path() -> Path:
     return Path(user_state_dir("warroom", appauthor=False)) / "warroom.db"
 
 
-def _create_file(path: Path, group: str | None) -> None:
-    mode = 0o660 if group else 0o600
-    gid = -1
-    if group:
-        import grp
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
+
+def explain(path: str | os.PathLike, exc: BaseException, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """One line for a person: what went wrong with the database at ``path``, and what to do."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if "locked" in text or "busy" in text:
+        return (
+            f"database {path} is locked: another warroom held it for more than "
+            f"{timeout:g} s; try again"
+        )
+    if "disk is full" in text or name == "SQLITE_FULL" or _disk_full(Path(path)):
+        return f"database {path}: the disk is full ({text}); nothing was written — free space"
+    if "malformed" in text or name.startswith("SQLITE_CORRUPT"):
+        return (
+            f"database {path} is damaged ({text}); nothing was written — restore a backup, "
+            f"or salvage it with: sqlite3 {path} .recover"
+        )
+    if "not a database" in text or name == "SQLITE_NOTADB":
+        return f"{path} is not a warroom database ({text})"
+    if "readonly" in text or name.startswith("SQLITE_READONLY"):
+        return f"cannot write database {path}: it is read-only for you ({text})"
+    if "unable to open" in text or name.startswith("SQLITE_CANTOPEN"):
+        return f"cannot open database {path} ({text}): check the file's and its directory's access"
+    if name.startswith("SQLITE_IOERR") or "I/O error" in text:
+        return f"database {path}: the disk failed to read or write ({text}); nothing was written"
+    return f"database {path}: {text}"
+
+
+def _group_id(group: str | None) -> int:
+    if not group:
+        return -1
+    import grp
+
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"unknown group {group!r} for the shared war-room database") from None
+
+
+def _create_database(path: Path, group: str | None) -> None:
+    """A complete, current database at ``path`` (unless someone made one meanwhile).
+
+    Built in a private temporary file beside it, then hard-linked into place
+    (never over an existing file): the path holds nothing or a whole database.
+    """
+    from tui.files import create_temp, fsync_dir
+
+    mode = 0o660 if group else 0o600
+    gid = _group_id(group)
+    directory = path.parent
+    if not directory.is_dir():
+        raise StoreError(f"cannot create database {path}: the directory {directory} does not exist")
+    try:
+        fd, tmp = create_temp(directory, path.name, mode)
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+    try:
         try:
-            gid = grp.getgrnam(group).gr_gid
-        except KeyError:
-            raise StoreError(f"unknown group {group!r} for the shared war-room database") from None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError:
-        return
+            if gid != -1:
+                os.fchown(fd, -1, gid)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot set the group of {path} to {group!r}: {exc.strerror}"
+            ) from None
+        finally:
+            os.close(fd)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            _migrate(conn, 0)
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode=WAL")
+        finally:
+            conn.close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another warroom created it at the same moment: use theirs
+        except OSError:  # a file system without hard links
+            if not os.path.lexists(path):
+                os.rename(tmp, path)
+        fsync_dir(directory)
+    except sqlite3.Error as exc:
+        full = _disk_full(path) or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+        reason = "the disk is full" if full else str(exc)
+        raise StoreError(f"cannot create database {path}: {reason}") from None
     except OSError as exc:
-        raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, mode)  # the umask must not widen or narrow what we asked for
-        if gid != -1:
-            os.fchown(fd, -1, gid)
-    except OSError as exc:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-        raise StoreError(f"cannot set the group of {path} to {group!r}: {exc.strerror}") from None
-    os.close(fd)
+        if _disk_full(path):
+            raise StoreError(f"cannot create database {path}: the disk is full") from None
+        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            with suppress(OSError):
+                leftover.unlink()
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 class Store:
@@ -197,18 +304,50 @@ class Store:
     ):
         self.path = Path(path)
         self.timeout = timeout
-        if not self.path.exists():
-            if not create:
-                raise StoreError(f"no database at {self.path} (start an incident first)")
-            _create_file(self.path, group)
-        elif self.path.is_dir():
-            raise StoreError(f"{self.path} is a directory, not a warroom database")
+        self.readonly = False
+        real = Path(os.path.realpath(self.path))  # through symlinks, dangling ones too
         try:
-            conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            st = os.stat(real)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc.strerror or exc}") from None
+        if st is None:
+            if not create:
+                if not real.parent.is_dir():
+                    raise StoreError(
+                        f"no database at {self.path} (the directory {real.parent} does not exist)"
+                    )
+                raise StoreError(f"no database at {self.path} (start an incident first)")
+            _create_database(real, group)
+        elif stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{self.path} is a directory, not a warroom database")
+        elif not stat.S_ISREG(st.st_mode):
+            raise StoreError(f"{self.path} is not a regular file, not a warroom database")
+        elif not os.access(real, os.R_OK):
+            raise StoreError(f"cannot read database {self.path}: permission denied")
+        elif st.st_size == 0:
+            raise StoreError(
+                f"{self.path} is an empty file, not a warroom database (remove it, or name "
+                "another path: `warroom start` creates a new database)"
             )
+        self.readonly = not _writable(real)
+        try:
+            if self.readonly:
+                from urllib.parse import quote
+
+                uri = f"file:{quote(os.fsencode(real))}?mode=ro"
+                if not os.path.exists(f"{real}-wal"):  # no writer: read the file as it is
+                    uri += "&immutable=1"
+                conn = sqlite3.connect(
+                    uri, timeout=timeout, isolation_level=None, check_same_thread=False, uri=True
+                )
+            else:
+                conn = sqlite3.connect(
+                    real, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+            raise StoreError(self._explain(exc)) from None
         self.conn = conn
         self._db = None
         self._projectors: dict[str, Projector] = {}
@@ -233,25 +372,19 @@ class Store:
         return self._db
 
     def _explain(self, exc: sqlite3.Error) -> str:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return (
-                f"database {self.path} is locked: another warroom held it for more than "
-                f"{self.timeout:g} s; try again"
-            )
-        if "not a database" in text or "malformed" in text:
-            return f"{self.path} is not a warroom database ({text})"
-        if "readonly" in text or "unable to open" in text:
-            return f"cannot write database {self.path} ({text})"
-        return f"database {self.path}: {text}"
+        return explain(self.path, exc, self.timeout)
+
+    def _refuse_write(self) -> StoreError:
+        return StoreError(
+            f"cannot write database {self.path}: it is read-only for you (the file or its "
+            "directory); reading commands still work"
+        )
 
     def _prepare(self) -> None:
         c = self.conn
         app_id = c.execute("PRAGMA application_id").fetchone()[0]
         version = c.execute("PRAGMA user_version").fetchone()[0]
-        if app_id not in (0, APPLICATION_ID):
-            raise StoreError(f"{self.path} is an SQLite file, but not a warroom database")
-        if app_id == 0 and c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        if app_id != APPLICATION_ID:  # warroom makes its files whole, id and all
             raise StoreError(f"{self.path} is an SQLite file, but not a warroom database")
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -259,19 +392,24 @@ class Store:
                 f"knows up to {SCHEMA_VERSION}): upgrade warroom to open it"
             )
         c.execute("PRAGMA foreign_keys=ON")
-        if version == SCHEMA_VERSION:
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has an older warroom schema ({version}; this one needs "
+                    f"{SCHEMA_VERSION}) and is read-only for you: open it once with write access"
+                )
             return
-        with self._immediate():
-            version = c.execute("PRAGMA user_version").fetchone()[0]  # someone may have won
-            for n in range(version, SCHEMA_VERSION):
-                MIGRATIONS[n](self.db)
-                c.execute(f"PRAGMA user_version={n + 1}")
-            c.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        if version < SCHEMA_VERSION:
+            with self._immediate():
+                version = c.execute("PRAGMA user_version").fetchone()[0]  # someone may have won
+                _migrate(c, version)
         if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             c.execute("PRAGMA journal_mode=WAL")
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
+        if self.readonly:
+            raise self._refuse_write()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -351,6 +489,8 @@ class Store:
     def heartbeat(
         self, session: str, incident_id: str | None, user: str, tty: str, now: datetime
     ) -> None:
+        if self.readonly:
+            return  # a reader of a read-only database is not "in the room"
         stamp = to_iso(now)
         try:
             self.conn.execute(
