@@ -264,3 +264,78 @@ def test_semantic_problems_far_apart_each_at_its_line(cli, tmp_path):
     assert "ghost" in by_position[owner_at]
     assert "every" in by_position[cadence_at] and "90m" in by_position[cadence_at]
     assert r.out == ""
+
+
+# ------------------------------------------------------------------------- templates stay inside
+
+ACK_ENTRY = "templates:\n  ack:\n    statuspage: ack.statuspage.md.j2"
+
+
+def test_templates_dir_root_and_a_system_file_as_template_are_refused(cli, tmp_path):
+    text = MAJOR.read_text(encoding="utf-8")
+    assert text.count(ACK_ENTRY) == 1
+    text = text.replace(
+        ACK_ENTRY, "templates_dir: /\n" + ACK_ENTRY.replace("ack.statuspage.md.j2", "etc/passwd")
+    )
+    path = tmp_path / "rooted.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = check_fails(cli, str(path))
+    problems = problem_lines(r.err, str(path))
+    at = (
+        line_of(text, "templates_dir: /"),
+        col_of(text, "templates_dir: /") + len("templates_dir: "),
+    )
+    by_position = {(line, col): msg for line, col, msg in problems}
+    assert at in by_position, problems
+    assert "templates_dir '/' must be a relative path" in by_position[at]
+    assert "root:" not in r.err and r.out == ""
+    # nor can an incident be started with it
+    s = cli.fails("start", "-p", str(path), "--title", "Checkout down", timeout=TIMEOUT)
+    assert "templates_dir '/' must be a relative path" in s.err and "root:" not in s.err
+
+
+@pytest.mark.parametrize("templates_dir", ["../elsewhere", "tpl/../../x", "~/tpl", "C:/tpl"])
+def test_templates_dir_outside_the_playbook_folder_is_refused(cli, tmp_path, templates_dir):
+    text = MAJOR.read_text(encoding="utf-8").replace(
+        ACK_ENTRY, f"templates_dir: {templates_dir}\n{ACK_ENTRY}"
+    )
+    path = tmp_path / "outside.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = check_fails(cli, str(path))
+    [(line, _, message)] = problem_lines(r.err, str(path))
+    assert line == line_of(text, f"templates_dir: {templates_dir}")
+    assert message.startswith(f"templates_dir {templates_dir!r} must ")
+
+
+def test_a_template_symlink_leading_outside_is_refused_at_its_line(cli, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET\n")
+    folder = tmp_path / "pb"
+    (folder / "templates").mkdir(parents=True)
+    os.symlink(secret, folder / "templates" / "ack.statuspage.md.j2")
+    text = MAJOR.read_text(encoding="utf-8")
+    path = folder / "playbook.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = check_fails(cli, str(path))
+    [(line, _, message)] = problem_lines(r.err, str(path))
+    assert line == line_of(text, "statuspage: ack.statuspage.md.j2")
+    assert "ack/statuspage: template 'ack.statuspage.md.j2' leads outside" in message
+    assert "TOP SECRET" not in r.err
+    # nor can an incident be started with it (the draft's loader refuses it too:
+    # tests/test_template_bounds.py)
+    s = cli.fails("start", "-p", str(path), "--title", "Checkout down", timeout=TIMEOUT)
+    assert "leads outside its templates directory" in s.err and "TOP SECRET" not in s.err
+
+
+def test_a_templates_dir_symlink_leading_outside_is_refused(cli, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    os.symlink(tmp_path / "elsewhere", folder / "tpl")
+    text = MAJOR.read_text(encoding="utf-8").replace(ACK_ENTRY, f"templates_dir: tpl\n{ACK_ENTRY}")
+    path = folder / "playbook.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = check_fails(cli, str(path))
+    [(line, _, message)] = problem_lines(r.err, str(path))
+    assert line == line_of(text, "templates_dir: tpl")
+    assert "templates_dir 'tpl' leads outside the playbook's folder" in message
