@@ -157,7 +157,13 @@ def test_a_missing_database_is_an_error_for_reading_commands_and_is_not_created(
     assert "does not exist" in line
 
     here = tmp_path / "x.db"
-    for args in (("list",), ("status", "--oneline"), ("log",), ("outbox", "retry", "1")):
+    for args in (
+        ("list",),
+        ("status", "--oneline"),
+        ("log",),
+        ("outbox",),
+        ("outbox", "retry", "1"),
+    ):
         r = run(here, *args)
         assert r.code == 2 and "no database at" in r.err, (args, r)
     assert not here.exists()
@@ -175,6 +181,7 @@ def test_foreign_unreadable_and_junk_files_are_a_bad_db_on_the_status_line(tmp_p
         assert (r.code, r.out) == (2, "warroom: bad db\n"), r
         assert "not a warroom database" in one_line_error(r)
         assert "not a warroom database" in one_line_error(run(path, "check", "war-room"))
+        assert "not a warroom database" in one_line_error(run(path))  # plain `warroom`, no tty
     assert digest(other) == before  # never turned into a warroom database
 
     private = shared_dir / "private.db"

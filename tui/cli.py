@@ -530,13 +530,7 @@ def cmd_deliver(ctx: Context) -> int:
 def cmd_outbox(ctx: Context) -> int:
     from tui import outbox
 
-    try:
-        store = ctx.store(create=False)
-    except Exception:
-        if not ctx.db_path().exists():
-            _json([]) if ctx.args.json else out("the outbox is empty")
-            return EXIT_OK
-        raise
+    store = ctx.store()  # no database there is an error (exit 2), not an empty outbox
     incident = None
     if ctx.args.incident:
         from tui.commands import resolve_incident
@@ -837,12 +831,15 @@ def cmd_dashboard(ctx: Context) -> int:
     if getattr(ctx.args, "dashboard", True) and _interactive():
         return launch_dashboard(ctx, incident=getattr(ctx.args, "incident", None))
     from tui import report
+    from tui.store import StoreError
 
     try:
-        store = ctx.store(create=False)
+        store = ctx.store()
         rows = store.incidents()
-    except Exception:
-        rows = []
+    except StoreError:
+        if os.path.exists(ctx.db_path()):  # foreign, damaged, unreadable: say so (exit 2)
+            raise
+        rows = []  # no database yet: the first-run guidance below
     if not rows:
         out("No open incident. Start one:")
         out("  warroom start --playbook saas-major-outage --title 'API down' \\")
