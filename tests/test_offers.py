@@ -630,3 +630,189 @@ def test_a_huge_field_is_a_bad_row_not_a_crash():
     (problem,) = refused(text)
     assert problem.startswith("customers.csv:2: malformed CSV: field larger than field limit")
     assert [c.customer_id for c in offers(text, skip_bad=True).customers] == ["b"]
+
+
+# --------------------------------------------------------------------------- issue 8: item 14
+
+
+@pytest.mark.parametrize(
+    ("currency", "message"),
+    [
+        ("XXX", "currency 'XXX' names no currency"),
+        ("XTS", "currency 'XTS' names no currency"),
+        ("ABC", "currency 'ABC' is not an ISO 4217 currency"),
+        ("XAU", "currency 'XAU' is not an ISO 4217 currency"),  # gold: no minor unit
+        ("XDR", "currency 'XDR' is not an ISO 4217 currency"),  # a fund, not money to bill
+        ("DEM", "currency 'DEM' is not an ISO 4217 currency"),  # withdrawn in 2002
+    ],
+)
+def test_currencies_not_on_the_iso_4217_list_are_refused(currency, message):
+    (problem,) = refused(f"{HEADER}\nc,C,standard,100,{currency},yes\n")
+    assert problem.startswith(f"customers.csv:2: {message}"), problem
+    result = offers(f"{HEADER}\nc,C,standard,100,{currency},yes\n", skip_bad=True)
+    assert result.customers == [] and result.totals == {} and result.skipped_total == 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "credit"),
+    [("EUR", "12.35"), ("USD", "12.35"), ("JPY", "12"), ("KWD", "12.345"), ("CLF", "12.3450")],
+)
+def test_real_currencies_pass_with_their_iso_minor_units(currency, credit):
+    (row,) = offers(f"{HEADER}\nc,C,standard,123.45,{currency},yes\n").customers
+    assert (row.currency, str(row.credit_amount)) == (currency, credit)
+
+
+def test_the_rounding_note_agrees_with_the_iso_table():
+    from tui.offers import FOUR_DECIMAL_CURRENCIES, THREE_DECIMAL_CURRENCIES, currencies
+
+    table = currencies()
+    assert {"EUR", "USD", "JPY", "GBP", "XOF"} <= set(table) and len(table) > 150
+    assert not {"XXX", "XTS", "XAU", "XDR", "ABC"} & set(table)
+    by_units = {n: {c for c, u in table.items() if u == n} for n in (0, 3, 4)}
+    assert by_units == {
+        0: set(ZERO_DECIMAL_CURRENCIES),
+        3: set(THREE_DECIMAL_CURRENCIES),
+        4: set(FOUR_DECIMAL_CURRENCIES),
+    }
+    assert set(table.values()) == {0, 2, 3, 4}
+
+
+BAD_ROW_300K = ",N{i},gold,-1,usd,maybe\n"  # five problems in every row
+
+
+def _bad_file(rows: int) -> str:
+    return HEADER + "\n" + "".join(BAD_ROW_300K.format(i=i) for i in range(rows))
+
+
+def test_300000_bad_rows_report_the_first_50_problems_and_a_count():
+    text = _bad_file(300_000)
+    with pytest.raises(OffersError) as info:
+        offers(text)
+    e = info.value
+    assert len(e.problems) == 50 and e.total == 1_500_000
+    assert e.problems[0].startswith("customers.csv:2: customer_id is empty")
+    assert e.problems[-1].startswith("customers.csv:11: ")  # rows 2..11, five problems each
+    assert e.lines == [*e.problems, "\u2026 and 1,499,950 more problems"]
+    assert str(e) == "\n".join(e.lines)
+    result = offers(text, skip_bad=True)
+    assert result.customers == [] and result.skipped_total == 300_000
+    assert len(result.skipped) == 50
+    assert result.skipped_lines[-1] == "\u2026 and 299,950 more skipped rows"
+    assert result.to_json()["skipped_total"] == 300_000
+    # under the cap nothing changes: every problem, no summary line
+    few = offers(_bad_file(3), skip_bad=True)
+    assert few.skipped_lines == few.skipped and len(few.skipped) == 3
+
+
+def test_cli_prints_50_problems_and_a_count_for_300000_bad_rows(cli, tmp_path):
+    from tests.conftest import MAJOR
+
+    cli.ok("start", "-p", str(MAJOR), "-t", "API down", "-m", "users_affected_pct=12")
+    big = tmp_path / "billing.csv"
+    big.write_text(_bad_file(300_000), encoding="utf-8")
+    r = cli.fails("offers", "--customers", str(big), timeout=180)
+    lines = r.err.splitlines()
+    assert len(lines) == 52, lines[:3] + lines[-3:]
+    assert lines[0] == f"{big}:2: customer_id is empty"
+    assert lines[50] == "\u2026 and 1,499,950 more problems"
+    assert "refused: 1,500,000 problem(s); nothing written" in lines[51]
+    assert r.out == ""
+    r = cli.ok("offers", "--customers", str(big), "--skip-bad", timeout=180)
+    skipped = [line for line in r.err.splitlines() if line.startswith("skipped: ")]
+    assert len(skipped) == 51 and len(r.err.splitlines()) == 51
+    assert skipped[-1] == "skipped: \u2026 and 299,950 more skipped rows"
+
+
+# --------------------------------------------------------------------------- issue 8: item 18
+
+WIDE = (
+    "customer_id,name,plan,monthly_amount,currency,affected\n"
+    "C-1,Northwind Traders,enterprise,4800.00,USD,yes\n"
+    "C-2,株式会社サンプル,standard,520000,JPY,yes\n"
+    "C-3,Cafe\u0301 Zoe\u0308 Lyon,standard,129.00,EUR,yes\n"
+    "C-4,한국 주식회사 아주 긴 이름의 회사입니다 정말로,standard,1000,KRW,yes\n"
+    "C-5,\U0001f680 Rocket Labs,trial,0,USD,yes\n"
+)
+
+
+def test_fit_pads_and_cuts_by_terminal_cells():
+    from rich.cells import cell_len
+
+    from tui.offers import fit
+
+    for text in (
+        "Northwind",
+        "株式会社サンプル",
+        "Cafe\u0301 Zoe\u0308",
+        "한국 주식회사 아주 긴 이름",
+        "",
+    ):
+        for width in (1, 5, 12, 30):
+            assert cell_len(fit(text, width)) == width, (text, width)
+    assert fit("株式会社サンプル", 12) == "株式会社サ\u2026 "
+    assert fit("Cafe\u0301", 6) == "Cafe\u0301  "  # the accent takes no cell
+
+
+def _plan_column(line: str, plan: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index(f" {plan} ") + 1])
+
+
+def test_cli_offers_table_lines_up_with_wide_and_combining_characters(cli, tmp_path):
+    from tests.conftest import MAJOR
+
+    cli.ok("start", "-p", str(MAJOR), "-t", "API down", "-m", "users_affected_pct=12")
+    billing = tmp_path / "billing.csv"
+    billing.write_text(WIDE, encoding="utf-8")
+    out = cli.ok("offers", "--customers", str(billing)).out.splitlines()
+    rows = [line for line in out if line.startswith("  C-")]
+    assert len(rows) == 5
+    plans = ["enterprise", "standard", "standard", "standard", "trial"]
+    columns = {_plan_column(line, plan) for line, plan in zip(rows, plans, strict=True)}
+    assert len(columns) == 1, rows
+
+
+class _Host:
+    """A bare Textual app to show one screen in (the dashboard is not needed for it)."""
+
+    @staticmethod
+    def make():
+        from textual.app import App
+
+        return App()
+
+
+async def test_dashboard_offers_table_lines_up_with_wide_and_combining_characters():
+    from textual.widgets import OptionList
+
+    from screens.postmortem import OffersScreen
+
+    app = _Host.make()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.push_screen(OffersScreen("billing.csv", offers(WIDE)))
+        await pilot.pause()
+        listing = app.screen.query_one("#offers-rows", OptionList)
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(5)]
+        plans = ["enterprise", "standard", "standard", "standard", "trial"]
+        columns = {_plan_column(p, plan) for p, plan in zip(prompts, plans, strict=True)}
+        assert len(columns) == 1, prompts
+
+
+async def test_dashboard_refusal_lists_the_first_50_problems_and_a_count():
+    from textual.widgets import OptionList
+
+    from screens.postmortem import OffersRefusedScreen
+
+    with pytest.raises(OffersError) as info:
+        offers(_bad_file(300_000))
+    app = _Host.make()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.push_screen(OffersRefusedScreen("billing.csv", info.value))
+        await pilot.pause()
+        listing = app.screen.query_one("#offers-problems", OptionList)
+        assert listing.option_count == 51
+        last = str(listing.get_option_at_index(50).prompt)
+        assert last == "\u2026 and 1,499,950 more problems"
+        title = str(app.screen.query_one("#publish-title").render())
+        assert "Refused: 1,500,000 problem(s) in billing.csv" in title
