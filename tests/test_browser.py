@@ -48,8 +48,8 @@ def test_published_update_shows_in_a_browser(tmp_path, monkeypatch):
         config = load_config(tmp_path / "config.yaml")
         clock = SystemClock()
         body = (
-            "We're aware that logins fail for most customers <b>not bold</b>, and we're so "
-            "sorry. We know you rely on us. We'll update you within 30 minutes."
+            "We're aware that logins fail for most customers <b>not bold</b>, and we're **so "
+            "sorry**. We know you rely on us. We'll update you within 30 minutes."
         )
         with Store(tmp_path / "w.db") as store:
             incident = commands.start(
@@ -78,6 +78,8 @@ def test_published_update_shows_in_a_browser(tmp_path, monkeypatch):
         assert "Login outage" in dom
         assert "logins fail for most customers" in dom
         assert "&lt;b&gt;not bold&lt;/b&gt;" in dom  # user text is escaped, never markup
+        assert "<strong>so sorry</strong>" in dom and "**" not in dom  # Markdown rendered
+        assert "<title>Acme Status</title>" in dom  # never "Acme Status status"
         assert "data-update-id" in dom
         assert key not in dom
         shot = tmp_path / "page.png"
