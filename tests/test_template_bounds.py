@@ -208,3 +208,32 @@ def test_templates_dir_root_with_etc_passwd_renders_nothing_from_outside(cli, tm
     r = cli("start", "-p", str(book), "--title", "Checkout down")
     assert r.code == 2 and "templates_dir '/' must be a relative path" in r.err
     assert "root:" not in r.out + r.err
+
+
+# ----------------------------------------------------------------------- in the dashboard
+
+
+async def test_the_dashboard_render_ends_and_says_why(cli, own_playbook):
+    """The draft's template render runs in a worker thread: it must end (no CPU left
+    spinning after `q`), and the team is told which template and line."""
+    from textual.worker import WorkerState
+
+    from tests.dashboard_helpers import make_app, wait_for
+
+    (own_playbook.parent / "templates" / "ack.statuspage.md.j2").write_text(
+        "Investigating.\n{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
+        "{% endfor %}\n",
+        encoding="utf-8",
+    )
+    cli.ok("start", "-p", str(own_playbook), "--title", "Checkout down")
+    app = make_app(cli.db)
+
+    def told() -> list[str]:
+        return [n.message for n in app._notifications if "loops take more than" in n.message]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: told(), pilot, timeout=HANG_GUARD)
+        assert told()[0].startswith("template ack.statuspage.md.j2 line 2: ")
+        renders = [w for w in app.workers if w.group == "draft-template"]
+        await wait_for(lambda: all(w.state != WorkerState.RUNNING for w in renders), pilot)
+        await pilot.press("q")
