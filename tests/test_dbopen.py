@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import subprocess
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from tests.conftest import MAJOR, T0, Run, warroom_exe
 from tui.store import Store, StoreError
 
 NOBODY = 65534
+T0_DT = datetime.fromisoformat(T0)
 START = ("start", "-p", str(MAJOR), "-t", "API down", "-m", "users_affected_pct=12")
 
 
@@ -364,4 +366,29 @@ def test_store_refuses_what_it_did_not_make(tmp_path):
     assert junk.read_bytes() == b""
 
 
-T0_DT = __import__("datetime").datetime.fromisoformat(T0)
+def test_many_first_openers_at_once_share_one_whole_database(tmp_path):
+    """Creation links a finished file into place: racing creators all end up in one database."""
+    import threading
+
+    db = tmp_path / "new.db"
+    gate = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def opener(n: int) -> None:
+        try:
+            gate.wait(timeout=60)
+            with Store(db, timeout=30) as store:
+                store.heartbeat(f"s{n}", None, f"user{n}", "", T0_DT)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with Store(db) as store:
+        users = {row[0] for row in store.conn.execute("SELECT user FROM presence")}
+    assert users == {f"user{n}" for n in range(6)}
+    assert sorted(p for p in os.listdir(tmp_path) if not p.startswith("new.db")) == []
