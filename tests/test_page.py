@@ -896,3 +896,76 @@ def test_times_are_in_the_page_zone_with_its_abbreviation(db: Path):
 def test_page_serve_refuses_an_unknown_time_zone(cli):
     r = cli.fails("page", "serve", "--time-zone", "Mars/Olympus", env={"WARROOM_PAGE_KEY": KEY})
     assert "unknown time zone 'Mars/Olympus'" in r.err and "--time-zone" in r.err
+
+
+def test_a_published_incident_shows_when_it_started_in_the_customers_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The publisher sends the detection time; the page says "started 7:02 PM EST" for an
+    incident detected then, and "posted" for when the page got it (it said "started 19:43")."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import MAJOR
+    from tui import commands
+    from tui.clock import SystemClock
+    from tui.config import load_config
+    from tui.delivery import Deliverer
+    from tui.playbook import load_playbook
+    from tui.store import Store
+
+    detected = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=41)
+    server = BackgroundServer(
+        tmp_path / "page.db",
+        api_key=KEY,
+        page_name="Acme Cloud Status",
+        time_zone="America/New_York",
+    ).start()
+    try:
+        env_name = "PAGE_TEST_KEY_STARTED"
+        monkeypatch.setenv(env_name, KEY)
+        (tmp_path / "config.yaml").write_text(
+            "destinations:\n"
+            "  - id: status\n"
+            "    type: statuspage\n"
+            f"    base_url: {server.api_base}\n"
+            "    page_id: local\n"
+            f"    api_key_env: {env_name}\n"
+            "    rate_per_second: 50\n"
+        )
+        config = load_config(tmp_path / "config.yaml")
+        clock = SystemClock()
+        with Store(tmp_path / "w.db") as store:
+            incident = commands.start(
+                store,
+                clock,
+                "dev",
+                load_playbook(MAJOR),
+                "Logins failing",
+                {"users_affected_pct": 40},
+                detected,
+            ).incident_id
+            commands.publish(
+                store,
+                clock,
+                "dev",
+                incident,
+                "ack",
+                "We're aware that logins fail. We'll update you within 30 minutes.",
+                config,
+                accept_warnings=True,
+            )
+            Deliverer(store, config, clock).run(until_idle=True)
+        text = httpx.get(server.url + "/", trust_env=False).text
+    finally:
+        server.stop()
+    from zoneinfo import ZoneInfo
+
+    from tui.page.app import wall_time
+
+    shown = wall_time(detected.astimezone(ZoneInfo("America/New_York")))
+    assert re.search(r"[AP]M E[SD]T$", shown)
+    assert f">{shown}</time>" in text
+    started = text.index("started <time")
+    assert text[started : text.index("</time>", started)].endswith(shown)
+    assert "posted <time" in text
+    assert "<title>Acme Cloud Status</title>" in text

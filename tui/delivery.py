@@ -8,14 +8,27 @@ adapter to send it, and records the outcome:
   jitter, and the row is marked *ambiguous*: the server may have committed;
 * 420/429 -> retry after ``Retry-After`` (or the backoff);
 * 400/401/403/404/422 -> the row fails and stops (retry it after a fix);
+* 3xx -> the row fails and stops: a redirect is never a success and is not
+  followed (the key would go with it); the error names the Location;
 * an answer that is not JSON -> an error with the status, never a crash.
+
+Leases: a claimed row is leased for the longest attempt its destination's
+settings allow (:func:`lease_for`: every request of an attempt, each after its
+rate-limit wait and within its timeouts). Before every request -- after each
+slice of a rate-limit wait too -- the deliverer confirms in one transaction
+that it still holds the lease and extends it (:func:`tui.outbox.hold`); if
+another deliverer took the row over meanwhile, this one stops without sending.
+Retry-After and backoff waits are spent with the row released, not leased.
 
 No status page API has idempotency keys, so before re-sending an ambiguous
 row the adapter looks for the row's correlation key on the provider (incident
 metadata, the incident's updates) and completes the row if it is there.
 
-Keys are read from the environment or a 0600 file at send time and go only
-into the ``Authorization`` header; error texts never contain them.
+Keys are read from the environment or a 0600 file at send time (and checked:
+:meth:`tui.config.Destination.api_key`) and go only into the ``Authorization``
+header. Error texts never contain them: a server's answer is redacted
+(:func:`redact`: the key, its URL and base64 forms, any 8-character piece of
+them) before it is cleaned, cut to length, stored or shown.
 """
 
 from __future__ import annotations
@@ -41,6 +54,18 @@ BACKOFF_CAP = 120.0
 PERMANENT = frozenset({400, 401, 403, 404, 405, 409, 410, 413, 422})
 THROTTLED = frozenset({420, 429})
 MIN_WAIT = 0.2  # seconds between looks at the outbox when nothing could be claimed
+# An attempt makes at most this many requests: three look-ups after an ambiguous
+# failure (unresolved incidents, a search, the incident) and the write (a post-mortem:
+# two PUTs and no look-up). One more for safety.
+REQUESTS_PER_ATTEMPT = 5
+# httpx applies the timeout to each phase (connect, write, read, pool)
+PHASES_PER_REQUEST = 4
+LEASE_MARGIN = 60.0  # seconds
+RENEW_EVERY = 10.0  # seconds: a rate-limit wait is slept in slices, the lease held after each
+REDACTED = "[redacted]"
+MIN_FRAGMENT = 8  # a piece of a key this long (or longer) in an answer is redacted
+RAW_CAP = 8192  # characters of a server's answer looked at (before redaction)
+ERROR_CAP = 240  # characters of an error kept (after redaction)
 
 
 class DeliveryError(Exception):
@@ -58,11 +83,68 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class LeaseLost(Exception):
+    """Another deliverer took the row over while this one waited: do not send."""
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     row_id: int
     outcome: str  # "sent" | "retry" | "failed"
     detail: str
+
+
+def lease_for(dest: Destination) -> timedelta:
+    """The longest attempt ``dest``'s settings allow: every request after its
+    rate-limit wait and within its timeouts, plus a margin."""
+    per_request = 1.0 / dest.rate_per_second + PHASES_PER_REQUEST * dest.timeout
+    return timedelta(seconds=REQUESTS_PER_ATTEMPT * per_request + LEASE_MARGIN)
+
+
+def _forms(key: str) -> list[str]:
+    """The key as a server might echo it: as is, URL-encoded, base64 (alone, as an
+    ``OAuth`` header value, as a Basic user or password), longest first."""
+    from base64 import b64encode, urlsafe_b64encode
+    from urllib.parse import quote, quote_plus
+
+    forms = {key, quote(key, safe=""), quote_plus(key), f"OAuth {key}", f"OAuth%20{key}"}
+    for text in (key, f"OAuth {key}", f":{key}", f"{key}:"):
+        raw = text.encode("utf-8")
+        for enc in (b64encode(raw), urlsafe_b64encode(raw)):
+            forms.add(enc.decode("ascii"))
+            forms.add(enc.decode("ascii").rstrip("="))
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def redact(text: str, key: str) -> str:
+    """``text`` without the key: every form of it (:func:`_forms`) and every piece of a
+    form at least :data:`MIN_FRAGMENT` characters long (a server may cut it itself)."""
+    if not key or not text:
+        return text
+    forms = _forms(key)
+    for form in forms:
+        text = text.replace(form, REDACTED)
+    for form in forms:
+        if len(form) < MIN_FRAGMENT:
+            continue
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            if text[i : i + MIN_FRAGMENT] in form and len(text) - i >= MIN_FRAGMENT:
+                j = i + MIN_FRAGMENT
+                while j < len(text) and text[i : j + 1] in form:
+                    j += 1
+                out.append(REDACTED)
+                i = j
+            else:
+                out.append(text[i])
+                i += 1
+        text = "".join(out)
+    return text
+
+
+def _shorten(text: str, cap: int = ERROR_CAP) -> str:
+    return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -100,7 +182,8 @@ def _message(response) -> str:
         if text is None and isinstance(data.get("errors"), list) and data["errors"]:
             first = data["errors"][0]
             text = first.get("detail") if isinstance(first, dict) else str(first)
-    detail = clean_line(str(text))[:200] if text else ""
+    # not cut to its final length here: that happens after the redaction
+    detail = clean_line(str(text)[:RAW_CAP]) if text else ""
     return f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
 
 
@@ -118,8 +201,11 @@ def _json(response) -> Any:
 class StatuspageAdapter:
     """Atlassian Statuspage REST v1 (and the local page that speaks the same subset)."""
 
-    def __init__(self, dest: Destination):
+    def __init__(self, dest: Destination, before: Callable[[], None] | None = None):
         self.dest = dest
+        # called right before each request (the deliverer's rate limit and lease check);
+        # it raises LeaseLost to stop before anything is sent
+        self.before = before
 
     def _url(self, path: str) -> str:
         return f"{self.dest.base_url.rstrip('/')}/pages/{self.dest.page_id}{path}"
@@ -129,23 +215,40 @@ class StatuspageAdapter:
             key = self.dest.api_key()
         except SecretError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
+        if self.before is not None:
+            self.before()
         try:
             return self._exchange(client, method, path, body, key)
         except DeliveryError as exc:
-            # a server (or proxy) may echo the Authorization header back: never keep it
-            text = str(exc)
-            if key and key in text:
-                exc.args = (text.replace(key, "[redacted]"),)
+            # a server (or proxy) may echo the Authorization header back: redact it
+            # BEFORE cutting (a cut first could keep all but a few of its characters)
+            text = redact(clean_line(redact(str(exc), key)), key)
+            exc.args = (_shorten(text),)
             raise
 
     def _exchange(self, client, method: str, path: str, body: Any, key: str) -> Any:
         import httpx
 
         headers = {"Authorization": f"OAuth {key}", "Accept": "application/json"}
+        url = self._url(path)
         try:
             response = client.request(
-                method, self._url(path), json=body, headers=headers, timeout=self.dest.timeout
+                method, url, json=body, headers=headers, timeout=self.dest.timeout
             )
+        except UnicodeError:
+            # its text would quote the character (of the key, perhaps): never shown
+            raise DeliveryError(
+                "the request cannot be sent: a header or the address is not ASCII "
+                "(check the key and base_url)",
+                retryable=False,
+            ) from None
+        except httpx.LocalProtocolError:
+            # httpx refused to build the request (e.g. an illegal header value): its text
+            # quotes the header, so it is not kept; nothing was sent, a retry would fail
+            raise DeliveryError(
+                "the request cannot be sent: httpx refused a header (check the key)",
+                retryable=False,
+            ) from None
         except httpx.ConnectTimeout:
             raise DeliveryError("could not connect (timeout)", retryable=True) from None
         except httpx.ConnectError as exc:
@@ -162,6 +265,15 @@ class StatuspageAdapter:
                 f"HTTP error: {_reason(exc)}", retryable=True, ambiguous=True
             ) from None
         status = response.status_code
+        if 300 <= status < 400:
+            # never a success, and not followed: the key would go with it
+            location = clean_line(response.headers.get("Location", "")[:RAW_CAP])
+            raise DeliveryError(
+                f"HTTP {status}: {url} redirects to {location or '(no Location given)'}; "
+                "redirects are not followed: set base_url of destination "
+                f"{self.dest.id!r} in the config to the address that answers without one",
+                retryable=False,
+            )
         if status in THROTTLED:
             raise DeliveryError(
                 f"throttled (HTTP {status})",
@@ -207,6 +319,8 @@ class StatuspageAdapter:
             "deliver_notifications": p.get("notify", True),
             "metadata": {"warroom": {"incident": p["incident_key"], "update": row.key}},
         }
+        if p.get("started_at"):  # when the incident began: the page shows it as "started"
+            incident["metadata"]["warroom"]["started_at"] = p["started_at"]
         if p.get("components"):
             incident["component_ids"] = list(p["components"])
             incident["components"] = p["components"]
@@ -246,7 +360,8 @@ class StatuspageAdapter:
 
 
 def _reason(exc: Exception) -> str:
-    return clean_line(str(exc) or type(exc).__name__)[:160]
+    # cut to its final length after the redaction (in _request)
+    return clean_line((str(exc) or type(exc).__name__)[:RAW_CAP])
 
 
 def _q(text: str) -> str:
@@ -302,6 +417,7 @@ class Deliverer:
         client=None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.store = store
         self.config = config
@@ -310,6 +426,7 @@ class Deliverer:
         self._client = client
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.monotonic = monotonic
         self._last_request: dict[str, float] = {}
         self.wake = threading.Event()
 
@@ -325,20 +442,42 @@ class Deliverer:
         if self._client is not None:
             self._client.close()
 
-    def _pace(self, dest: Destination) -> None:
-        """The per-destination rate limit (Statuspage: 1 request per second)."""
+    def _lease(self) -> timedelta:
+        """The lease a claim takes: the longest attempt any destination allows."""
+        return max((lease_for(d) for d in self.config.destinations), default=outbox.LEASE)
+
+    def _hold(self, row: outbox.Row, dest: Destination) -> None:
+        """Confirm the lease is still ours and extend it (one transaction), or stop."""
+        until = self.clock.now() + lease_for(dest)
+        if not outbox.hold(self.store, row, self.owner, until):
+            raise LeaseLost
+
+    def _before_request(self, row: outbox.Row, dest: Destination) -> None:
+        """Right before each request: the rate limit, then the lease check."""
+        self._pace(row, dest)
+        self._hold(row, dest)
+
+    def _pace(self, row: outbox.Row, dest: Destination) -> None:
+        """The per-destination rate limit (Statuspage: 1 request per second).
+
+        A long wait is slept in slices; after each one the lease is held again, so
+        it never runs out while its owner waits (and a lost lease stops the wait).
+        """
         gap = 1.0 / dest.rate_per_second
         last = self._last_request.get(dest.id)
         if last is not None:
-            wait = last + gap - time.monotonic()
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request[dest.id] = time.monotonic()
+            wait = last + gap - self.monotonic()
+            while wait > 0:
+                step = min(wait, RENEW_EVERY)
+                self.sleep(step)
+                wait -= step
+                self._hold(row, dest)
+        self._last_request[dest.id] = self.monotonic()
 
     def deliver_one(self) -> Attempt | None:
         """Claim and try one due row; None when nothing is due."""
         now = self.clock.now()
-        row = outbox.claim(self.store, self.owner, now)
+        row = outbox.claim(self.store, self.owner, now, self._lease())
         if row is None:
             return None
         dest = self.config.destination(row.destination)
@@ -346,11 +485,10 @@ class Deliverer:
             error = f"destination {row.destination!r} is not in the config"
             outbox.fail(self.store, row, self.owner, error, self.clock.now())
             return Attempt(row.id, "failed", error)
-        adapter = ADAPTERS[dest.type](dest)
+        adapter = ADAPTERS[dest.type](dest, lambda: self._before_request(row, dest))
         try:
             provider_ref = outbox.provider_incident(self.store, row.incident_id, row.destination)
             if row.ambiguous:
-                self._pace(dest)
                 already = outbox.sent_with_body(self.store, row)
                 found, done = adapter.find(self.client, row, provider_ref, already)
                 if found and not provider_ref:
@@ -359,10 +497,15 @@ class Deliverer:
                 if done and found:
                     outbox.complete(self.store, row, self.owner, found, self.clock.now())
                     return Attempt(row.id, "sent", "found on the status page after a retry")
-            self._pace(dest)
             ref = adapter.send(self.client, row, provider_ref)
         except DeliveryError as exc:
             return self._failed(row, exc)
+        except LeaseLost:
+            return Attempt(
+                row.id,
+                "retry",
+                "another deliverer took this row over while this one waited: not sent from here",
+            )
         if not outbox.complete(self.store, row, self.owner, ref, self.clock.now()):
             return Attempt(row.id, "sent", "sent, but another process had taken the row")
         return Attempt(row.id, "sent", ref)

@@ -120,10 +120,20 @@ def plan(
                     "notify": dest.notify_subscribers,
                     "impact": "major" if state.severity == "major" else "minor",
                     "incident_key": incident_key,
+                    "started_at": _iso_utc(state.detected_at),
                 },
             )
         )
     return out
+
+
+def _iso_utc(at) -> str | None:
+    """``2026-11-27T00:02:00.000Z`` (the status page's form), None when unknown."""
+    if at is None:
+        return None
+    from datetime import UTC
+
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 _PROMISE_AT = re.compile(
