@@ -199,7 +199,7 @@ def set_item(
         s = _open_state(w, incident_id)
         item = _item(s, item_id)
         current = s.items.get(item.id)
-        if current is not None and current.done == done:
+        if current is not None and current.done == done and not (current.skipped and not done):
             word = "ticked" if done else "not ticked"
             who = f" by {current.by}" if current.by else ""
             return Outcome(incident_id, None, f"{item.id} is already {word}{who}")
