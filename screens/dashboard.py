@@ -242,15 +242,16 @@ class Dashboard(Screen):
         def work():
             try:
                 return app.room.run(fn, *args, **kwargs)  # type: ignore[attr-defined]
-            except commands.CommandError as exc:
-                return exc
+            except commands.CommandError as exc:  # refused: show why, and the state that says so
+                return exc, app.room.attach(app.room.incident_id)  # type: ignore[attr-defined]
 
         def back(result) -> None:
-            if isinstance(result, commands.CommandError):
+            if isinstance(result[0], commands.CommandError):
+                app._applied(result[1], None, None)  # type: ignore[attr-defined]
                 if failed is not None:
-                    failed(str(result))
+                    failed(str(result[0]))
                 else:
-                    app._error(str(result))  # type: ignore[attr-defined]
+                    app._error(str(result[0]))  # type: ignore[attr-defined]
                 return
             _outcome, state = result
             app._applied(state, None, None)  # type: ignore[attr-defined]
@@ -342,9 +343,7 @@ class Dashboard(Screen):
                 self._hold_confirmed = True
             self._show_hold()
 
-        self._run_draft(
-            commands.hold_draft, self.session, take=take, done=granted, failed=refused
-        )
+        self._run_draft(commands.hold_draft, self.session, take=take, done=granted, failed=refused)
 
     def _kept(self, state: IncidentState, purpose: str, text: str, why: str) -> None:
         mine = [v for v in state.draft_versions.get(purpose, ()) if v.text == text]

@@ -6,6 +6,7 @@ publishes. Everything shown is literal text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -35,9 +36,14 @@ class PublishScreen(ModalScreen[dict | None]):
         Binding("escape,n", "cancel", "Cancel", id="publish.cancel"),
     ]
 
-    def __init__(self, preview: PublishPreview) -> None:
+    def __init__(
+        self, preview: PublishPreview, finalize: Callable[[str], str] | None = None
+    ) -> None:
         super().__init__()
         self.preview = preview
+        # the text as it goes out *now*: the time-of-publishing marker filled in
+        self.finalize = finalize or (lambda body: body)
+        self.shown = self.finalize(preview.body)
         self.errors = [f for f in preview.findings if f.severity == "error"]
         self.warnings = [f for f in preview.findings if f.severity != "error"]
         self.accepted = False
@@ -57,10 +63,23 @@ class PublishScreen(ModalScreen[dict | None]):
                 if p.approval:
                     where.append(clean_line(p.approval) + "\n", style="bold")
                 yield Static(where, id="publish-where")
-                yield Static(Text(clean(p.body)), id="publish-body")
+                yield Static(Text(clean(self.shown)), id="publish-body")
                 yield Static(self._findings(), id="publish-findings")
             yield Static(self._status(), id="publish-status")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self.shown != self.preview.body:  # it carries the time of publishing: keep it true
+            self.set_interval(1.0, self._refresh_time)
+
+    def _refresh_time(self) -> bool:
+        """Show the final text as of now; True if it changed since last shown."""
+        final = self.finalize(self.preview.body)
+        if final == self.shown:
+            return False
+        self.shown = final
+        self.query_one("#publish-body", Static).update(Text(clean(final)))
+        return True
 
     def _findings(self) -> Text:
         out = Text()
@@ -103,7 +122,13 @@ class PublishScreen(ModalScreen[dict | None]):
         if self.warnings and not self.accepted:
             self.notify("Press w to accept the warnings first.", severity="warning")
             return
-        self.dismiss({"accept_warnings": bool(self.warnings)})
+        if self._refresh_time():  # the minute turned since it was shown: never queue unseen text
+            self.notify(
+                "The time of publishing changed: check the text and press y again.",
+                severity="warning",
+            )
+            return
+        self.dismiss({"accept_warnings": bool(self.warnings), "body": self.shown})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -60,7 +60,8 @@ async def test_from_update_to_resolution_to_published_postmortem_by_keyboard(tmp
         editor = screen.query_one(DraftEditor)
         await wait_for(lambda: "[[" in editor.text_area.text, pilot)
         # 1. the due update
-        await pilot.press("4")
+        await pilot.press("4", "enter")  # the draft opens for reading: enter edits
+        await wait_for(lambda: editor.editing, pilot)
         for answer in ("Logins fail.", "We are moving to the standby database."):
             await pilot.press("ctrl+n", *answer)
         await pilot.press("escape")
@@ -71,12 +72,20 @@ async def test_from_update_to_resolution_to_published_postmortem_by_keyboard(tmp
         await wait_for(
             lambda: editor.purpose == "resolved" and "[[" in editor.text_area.text, pilot
         )
+        await pilot.press("enter")
+        await wait_for(lambda: editor.editing, pilot)
         while "[[" in editor.text_area.text:
             await pilot.press("ctrl+n", *"The database ran out of disk space.")
         await pilot.press("escape")
         await publish_current_draft(app, pilot)
         await wait_for(lambda: screen.state.resolved_at is not None, pilot)
-        assert screen.state.phase == "amends"  # the checklist moved on
+        # the resolution ticks what it says (fix, thanks, post-mortem promise), but the
+        # diagnose phase still has open items: the checklist stays there, nothing shows DONE
+        assert screen.state.phase == "diagnose"
+        published = screen.state.updates[-1].event_id
+        for item in ("announce-fix", "thank-customers", "promise-postmortem"):
+            assert screen.state.items[item].by_event == published, item
+        assert not screen.state.items["restore-auto-replies"].done
         countdown = screen.query_one(UpdateCountdown)
         await pilot.pause()
         assert countdown.state_word == "POST-MORTEM DUE"

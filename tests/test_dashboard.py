@@ -66,6 +66,9 @@ async def test_digits_move_between_panes_and_escape_leaves_the_editor(tmp_path):
         assert app.focused.id == "timeline"
         await pilot.press("4")
         assert app.focused.id == "draft-text"
+        editor = screen.query_one(DraftEditor)
+        await pilot.press("enter")  # the draft opens for reading: enter edits
+        await wait_for(lambda: editor.editing, pilot)
         await pilot.press("1")  # typed into the draft, not a pane switch
         assert app.focused.id == "draft-text"
         await pilot.press("escape")
@@ -104,8 +107,16 @@ async def test_help_and_palette_list_the_actions(tmp_path):
             assert any(word.lower() in t.lower() for t in titles), (word, titles)
 
 
+def finish_diagnose(db) -> None:
+    """Tick the seeded diagnose phase's open items: `n` refuses while any is open."""
+    with Store(db) as store:
+        for item in ("update-promises-next", "chat-notice", "social-replies"):
+            commands.set_item(store, FrozenClock(DUE_SOON), "dev", "INC-1", item, True)
+
+
 async def test_palette_command_runs_the_same_action(tmp_path):
     db = seeded_db(tmp_path)
+    finish_diagnose(db)
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard(pilot)
@@ -121,6 +132,7 @@ async def test_palette_command_runs_the_same_action(tmp_path):
 
 async def test_next_phase_asks_then_moves(tmp_path):
     db = seeded_db(tmp_path)
+    finish_diagnose(db)
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await dashboard(pilot)
@@ -230,7 +242,8 @@ async def test_draft_autosaves_and_is_restored_after_a_crash(tmp_path):
         editor = screen.query_one(DraftEditor)
         assert editor.purpose == "update"
         assert "[[" in editor.text_area.text  # the template's human blanks
-        await pilot.press("4")
+        await pilot.press("4", "enter")
+        await wait_for(lambda: editor.editing, pilot)
         editor.text_area.load_text("")
         await pilot.press(*"We found the cause.")
         await wait_for(lambda: "update" in screen.state.drafts, pilot, timeout=15)
@@ -248,8 +261,9 @@ async def test_unsaved_draft_is_saved_on_exit(tmp_path):
     db = seeded_db(tmp_path)
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await dashboard(pilot)
-        await pilot.press("4")
+        screen = await dashboard(pilot)
+        await pilot.press("4", "enter")
+        await wait_for(lambda: screen.query_one(DraftEditor).editing, pilot)
         await pilot.press(*"half typed")
         await pilot.press("escape", "q")
     assert events(db, "draft.saved")[-1].data["text"].startswith("half typed")
@@ -356,7 +370,7 @@ async def test_a_failing_command_is_a_notification_not_a_crash(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await dashboard(pilot)
         with Store(db) as store:
-            commands.close(store, FrozenClock(DUE_SOON), "carol", "INC-1")
+            commands.close(store, FrozenClock(DUE_SOON), "carol", "INC-1", force=True)
         await highlight(pilot, screen.query_one(PhaseChecklist), "item:brief-leadership")
         await pilot.press("space")
         await wait_for(lambda: any("closed" in str(n.message) for n in app._notifications), pilot)

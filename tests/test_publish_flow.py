@@ -48,7 +48,8 @@ def page_incidents(server) -> list[dict]:
 
 
 async def fill_blanks(pilot, editor: DraftEditor, *answers: str) -> None:
-    await pilot.press("4")
+    await pilot.press("4", "enter")  # the draft opens for reading: enter edits
+    await wait_for(lambda: editor.editing, pilot)
     for answer in answers:
         await pilot.press("ctrl+n")
         await pilot.press(*answer)

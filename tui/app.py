@@ -895,14 +895,36 @@ class WarroomApp(App):
         self.push_screen(HelpScreen(help_rows()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action by name, on every screen: the screen's keys and its focused pane's."""
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, Dashboard):
-            return
-        for section, key, description, action in DASHBOARD_ACTIONS:
+        seen: set[tuple[int, str]] = set()
+        if isinstance(screen, Dashboard):
+            for section, key, description, action in DASHBOARD_ACTIONS:
+                seen.add((id(screen), action))
+                yield SystemCommand(
+                    f"{description} ({key})",
+                    section,
+                    lambda a=action: self.call_later(screen.run_action, a),
+                )
+        # the rest, generically: what the footer shows and the hidden keys beside it
+        found: dict[tuple[int, str], tuple[Any, Binding, list[str]]] = {}
+        for key, active in screen.active_bindings.items():
+            binding, node = active.binding, active.node
+            if node is self or binding.system or not binding.description:
+                continue  # the app's own (quit, palette, keys) come from super()
+            if not (binding.show or binding.id):
+                continue  # a text field's cursor keys: not actions (ours all have an id)
+            if not active.enabled or (id(node), binding.action) in seen:
+                continue
+            shown = binding.key_display or self.get_key_display(binding) or key
+            entry = found.setdefault((id(node), binding.action), (node, binding, []))
+            if shown not in entry[2]:
+                entry[2].append(shown)
+        for node, binding, keys in found.values():
             yield SystemCommand(
-                f"{description} ({key})",
-                section,
-                lambda a=action: self.call_later(screen.run_action, a),
+                f"{binding.description} ({' / '.join(keys)})",
+                binding.tooltip or f"a key on this screen ({type(node).__name__})",
+                lambda n=node, a=binding.action: self.call_later(self.run_action, a, n),
             )
 
     # leaving --------------------------------------------------------------------------
