@@ -392,3 +392,23 @@ def test_many_first_openers_at_once_share_one_whole_database(tmp_path):
         users = {row[0] for row in store.conn.execute("SELECT user FROM presence")}
     assert users == {f"user{n}" for n in range(6)}
     assert sorted(p for p in os.listdir(tmp_path) if not p.startswith("new.db")) == []
+
+
+def test_the_dashboard_room_turns_a_damaged_database_into_one_line(tmp_path):
+    """The dashboard's Room: an SQLite failure is a StoreError (one-line notification)."""
+    from tui.clock import FrozenClock
+    from tui.service import Room
+
+    db = tmp_path / "incident.db"
+    assert run(db, *START).code == 0
+    assert run(db, "check", "war-room").code == 0
+    _corrupt_events(db)
+    room = Room(db, FrozenClock(T0_DT), "alice")
+    try:
+        assert [r.id for r in room.open()] == ["INC-1"]
+        with pytest.raises(StoreError) as info:
+            room.attach("INC-1")
+        assert str(info.value).startswith(f"database {db} is damaged (")
+        assert "\n" not in str(info.value)
+    finally:
+        room.close(wait=30)  # the lock was released: closing does not hang

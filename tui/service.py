@@ -9,6 +9,7 @@ thread only ever receives :meth:`IncidentState.snapshot` copies.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 from tui import commands
 from tui.clock import Clock
 from tui.state import IncidentState
-from tui.store import IncidentRow, Presence, Store
+from tui.store import IncidentRow, Presence, Store, StoreError, explain
 
 HEARTBEAT_EVERY = 3.0  # seconds; others see us gone PRESENCE_TTL (10 s) after the last one
 
@@ -37,6 +38,31 @@ def _tty() -> str:
         return os.ttyname(0).removeprefix("/dev/")
     except OSError:
         return ""
+
+
+class _Guard:
+    """The Room's lock. An SQLite failure inside it (a damaged page, a full disk)
+    leaves as a one-line :class:`StoreError` naming the file, for the notification."""
+
+    def __init__(self, room: Room):
+        self._lock = threading.Lock()
+        self._room = room
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> _Guard:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        self._lock.release()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(explain(self._room.path, exc, self._room.timeout)) from None
+        return False
 
 
 class Room:
@@ -57,7 +83,7 @@ class Room:
         self.session = uuid.uuid4().hex
         self.tty = _tty()
         self.incident_id: str | None = None
-        self._lock = threading.Lock()
+        self._lock = _Guard(self)  # one user of the connection at a time; one-line errors
         self._store: Store | None = None
         self._data_version: int | None = None
         self._seen = 0  # the last event id handed to the UI
