@@ -22,7 +22,11 @@ Faults:
 * ``"html"``: 200 ``text/html`` ``<html>proxy error</html>`` without forwarding;
   ``"html-after"``: forward, then answer that HTML instead of the page's JSON;
 * ``"401"`` / ``"422"``: permanent errors, not forwarded; ``"401-echo"`` is a 401
-  whose message repeats the ``Authorization`` header it received (a careless server).
+  whose message repeats the ``Authorization`` header it received (a careless server),
+  after ``echo_offset`` characters of other text (so a cut at 200 can split the key);
+* ``"302-json"``: a 302 to :data:`ELSEWHERE` whose body is JSON with an ``id`` (a
+  redirect that looks like a created incident); ``"301-empty"``: a 301 to
+  :data:`ELSEWHERE` with an empty body. Neither is forwarded.
 
 Every request is recorded in :attr:`FaultyProxy.seen` (``Seen``: n, method, path, the
 fault applied, whether the page committed it, monotonic arrival time).
@@ -59,12 +63,18 @@ FAULTS = frozenset(
         "401",
         "401-echo",
         "422",
+        "302-json",
+        "301-empty",
     }
 )
+ELSEWHERE = "https://status.example.net/api/v1/pages/moved/incidents"
+FILLER = "Could not authenticate this request; check the credentials you sent. " * 8
 HTML = b"<html>proxy error</html>"
 _REASONS = {
     200: "OK",
     201: "Created",
+    301: "Moved Permanently",
+    302: "Found",
     401: "Unauthorized",
     420: "Enhance Your Calm",
     422: "Unprocessable Entity",
@@ -129,6 +139,7 @@ class FaultyProxy:
         latency: float = 0.0,
         hold: float = 5.0,
         throttle_phase: float | None = None,
+        echo_offset: int = 0,
     ):
         self.upstream = upstream.rstrip("/")
         self.latency = latency
@@ -136,6 +147,7 @@ class FaultyProxy:
         # answer 420/429 when the wall clock is this far into a second (e.g. 0.5): a
         # client that rounds its retry time to whole seconds then shows it every time
         self.throttle_phase = throttle_phase
+        self.echo_offset = echo_offset
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -296,7 +308,17 @@ class FaultyProxy:
         seen = Seen(n, method, target, fault, time.monotonic(), auth)
         self._record(seen)
 
-        if fault in ("500", "429", "420", "html", "401", "401-echo", "422"):
+        if fault in (
+            "500",
+            "429",
+            "420",
+            "html",
+            "401",
+            "401-echo",
+            "422",
+            "302-json",
+            "301-empty",
+        ):
             if fault in ("429", "420") and self.throttle_phase is not None:
                 await asyncio.sleep((self.throttle_phase - time.time()) % 1.0)
             await self._answer_fault(writer, fault, auth)
@@ -364,8 +386,21 @@ class FaultyProxy:
             await self._write(writer, 401, "application/json", _msg("Could not authenticate"))
         elif fault == "401-echo":
             await self._write(
-                writer, 401, "application/json", _msg(f"Could not authenticate with {auth}")
+                writer,
+                401,
+                "application/json",
+                _msg(f"{FILLER[: self.echo_offset]}Could not authenticate with {auth}"),
             )
+        elif fault == "302-json":
+            await self._write(
+                writer,
+                302,
+                "application/json",
+                json.dumps({"id": "redirected-incident"}).encode(),
+                [("Location", ELSEWHERE)],
+            )
+        elif fault == "301-empty":
+            await self._write(writer, 301, "text/plain", b"", [("Location", ELSEWHERE)])
         elif fault == "422":
             await self._write(
                 writer, 422, "application/json", _msg("incident.status is not valid (proxy)")

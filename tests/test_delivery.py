@@ -70,7 +70,9 @@ def purpose(i: int) -> str:
     return "ack" if i == 1 else "update"
 
 
-def config_text(base_url: str, *, timeout: float = 1, key: str | None = None) -> str:
+def config_text(
+    base_url: str, *, timeout: float = 1, key: str | None = None, rate: float = 100
+) -> str:
     key_line = key or f"api_key_env: {KEY_ENV}"
     return (
         "destinations:\n"
@@ -79,7 +81,7 @@ def config_text(base_url: str, *, timeout: float = 1, key: str | None = None) ->
         f"    base_url: {base_url}\n"
         "    page_id: local\n"
         f"    {key_line}\n"
-        "    rate_per_second: 100\n"
+        f"    rate_per_second: {rate:g}\n"
         f"    timeout: {timeout:g}\n"
         f"    components: {{API: {component_id('API')}}}\n"
     )
@@ -593,3 +595,36 @@ def test_a_key_file_readable_by_others_is_refused_at_send_time(rig: Rig):
 
     rig.assert_delivered()
     assert all(s.authorization == f"OAuth {rig.key}" for s in rig.proxy.requests())
+
+
+# ----------------------------------------------------------------------- 7. redirects
+
+
+@pytest.mark.parametrize("fault", ["302-json", "301-empty"])
+def test_a_redirect_is_a_permanent_error_naming_the_location(rig: Rig, fault):
+    """A 302 whose body carries a JSON ``id`` is not a created incident, and a 301 with
+    an empty body is not something to retry forever: the row fails once, the error names
+    where the URL redirects to and what to fix in the config."""
+    from tests.faulty import ELSEWHERE
+
+    rig.proxy.set_script(on_request(1, fault))
+    rig.publish(2)
+
+    attempts = rig.drain()
+
+    first, second = rig.rows()
+    assert first.state == "failed", (first.state, first.provider_ref, first.last_error)
+    assert first.provider_ref is None and first.attempts == 1
+    error = first.last_error or ""
+    assert fault[:3] in error and "redirect" in error, error
+    assert ELSEWHERE in error and "base_url" in error and "'local'" in error, error
+    assert second.state == "pending"
+    assert [s.fault for s in rig.proxy.requests()] == [fault], "tried once, never followed"
+    assert rig.page_incidents() == []
+    assert [a.outcome for a in attempts] == ["failed"], attempts
+    events = [e for e in rig.store.events(rig.incident) if e.kind == DELIVERY_FAILED]
+    assert [e.data["outbox_id"] for e in events] == [first.id]
+    assert not [e for e in rig.store.events(rig.incident) if e.kind == DELIVERY_SENT]
+
+    shown = rig.warroom("outbox")
+    assert shown.returncode == 0 and ELSEWHERE in shown.stdout, shown.stdout

@@ -32,6 +32,7 @@ TYPES = ("statuspage",)
 DEFAULT_STATUSPAGE = "https://api.statuspage.io/v1"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_KEY_FILE_MAX = 64 * 1024
 
 
 class ConfigError(Exception):
@@ -58,34 +59,64 @@ class Destination:
     timeout: float = 10.0
 
     def api_key(self) -> str:
+        """The key, read now from the environment variable or the 0600 file, and checked.
+
+        A key is one line of printable ASCII without spaces (a trailing newline
+        and blank lines after it are fine); anything else -- a comment line, a
+        second key, a non-ASCII or control character -- is a :class:`SecretError`
+        that names the variable or the file, never the value.
+        """
         if self.api_key_env:
             value = os.environ.get(self.api_key_env, "")
+            where = f"environment variable {self.api_key_env}"
             if not value.strip():
-                raise SecretError(
-                    f"destination {self.id!r}: environment variable {self.api_key_env} is not set"
-                )
-            return value.strip()
+                raise SecretError(f"destination {self.id!r}: {where} is not set")
+            return self._checked(value, where)
         assert self.api_key_file
         path = Path(self.api_key_file).expanduser()
+        where = f"key file {path}"
         try:
             st = path.stat()
         except OSError as exc:
             raise SecretError(
                 f"destination {self.id!r}: cannot read key file {path}: {exc.strerror}"
             ) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise SecretError(f"destination {self.id!r}: {where} is not a regular file")
         if stat.S_IMODE(st.st_mode) & 0o077:
             raise SecretError(
                 f"destination {self.id!r}: key file {path} must be private "
                 f"(mode 0600; it is {stat.S_IMODE(st.st_mode):04o})"
             )
         try:
-            value = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
+            with path.open("rb") as f:
+                data = f.read(_KEY_FILE_MAX + 1)
+        except OSError as exc:
             raise SecretError(
-                f"destination {self.id!r}: cannot read key file {path}: {exc}"
+                f"destination {self.id!r}: cannot read key file {path}: {exc.strerror}"
             ) from None
-        if not value:
+        if len(data) > _KEY_FILE_MAX:
+            raise SecretError(f"destination {self.id!r}: {where} is too large to be a key")
+        if not data.strip():
             raise SecretError(f"destination {self.id!r}: key file {path} is empty")
+        # bytes, not text: a decoding error would quote a byte of the key
+        return self._checked(data.decode("latin-1"), where)
+
+    def _checked(self, raw: str, where: str) -> str:
+        value = raw.strip(" \t\r\n")
+        if not value:
+            raise SecretError(f"destination {self.id!r}: {where} is empty")
+        if "\n" in value or "\r" in value:
+            raise SecretError(
+                f"destination {self.id!r}: {where} holds more than one line; it must hold "
+                "the key alone (no comment, no second key)"
+            )
+        bad = next((i for i, ch in enumerate(value) if not "!" <= ch <= "~"), None)
+        if bad is not None:
+            raise SecretError(
+                f"destination {self.id!r}: the key in {where} must be printable ASCII "
+                f"without spaces (character {bad + 1} is not)"
+            )
         return value
 
 

@@ -3,7 +3,8 @@
 * :func:`enqueue` runs inside the caller's write transaction, next to the
   event that asked for the publish: both or neither.
 * :func:`claim` hands one due row to one delivery process: the lease is taken
-  in ``BEGIN IMMEDIATE``, so two processes never hold the same row. Rows go out
+  in ``BEGIN IMMEDIATE``, so two processes never hold the same row; the owner
+  confirms and extends it with :func:`hold` right before each request. Rows go out
   in order per incident and destination: a row waits while an earlier one of
   its incident and destination is not sent.
 * Outcomes (:func:`complete`, :func:`fail`) are events too, written with the
@@ -158,8 +159,11 @@ def next_due(store: Store) -> datetime | None:
     return parse_instant(r[0]) if r and r[0] else None
 
 
-def claim(store: Store, owner: str, now: datetime) -> Row | None:
+def claim(store: Store, owner: str, now: datetime, lease: timedelta = LEASE) -> Row | None:
     """Lease the oldest due row whose earlier siblings are all sent (or cancelled).
+
+    ``lease``: how long the row is ours -- the deliverer asks for the longest
+    attempt its destinations allow, and :func:`hold` extends it while it works.
 
     A row whose lease ran out was being sent by a process that died (kill -9,
     a crash, a lost machine): it may have reached the provider, so it is
@@ -179,7 +183,7 @@ def claim(store: Store, owner: str, now: datetime) -> Row | None:
         store.conn.execute(
             "UPDATE outbox SET lease_owner = ?, lease_until = ?, ambiguous = max(ambiguous, ?) "
             "WHERE id = ?",
-            (owner, _t(now + LEASE), int(abandoned), r[0]),
+            (owner, _t(now + lease), int(abandoned), r[0]),
         )
     row = _row(r[:-1])
     if abandoned and not row.ambiguous:
@@ -211,6 +215,23 @@ def _held(store: Store, row: Row, owner: str) -> bool:
         "SELECT lease_owner, state FROM outbox WHERE id = ?", (row.id,)
     ).fetchone()
     return bool(r) and r[0] == owner and r[1] == "pending"
+
+
+def hold(store: Store, row: Row, owner: str, until: datetime) -> bool:
+    """Compare-and-set, in one transaction: if ``owner`` still holds the row's lease
+    (and the row is still pending), extend the lease to ``until`` and say True.
+
+    False: another deliverer took the row over (or a person cancelled it) -- the
+    caller must not send. A lease that ran out but that nobody took is still the
+    owner's: a take-over always writes its own name first.
+    """
+    with store.write():
+        cur = store.conn.execute(
+            "UPDATE outbox SET lease_until = ? WHERE id = ? AND lease_owner = ? "
+            "AND state = 'pending'",
+            (_t(until), row.id, owner),
+        )
+        return cur.rowcount == 1
 
 
 def sent_with_body(store: Store, row: Row) -> int:
