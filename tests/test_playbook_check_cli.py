@@ -339,3 +339,16 @@ def test_a_templates_dir_symlink_leading_outside_is_refused(cli, tmp_path):
     [(line, _, message)] = problem_lines(r.err, str(path))
     assert line == line_of(text, "templates_dir: tpl")
     assert "templates_dir 'tpl' leads outside the playbook's folder" in message
+
+
+def test_a_template_that_does_not_compile_is_reported_at_its_entry(cli, tmp_path):
+    folder = tmp_path / "pb"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "ack.statuspage.md.j2").write_text("We are on it.\n{% for %}\n")
+    text = MAJOR.read_text(encoding="utf-8")
+    path = folder / "playbook.yaml"
+    path.write_text(text, encoding="utf-8")
+    r = check_fails(cli, str(path))
+    [(line, _, message)] = problem_lines(r.err, str(path))
+    assert line == line_of(text, "statuspage: ack.statuspage.md.j2")
+    assert message.startswith("ack/statuspage: template ack.statuspage.md.j2 line 2: ")

@@ -27,6 +27,7 @@ HOSTILE = [
     "\x1b]2;TITLE\x1b\\",  # OSC 2 (ST)
     "\x1bkNAME\x1b\\",  # screen/tmux window name
     "\x1bP+q544e\x1b\\",  # DCS
+    "\x1bPtmux;\x1b\x1b]52;c;QQ==\x07\x1b\\",  # tmux passthrough of a clipboard write
     "\x1b[2J",
     "\x1b[?1049l",
     "\x9b31m",  # 8-bit CSI

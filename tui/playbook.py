@@ -66,6 +66,27 @@ def template_name_problem(name: str) -> str | None:
     return None
 
 
+def _template_syntax_problem(path: Path, name: str) -> str | None:
+    """A template that would not compile: ``template NAME line N: message`` (None: it compiles).
+
+    Only ``playbook check`` and ``start`` look (Jinja2 is imported here, lazily).
+    """
+    from jinja2 import TemplateSyntaxError
+
+    from tui.templating import MAX_TEMPLATE_BYTES, BoundedEnvironment
+
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            return f"template {name} is larger than {MAX_TEMPLATE_BYTES} bytes"
+        source = path.read_text(encoding="utf-8")
+        BoundedEnvironment().parse(source, name, str(path))
+    except TemplateSyntaxError as exc:
+        return f"template {name} line {exc.lineno}: {exc.message}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"template {name} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    return None
+
+
 def contained_template(directory: Path, name: str) -> tuple[Path | None, str | None]:
     """(the file, None) when ``name`` is a file inside ``directory`` after every symlink is
     resolved; (None, None) when it is missing there; (None, why) when it may not be used."""
@@ -1007,6 +1028,9 @@ class _Validator:
                     self.err(node, f"{purpose}/{kind}: {escapes}")
                     continue
                 if path is not None:
+                    problem = _template_syntax_problem(path, fname)
+                    if problem:
+                        self.err(node, f"{purpose}/{kind}: {problem}")
                     continue
                 self.err(
                     node,
