@@ -800,6 +800,11 @@ def test_lone_surrogates_and_undecodable_bodies_are_400_on_every_endpoint(served
         assert message.startswith("The request body is not valid JSON"), message
         if b"\\ud" in body:
             assert "surrogate" in message
+    # query strings too: a clear 422, never a 500, for anything that is not a plain number
+    for query in ("limit=%D9%A1", "limit=1_0", "page=%ED%A0%80", "per_page=%FF", "page=1e3"):
+        r = api.get(f"/incidents?{query}")
+        assert r.status_code == 422 and "positive integer" in r.json()["message"], query
+    assert api.get("/incidents?q=%ED%A0%80%FF").json() == []  # undecodable search: no match
     # nothing was stored: still the one incident, as it was, every component operational
     assert [i["id"] for i in api.get("/incidents").json()] == [inc["id"]]
     assert api.get(f"/incidents/{inc['id']}").json() == before

@@ -308,10 +308,10 @@ def _int_param(request: Request, *names: str, default: int, maximum: int | None 
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             continue
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ApiError(422, f"{name} must be a positive integer") from None
+        # ASCII digits only: int() would also take "1_000", " 7 " and other scripts' digits
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            raise ApiError(422, f"{name} must be a positive integer")
+        value = int(raw)
         if value < 1:
             raise ApiError(422, f"{name} must be a positive integer")
         return min(value, maximum) if maximum else value
