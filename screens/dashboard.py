@@ -174,6 +174,10 @@ class Dashboard(Screen):
     def _present(self) -> set[str]:
         return {p.session for p in self._presence}
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # while editing, enter types a new line: the footer stops offering "Edit"
+        return not (action == "edit_draft" and self._ready and self.editing_draft)
+
     def draft_held_by_other(self) -> str | None:
         """Who else is editing the draft right now (present), if anyone."""
         hold = self.state.draft_hold
@@ -317,6 +321,8 @@ class Dashboard(Screen):
         """Editing starts at once; if the log gives the draft to someone else first, the
         text typed meanwhile is kept as a version and this dashboard is told."""
         editor = self.query_one(DraftEditor)
+        if self.active != "draft":  # from the command palette: show the pane first
+            self.action_pane("draft")
         editor.set_editing(True)
         editor.text_area.focus()
 

@@ -1129,6 +1129,8 @@ DASHBOARD_ACTIONS = [
     ("Publish", "o", "Outbox: pending, sent and failed deliveries", "outbox"),
     ("Amends", "r", "Post-mortem: write it, export it, publish it", "postmortem"),
     ("Amends", "f", "Recovery offers from a billing export", "offers"),
+    ("Draft", "4, enter", "Edit the draft (one editor at a time; take over)", "edit_draft"),
+    ("Draft", "ctrl+o", "Every saved version of the draft; enter restores one", "draft_versions"),
     ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
     ("App", "?", "This help", "help"),
     ("App", "q", "Quit (nothing is lost: everything is in the database)", "app.quit"),
@@ -1146,7 +1148,7 @@ def help_rows() -> list[tuple[str, str, str]]:
         ("Queues", "+ / -", "One more / one fewer waiting"),
         ("Draft", "ctrl+t", "Switch to another message (ack, update, resolution\u2026)"),
         ("Draft", "ctrl+r", "Reset the draft from its template"),
-        ("Draft", "esc", "Leave the editor (keys work again)"),
+        ("Draft", "esc", "Leave editing: saved, the draft free for others, keys are keys again"),
         ("App", "ctrl+p", "Command palette: every action by name"),
     ]
     order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Amends", "Incident", "App"]

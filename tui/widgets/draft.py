@@ -99,6 +99,7 @@ class DraftEditor(Vertical):
         self.editing = editing
         self.text_area.read_only = not editing
         self.set_class(editing, "-editing")
+        self.screen.refresh_bindings()
         self.border_subtitle = "EDITING — esc to leave" if editing else "reading"
         self._paint_title()
         self._paint_preview()
