@@ -974,3 +974,23 @@ def test_a_published_incident_shows_when_it_started_in_the_customers_zone(
     assert text[started : text.index("</time>", started)].endswith(shown)
     assert "posted <time" in text
     assert "<title>Acme Cloud Status</title>" in text
+
+
+def test_a_damaged_database_is_a_503_and_one_log_line(served: str, tmp_path: Path):
+    """Not the client's fault and not a crash: a JSON 503, one line on stderr (the fixture
+    checks there is no traceback)."""
+    api = httpx.Client(base_url=served + "/v1/pages/local", headers=AUTH, trust_env=False)
+    assert api.post("/incidents", json={"incident": {"name": "x"}}).status_code == 201
+    saved = {p: p.read_bytes() for p in tmp_path.glob("p.db*")}
+    for p in saved:
+        p.write_bytes(b"not a database, not at all" * 200)
+    try:
+        for path in ("/", "/api/v2/summary.json", "/v1/pages/local/incidents"):
+            r = httpx.get(served + path, headers=AUTH, trust_env=False)
+            assert r.status_code == 503, (path, r.status_code, r.text)
+            assert r.json() == {"message": "The status page's database cannot be used right now"}
+        r = api.post("/incidents", json={"incident": {"name": "y"}})
+        assert r.status_code == 503
+    finally:
+        for p, data in saved.items():
+            p.write_bytes(data)

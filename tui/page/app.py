@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -450,6 +451,9 @@ def create_app(
             return await run_in_threadpool(fn, *args, **kwargs)
         except Invalid as e:
             raise ApiError(422, str(e)) from None
+        except sqlite3.Error as e:  # locked past the busy timeout, damaged, disk full, ...
+            _log.error("status page: database %s: %s", store.path, e)
+            raise ApiError(503, "The status page's database cannot be used right now") from None
 
     def page_object(request: Request, updated_at: str) -> dict[str, Any]:
         return {
