@@ -16,9 +16,12 @@ Routes (any path may also end in ``.json``):
   - ``GET  /v1/pages/{page_id}/components`` → [Component]
   - ``GET | PATCH | PUT /v1/pages/{page_id}/components/{component_id}`` → Component
 
-  Errors are ``{"message": "..."}``: 400 malformed JSON or missing root key, 401, 404,
-  413 (plain text, from Starlette) for a body over 1 MB, 422 invalid values or unknown
-  component id.
+  Errors are ``{"message": "..."}``: 400 malformed JSON, text that is not valid Unicode (a
+  lone surrogate such as ``"\\ud800"``, bytes that are not UTF-8) or a missing root key, 401,
+  404, 413 (plain text, from Starlette) for a body over 1 MB, 422 invalid values, query
+  numbers or unknown component id, 503 when the database cannot be used. Nothing is stored
+  for a refused request. Any other exception is one log line and a JSON 500, never a
+  traceback.
 
 * ``/api/v2/summary.json``, ``/api/v2/status.json``, ``/api/v2/components.json``,
   ``/api/v2/incidents.json``, ``/api/v2/incidents/unresolved.json`` — the public read API
