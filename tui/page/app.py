@@ -26,7 +26,9 @@ Routes (any path may also end in ``.json``):
 * ``/api/v2/summary.json``, ``/api/v2/status.json``, ``/api/v2/components.json``,
   ``/api/v2/incidents.json``, ``/api/v2/incidents/unresolved.json`` — the public read API
   (no auth, no metadata). As on Statuspage, its timestamps carry the page's local offset.
-* ``/`` — the human page (HTML, autoescaped, refreshes every 10 s);
+* ``/`` — the human page (HTML, autoescaped, refreshes every 10 s; update bodies and
+  post-mortems in the Markdown subset of :mod:`tui.page.markdown`; titled by
+  :func:`page_title`; times in the page's zone, ``Nov 26, 2026, 7:02 PM EST``);
   ``/incidents/{id}`` (an incident's ``shortlink``) redirects to its anchor on ``/``.
 
 Overall status (``status.indicator``), kept simple: the worst of the components'
