@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -86,3 +87,114 @@ class CLI:
 @pytest.fixture
 def cli(tmp_path) -> CLI:
     return CLI(tmp_path)
+
+
+# ------------------------------------------------------------ system tools (tmux, chromium)
+INSTALL_HINT = "run .ci/install-test-tools as root (apt-get install -y {package})"
+
+
+def require_tool(*names: str, package: str) -> str:
+    """The tool's path; a missing tool skips the test with the install command (fails under CI).
+
+    ``make test`` runs .ci/install-test-tools first, which installs what it can.
+    """
+    found = next((p for p in map(shutil.which, names) if p), None)
+    if found:
+        return found
+    hint = f"{names[0]} is not installed: " + INSTALL_HINT.format(package=package)
+    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        pytest.fail(f"{hint} (CI=true: a missing tool fails instead of skipping)", pytrace=False)
+    pytest.skip(hint)
+
+
+# ------------------------------------------------------------ no process outlives the suite
+def _proc(pid: int, name: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def process_alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped does not count)."""
+    stat = _proc(pid, "stat")
+    if not stat:
+        return False
+    state = stat[stat.rfind(b")") + 2 :].split(b" ", 1)[0]
+    return state not in (b"Z", b"X")
+
+
+def warroom_processes(under: Path | None = None) -> list[int]:
+    """Live `warroom` processes started by this test run.
+
+    Those descended from this pytest process, and those whose WARROOM_DB lies
+    under ``under`` (pytest's temporary directories: tmux and ssh-like launches
+    are not our descendants).
+    """
+    me = os.getpid()
+    parents: dict[int, int] = {}
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        stat = _proc(pid, "stat")
+        if stat:
+            with_ppid = stat[stat.rfind(b")") + 2 :].split(b" ")
+            parents[pid] = int(with_ppid[1]) if len(with_ppid) > 1 else 0
+        argv = _proc(pid, "cmdline").split(b"\0")[:2]
+        if pid == me or not any(os.path.basename(a) == b"warroom" for a in argv):
+            continue
+        if not process_alive(pid):
+            continue
+        found.append(pid)
+    mine = []
+    for pid in found:
+        p, seen = parents.get(pid, 0), 0
+        while p > 1 and p != me and seen < 64:
+            p, seen = parents.get(p, 0), seen + 1
+        env = _proc(pid, "environ").split(b"\0")
+        db = next((e[len(b"WARROOM_DB=") :] for e in env if e.startswith(b"WARROOM_DB=")), b"")
+        ours_by_db = under is not None and db.startswith(os.fsencode(str(under)) + b"/")
+        if p == me or ours_by_db:
+            mine.append(pid)
+    return mine
+
+
+def _base_temp(config) -> Path | None:
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
+        return None
+    try:
+        return factory.getbasetemp()
+    except Exception:
+        return None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite leaves no process behind: a warroom still running now is a failure."""
+    import signal
+    import time
+
+    base = _base_temp(session.config)
+    deadline = time.monotonic() + 5  # a dashboard told to go has 2 s; give it more
+    left = warroom_processes(base)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = warroom_processes(base)
+    if not left:
+        return
+    lines = []
+    for pid in left:
+        cmd = _proc(pid, "cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
+        lines.append(f"  pid {pid}: {cmd}")
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    text = "warroom processes left running by the test suite (now killed):\n" + "\n".join(lines)
+    if reporter is not None:
+        reporter.write_line(text, red=True)
+    else:
+        sys.stderr.write(text + "\n")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
