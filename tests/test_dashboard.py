@@ -297,13 +297,13 @@ async def test_same_item_ticked_by_two_dashboards_at_once(tmp_path):
     a, b = make_app(db, actor="alice"), make_app(db, actor="bob")
     async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
         sa, sb = await dashboard(pa), await dashboard(pb)
-        await highlight(pa, sa.query_one(PhaseChecklist), "item:brief-leadership")
-        await highlight(pb, sb.query_one(PhaseChecklist), "item:brief-leadership")
+        await highlight(pa, sa.query_one(PhaseChecklist), "item:social-replies")
+        await highlight(pb, sb.query_one(PhaseChecklist), "item:social-replies")
         await pa.press("space")
         await pb.press("space")
         await wait_for(lambda: len(events(db, "checklist.checked")) >= 7, pa)
         await pa.pause(0.5)
-    ticks = [e for e in events(db) if e.data.get("item") == "brief-leadership"]
+    ticks = [e for e in events(db) if e.data.get("item") == "social-replies"]
     # A key press carries the intent shown on that screen: if bob still saw the
     # item unticked, his press means "tick" and finds it done ("already ticked by
     # alice": no event); if his screen had synced, it means "untick". Either way
