@@ -225,3 +225,32 @@ def test_the_outbox_keeps_no_key_after_an_echo_then_a_fix(rig: Rig):
     _, more = outbox_views(rig)
     rig.store.close()
     assert_no_trace(rig.key, *outputs, *views, *more, files=(rig.store.path,))
+
+
+def test_a_key_file_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    """Reading a named pipe would wait forever for a writer (a hung deliverer)."""
+    import threading
+
+    from tui.config import Destination, SecretError
+
+    fifo = tmp_path / "statuspage.key"
+    os.mkfifo(fifo, 0o600)
+    dest = Destination("local", "statuspage", "http://127.0.0.1:9/v1", "p", api_key_file=str(fifo))
+    result: list = []
+
+    def read() -> None:
+        try:
+            result.append(dest.api_key())
+        except SecretError as exc:
+            result.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(20)
+    if reader.is_alive():  # unblock the reader so the test process can end
+        with open(fifo, "wb"):
+            pass
+        reader.join(5)
+        pytest.fail("reading the key file blocked on a FIFO")
+    assert isinstance(result[0], SecretError), result
+    assert str(fifo) in str(result[0]) and "regular file" in str(result[0])
