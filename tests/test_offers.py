@@ -816,3 +816,26 @@ async def test_dashboard_refusal_lists_the_first_50_problems_and_a_count():
         assert last == "\u2026 and 1,499,950 more problems"
         title = str(app.screen.query_one("#publish-title").render())
         assert "Refused: 1,500,000 problem(s) in billing.csv" in title
+
+
+async def test_dashboard_refuses_300000_bad_rows_with_50_problems_and_a_count(tmp_path):
+    from screens.form import FormScreen
+    from screens.postmortem import OffersRefusedScreen
+    from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
+
+    big = tmp_path / "billing.csv"
+    big.write_text(_bad_file(300_000), encoding="utf-8")
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard(pilot)
+        await pilot.press("f")
+        await wait_for(lambda: isinstance(app.screen, FormScreen), pilot)
+        await pilot.press(*str(big), "ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, OffersRefusedScreen), pilot, timeout=120)
+        assert app.screen.error.total == 1_500_000
+        assert app.screen.error.lines[-1] == "\u2026 and 1,499,950 more problems"
+        notes = [str(n.message) for n in app._notifications]
+        assert any(
+            n.startswith(f"refused: {big}:2: customer_id is empty (+1,499,999 more)") for n in notes
+        ), notes
+    assert not (tmp_path / "offers-INC-1.csv").exists()
