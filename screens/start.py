@@ -115,7 +115,14 @@ class StartScreen(Screen[dict | None]):
             yield Static("", id="error", markup=False)
         yield Footer()
 
+    def _alive(self) -> bool:
+        """Still on screen with its widgets. A screen can be dismissed before its
+        mount work runs (a quick esc, a loaded machine): then that work is skipped."""
+        return self.is_attached and bool(self.query("#title"))
+
     def on_mount(self) -> None:
+        if not self._alive():
+            return
         self.query_one("#title", Input).focus()
         self.run_worker(
             lambda: _load_all(self.playbook_paths),
@@ -127,7 +134,7 @@ class StartScreen(Screen[dict | None]):
 
     # ------------------------------------------------------------------ loading
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != LOAD_GROUP:
+        if event.worker.group != LOAD_GROUP or not self._alive():
             return
         if event.state == WorkerState.SUCCESS:
             await self._loaded(event.worker.result or [])
@@ -152,6 +159,8 @@ class StartScreen(Screen[dict | None]):
             first = next(iter(self.books))
             select.value = first
             await self._use_playbook(first)
+            if not self._alive():
+                return  # dismissed while the inputs were mounted
         self.loaded = True  # only now: the metric inputs are mounted
         self._show_problems()
         self._refresh_preview()
@@ -177,7 +186,8 @@ class StartScreen(Screen[dict | None]):
         path = value if isinstance(value, Path) else None
         if path != self._book_path:
             await self._use_playbook(path)
-        self._refresh_preview()
+        if self._alive():
+            self._refresh_preview()
 
     async def _use_playbook(self, path: Path | None) -> None:
         """Switch the metric inputs to this playbook's metrics, keeping typed values."""

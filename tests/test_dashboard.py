@@ -381,12 +381,33 @@ async def test_no_incident_opens_the_start_screen_and_starts_one(tmp_path):
     db = tmp_path / "empty.db"
     app = make_app(db, at=SEED)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(lambda: isinstance(app.screen, StartScreen), pilot)
+        await wait_for(lambda: isinstance(app.screen, StartScreen) and app.screen.loaded, pilot)
         app.screen.dismiss(
             {"playbook": MAJOR, "title": "Checkout failing", "metrics": {"users_affected_pct": 20}}
         )
         screen = await dashboard(pilot)
         assert screen.state.title == "Checkout failing" and screen.state.severity == "major"
+
+
+async def test_a_start_screen_dismissed_before_its_mount_work_runs_is_harmless(tmp_path):
+    """Dismissed in the same turn it was pushed: its on_mount and its playbook loading
+    run on a screen without widgets (they crashed with NoMatches '#title')."""
+    from tui.resources import shipped_playbooks
+
+    db = tmp_path / "empty.db"
+    app = make_app(db, at=SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: isinstance(app.screen, StartScreen), pilot)
+        start = StartScreen(shipped_playbooks())
+        results: list = []
+        app.push_screen(start, callback=results.append)
+        start.dismiss(None)  # before any of its mount work had a chance to run
+        await pilot.pause()
+        await wait_for(lambda: results == [None] and not start.is_attached, pilot)
+        for _ in range(5):  # let the playbook loading finish, if it started
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, StartScreen) and app.screen is not start
+        assert app.return_code is None  # still running, nothing crashed
 
 
 async def test_several_incidents_open_the_picker(tmp_path):
