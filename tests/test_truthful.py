@@ -19,11 +19,14 @@ import httpx
 import pytest
 
 from screens.confirm import ConfirmScreen
+from screens.dashboard import Dashboard
 from screens.form import FormScreen
+from screens.start import StartScreen
 from tests.conftest import MAJOR
 from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
 from tui import commands
 from tui.clock import FrozenClock
+from tui.demo import DEMO_TITLE
 from tui.page.serve import BackgroundServer
 from tui.store import Store
 from tui.widgets.checklist import PhaseChecklist
@@ -372,3 +375,27 @@ async def test_dashboard_s_skips_with_a_reason_then_n_moves_on(tmp_path):
         "item": "chat-notice",
         "reason": "chat stayed quiet",
     }
+
+
+async def test_dashboard_start_with_the_title_of_an_open_incident_asks_first(tmp_path):
+    db = seeded_db(tmp_path)
+    values = {"playbook": MAJOR, "title": DEMO_TITLE.upper(), "metrics": {"users_affected_pct": 20}}
+
+    def open_ids() -> list[str]:
+        with Store(db) as store:
+            return [r.id for r in store.incidents()]
+
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard(pilot)
+        for answer in ("n", "y"):
+            app.show_start()
+            await wait_for(lambda: isinstance(app.screen, StartScreen) and app.screen.loaded, pilot)
+            app.screen.dismiss(values)
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+            assert "INC-1" in app.screen.message and "already open" in app.screen.message
+            assert open_ids() == ["INC-1"]  # nothing written before the answer
+            await pilot.press(answer)
+            await wait_for(lambda: isinstance(app.screen, Dashboard), pilot)
+        await wait_for(lambda: app.screen.state.id == "INC-2", pilot)
+    assert open_ids() == ["INC-1", "INC-2"]  # "n" opened INC-1; "y" started a second one
