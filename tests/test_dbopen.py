@@ -412,3 +412,14 @@ def test_the_dashboard_room_turns_a_damaged_database_into_one_line(tmp_path):
         assert "\n" not in str(info.value)
     finally:
         room.close(wait=30)  # the lock was released: closing does not hang
+
+
+def test_the_local_status_page_database_is_0600_through_a_dangling_symlink(tmp_path, umask_022):
+    from tui.page.store import PageStore
+
+    real = tmp_path / "pages" / "page.db"
+    real.parent.mkdir()
+    link = tmp_path / "page.db"
+    link.symlink_to(real)
+    PageStore(link, page_id="local", components=["API"])
+    assert link.is_symlink() and mode_of(real) == 0o600

@@ -174,12 +174,16 @@ class PageStore:
 
     def _create_file(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
+        real = Path(os.path.realpath(self.path))  # a dangling symlink: 0600 at its target too
+        if not real.exists():
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                fd = os.open(real, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             except FileExistsError:
                 return
-            os.close(fd)
+            try:
+                os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+            finally:
+                os.close(fd)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
