@@ -34,7 +34,8 @@ class PostmortemScreen(Screen):
         Binding("escape", "back", "Back", id="pm.back"),
         Binding("ctrl+s", "save", "Save", id="pm.save"),
         Binding("ctrl+n", "add_action", "Add action", id="pm.add_action"),
-        Binding("ctrl+e", "export", "Export md+html", id="pm.export"),
+        # priority: a focused TextArea binds ctrl+e (end of line) and would swallow it
+        Binding("ctrl+e", "export", "Export md+html", priority=True, id="pm.export"),
         Binding("ctrl+o", "publish", "Publish", id="pm.publish"),
     ]
 

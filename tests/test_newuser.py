@@ -290,3 +290,165 @@ async def test_queue_pane_e_and_plus_work_before_any_row_is_highlighted(tmp_path
         await wait_for(lambda: any("(1 \u2192 3)" in t for t in _timeline_text(timeline)), pilot)
         counted = [t for t in _timeline_text(timeline) if "counted" in t]
         assert len(counted) == 1, counted
+
+
+# ------------------------------------------------------ every action by name, everywhere
+
+
+def _palette_keys(app, screen) -> list[set[str]]:
+    """For each palette command, the keys named in its title's trailing '(…)'."""
+    out = []
+    for command in app.get_system_commands(screen):
+        match = re.search(r"\(([^()]*)\)$", command.title)
+        out.append(set(match.group(1).split(" / ")) if match else set())
+    return out
+
+
+def assert_palette_covers_the_footer(app) -> list[str]:
+    """Every binding the footer shows on this screen has a palette command naming its key."""
+    screen = app.screen
+    keys = _palette_keys(app, screen)
+    checked = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.show or binding.system or active.node is app or not active.enabled:
+            continue
+        names = {key, binding.key_display or "", app.get_key_display(binding)} - {""}
+        assert any(names & k for k in keys), (type(screen).__name__, key, binding.description)
+        checked.append(binding.description)
+    assert checked, f"{type(screen).__name__}: no visible binding?"
+    return checked
+
+
+def _command(app, startswith: str):
+    return next(c for c in app.get_system_commands(app.screen) if c.title.startswith(startswith))
+
+
+async def test_palette_lists_every_visible_key_on_every_screen(tmp_path, monkeypatch):
+    from screens.confirm import ConfirmScreen
+    from screens.form import FormScreen
+    from screens.help import HelpScreen
+    from screens.outbox import OutboxScreen
+    from screens.postmortem import OffersScreen, PostmortemScreen
+    from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
+    from tui.demo import SAMPLE_CUSTOMERS
+
+    monkeypatch.chdir(tmp_path)
+    csv = tmp_path / "customers.csv"
+    csv.write_text(SAMPLE_CUSTOMERS, encoding="utf-8")
+    app = make_app(seeded_db(tmp_path))
+    walked = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        for pane in "12345":  # the dashboard with each pane focused (their keys differ)
+            await pilot.press(pane)
+            await pilot.pause()
+            assert_palette_covers_the_footer(app)
+            if pane == "4":
+                await pilot.press("escape")
+        walked.append("Dashboard")
+        for key, kind in [
+            ("t", FormScreen),
+            ("n", ConfirmScreen),
+            ("question_mark", HelpScreen),
+            ("o", OutboxScreen),
+            ("r", PostmortemScreen),
+        ]:
+            if kind is ConfirmScreen:  # (n asks only when the phase's items are done)
+                app.push_screen(ConfirmScreen("Move on?", "The next phase."))
+            else:
+                await pilot.press("1", key)
+            await wait_for(lambda k=kind: isinstance(app.screen, k), pilot)
+            assert_palette_covers_the_footer(app)
+            walked.append(kind.__name__)
+            _command(app, {"t": "Cancel", "n": "No", "r": "Back"}.get(key, "Close")).callback()
+            await wait_for(lambda: app.screen is screen, pilot)
+        await pilot.press("f")
+        await wait_for(lambda: isinstance(app.screen, FormScreen), pilot)
+        await pilot.press(*str(csv), "ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, OffersScreen), pilot)
+        assert_palette_covers_the_footer(app)
+        walked.append("OffersScreen")
+    assert len(walked) == 7
+
+
+async def test_palette_runs_the_focused_panes_and_the_screens_actions(tmp_path, monkeypatch):
+    from screens.form import FormScreen
+    from screens.postmortem import PostmortemScreen
+    from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        await pilot.press("3")
+        _command(app, "+1 (+)").callback()  # the queue pane's key, by name
+        await wait_for(lambda: screen.state.channels["tickets"].depth == 1, pilot)
+        _command(app, "Edit counts").callback()
+        await wait_for(lambda: isinstance(app.screen, FormScreen), pilot)
+        _command(app, "Cancel").callback()
+        await wait_for(lambda: app.screen is screen, pilot)
+        await pilot.press("r")
+        await wait_for(lambda: isinstance(app.screen, PostmortemScreen), pilot)
+        # through the real palette UI: ctrl+p, type, enter
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Export md+html")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(lambda: (tmp_path / "postmortem-INC-1.html").is_file(), pilot)
+        assert (tmp_path / "postmortem-INC-1.md").read_text(encoding="utf-8").strip()
+
+
+async def test_ctrl_e_exports_the_post_mortem_while_typing_in_a_field(tmp_path, monkeypatch):
+    from textual.widgets import TextArea
+
+    from screens.postmortem import PostmortemScreen
+    from tests.dashboard_helpers import dashboard, make_app, seeded_db, wait_for
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard(pilot)
+        await pilot.press("r")
+        await wait_for(lambda: isinstance(app.screen, PostmortemScreen), pilot)
+        await pilot.pause()
+        assert isinstance(app.focused, TextArea)  # the summary field has the focus
+        await pilot.press(*"Disk full", "ctrl+e")
+        await wait_for(lambda: (tmp_path / "postmortem-INC-1.md").is_file(), pilot)
+        await wait_for(lambda: (tmp_path / "postmortem-INC-1.html").is_file(), pilot)
+        assert app.focused.text == "Disk full"  # ctrl+e typed nothing into the field
+
+
+async def test_start_and_picker_screens_have_their_actions_in_the_palette(tmp_path):
+    from datetime import UTC, datetime
+
+    from screens.picker import PickerScreen
+    from screens.start import StartScreen
+    from tests.dashboard_helpers import make_app, wait_for
+    from tui import commands
+    from tui.clock import FrozenClock
+    from tui.playbook import load_playbook
+    from tui.store import Store
+
+    empty = tmp_path / "empty.db"
+    app = make_app(empty)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: isinstance(app.screen, StartScreen), pilot)
+        await pilot.pause()
+        assert_palette_covers_the_footer(app)
+        _command(app, "Cancel").callback()  # nothing typed: leaves at once
+        await wait_for(lambda: not app.is_running or app.return_code is not None, pilot)
+    two = tmp_path / "two.db"
+    clock = FrozenClock(datetime(2026, 11, 27, 19, 0, tzinfo=UTC))
+    with Store(two) as store:
+        for title in ("API down", "Billing slow"):
+            book = load_playbook(MAJOR)
+            commands.start(store, clock, "alice", book, title, {"users_affected_pct": 12})
+    app = make_app(two)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: isinstance(app.screen, PickerScreen), pilot)
+        await pilot.pause()
+        assert_palette_covers_the_footer(app)
+        _command(app, "New incident").callback()
+        await wait_for(lambda: isinstance(app.screen, StartScreen), pilot)

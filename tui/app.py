@@ -1142,6 +1142,11 @@ def help_rows() -> list[tuple[str, str, str]]:
     rows += [
         ("Panes", "tab / shift+tab", "Next / previous pane"),
         ("Checklist", "space / enter / x", "Tick or untick the highlighted item"),
+        (
+            "Checklist",
+            "s",
+            "Skip the highlighted item, with a reason (n needs each ticked or skipped)",
+        ),
         ("Checklist", "\u2191 \u2193", "Move between items"),
         ("Queues", "space / enter", "Turn the highlighted action on or off"),
         ("Queues", "e", "Edit the channel's counts"),
