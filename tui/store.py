@@ -201,9 +201,11 @@ def explain(path: str | os.PathLike, exc: BaseException, timeout: float = DEFAUL
     if "disk is full" in text or name == "SQLITE_FULL":
         return f"database {path}: the disk is full ({text}); nothing was written — free space"
     if "malformed" in text or name.startswith("SQLITE_CORRUPT"):
+        import shlex
+
         return (
             f"database {path} is damaged ({text}); nothing was written — restore a backup, "
-            f"or salvage it with: sqlite3 {path} .recover"
+            f"or salvage it with: sqlite3 {shlex.quote(str(path))} .recover"
         )
     if "not a database" in text or name == "SQLITE_NOTADB":
         return f"{path} is not a warroom database ({text})"
