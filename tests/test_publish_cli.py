@@ -236,12 +236,19 @@ def test_every_template_renders_and_passes_the_check_once_filled(tmp_path, purpo
 
 def test_template_error_is_one_line(tmp_path):
     from tui.drafting import DraftError
+    from tui.playbook import PlaybookError
 
     book_dir = tmp_path / "pb"
     (book_dir / "templates").mkdir(parents=True)
-    (book_dir / "templates" / "ack.statuspage.md.j2").write_text("Hello {{ nope }} {% if %}")
-    text = MAJOR.read_text().replace("ack.statuspage.md.j2", "ack.statuspage.md.j2")
-    (book_dir / "book.yaml").write_text(text)
+    template = book_dir / "templates" / "ack.statuspage.md.j2"
+    (book_dir / "book.yaml").write_text(MAJOR.read_text())
+    # a syntax error: the playbook is refused when it is loaded (templates are compiled)
+    template.write_text("Hello {{ nope }} {% if %}")
+    with pytest.raises(PlaybookError) as refused:
+        load_playbook(book_dir / "book.yaml")
+    assert "ack.statuspage.md.j2" in str(refused.value) and "\n" not in str(refused.value)
+    # an error only rendering finds: one line too
+    template.write_text("Hello {{ nope.attribute }}")
     book = load_playbook(book_dir / "book.yaml")
     projector = Projector("INC-1", lambda sha, source: book)
     t0 = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
