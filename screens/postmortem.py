@@ -172,6 +172,7 @@ class OffersScreen(Screen):
         Binding("escape,q", "back", "Back", id="offers.back"),
         Binding("w", "write", "Write CSV", id="offers.write"),
     ]
+    AUTO_FOCUS = "#offers-rows"
 
     def __init__(self, source: str, result) -> None:
         super().__init__()
@@ -183,8 +184,9 @@ class OffersScreen(Screen):
         with Vertical(id="publish-dialog"):
             head = Text(f"Recovery offers from {clean_line(self.source)}", style="bold")
             yield Static(head, id="publish-title")
-            listing = OptionList(id="offers-rows", markup=False)
-            yield listing
+            # the rows are built here, not in on_mount: nothing to query, so a screen that is
+            # dismissed before its mount work runs cannot fail
+            yield OptionList(*self._options(), id="offers-rows", markup=False)
             summary = Text()
             offered = [c for c in r.customers if c.offer != "none"]
             summary.append(
@@ -199,11 +201,10 @@ class OffersScreen(Screen):
             yield Static(summary, id="offers-summary")
         yield Footer()
 
-    def on_mount(self) -> None:
-        listing = self.query_one("#offers-rows", OptionList)
-        options = []
+    def _options(self) -> list[Option]:
         from tui.offers import fit  # widths in terminal cells: CJK and accents line up
 
+        options = []
         for c in self.result.customers:
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append(f"{fit(clean_line(c.customer_id), 12)} ", style="bold")
@@ -216,8 +217,7 @@ class OffersScreen(Screen):
             options.append(Option(line))
         for skipped in self.result.skipped_lines:  # the first 50, then "... and N more"
             options.append(Option(Text(f"skipped: {clean_line(skipped)}", style="italic")))
-        listing.set_options(options or [Option(Text("No customers in the file."), disabled=True)])
-        listing.focus()
+        return options or [Option(Text("No customers in the file."), disabled=True)]
 
     def action_write(self) -> None:
         self.app.write_offers(self.source, self.result)  # type: ignore[attr-defined]
@@ -230,6 +230,7 @@ class OffersRefusedScreen(Screen):
     """A billing export that was refused: the first problems and how many there are in all."""
 
     BINDINGS = [Binding("escape,q", "back", "Back", id="offers-refused.back")]
+    AUTO_FOCUS = "#offers-problems"
 
     def __init__(self, source: str, error) -> None:
         super().__init__()
@@ -244,17 +245,13 @@ class OffersRefusedScreen(Screen):
                 style="bold",
             )
             yield Static(head, id="publish-title")
-            yield OptionList(id="offers-problems", markup=False)
+            lines = [Option(Text(clean_line(line))) for line in e.lines]
+            yield OptionList(*lines, id="offers-problems", markup=False)
             hint = Text(
                 "Fix the file, or compute again with \u201cSkip bad rows\u201d", style="dim"
             )
             yield Static(hint, id="offers-summary")
         yield Footer()
-
-    def on_mount(self) -> None:
-        listing = self.query_one("#offers-problems", OptionList)
-        listing.set_options([Option(Text(clean_line(line))) for line in self.error.lines])
-        listing.focus()
 
     def action_back(self) -> None:
         self.dismiss(None)
