@@ -73,6 +73,11 @@ class TmuxServer:
         self.pids.append(pid)
         return pid
 
+    def keep_alive(self) -> None:
+        """A session that holds the server up while test sessions come and go
+        (tmux exits with its last session; a new one then races the exit)."""
+        self.new_session("keep", ["cat"])
+
     def new_window(self, session: str, command: list[str]) -> int:
         out = self.run("new-window", "-d", "-P", "-F", "#{pane_pid}", "-t", session, *command)
         pid = int(out.strip())

@@ -133,7 +133,7 @@ def _load_book(name: str):
     return load_playbook(_playbook_path(name))
 
 
-def _playbook_path(name: str):
+def _playbook_path(name: str, *, list_shipped: bool = True):
     """The playbook file NAME means; a typo of a shipped name gets a "did you mean"."""
     from tui.resources import resolve_playbook, shipped_playbooks
 
@@ -147,6 +147,8 @@ def _playbook_path(name: str):
     close = difflib.get_close_matches(stem, stems, n=1, cutoff=0.6)
     if close:
         raise UsageError(f"no playbook {name!r}: did you mean {close[0]}?")
+    if not list_shipped:
+        return path  # reading it reports FILE:LINE:COL: cannot read
     shipped = ", ".join(stems) or "none"
     raise UsageError(f"no playbook {name!r}: not a file, nor a shipped playbook ({shipped})")
 
@@ -160,7 +162,7 @@ def cmd_playbook_check(ctx: Context) -> int:
     failed = False
     for name in ctx.args.files:
         try:
-            path = _playbook_path(name)
+            path = _playbook_path(name, list_shipped=False)
         except UsageError as exc:
             failed = True
             err(str(exc))
@@ -890,8 +892,10 @@ def launch_dashboard(
         welcome=welcome,
         lifeline=lifeline,
     )
-    if lifeline.lost.is_set():
-        return lifeline.code
+    if lifeline.lost.is_set():  # gone during start-up: nothing to save, nothing to show
+        from tui.lifeline import hard_exit
+
+        hard_exit(lifeline.code)
     return run_dashboard(app)
 
 
