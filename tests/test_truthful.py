@@ -30,6 +30,7 @@ from tui.demo import DEMO_TITLE
 from tui.page.serve import BackgroundServer
 from tui.store import Store
 from tui.widgets.checklist import PhaseChecklist
+from tui.widgets.timeline import Timeline
 
 KEY = "truthful-page-key-8"
 ACK_ITEMS = (
@@ -365,6 +366,15 @@ async def test_dashboard_s_skips_with_a_reason_then_n_moves_on(tmp_path):
         await wait_for(lambda: screen.state.items["chat-notice"].skipped, pilot)
         row = checklist.get_option("item:chat-notice").prompt.plain
         assert row.startswith(" [-] ") and "skipped by alice: chat stayed quiet" in row
+        timeline = screen.query_one(Timeline)
+
+        def timeline_text() -> str:
+            return " ".join(
+                " ".join("".join(seg.text for seg in strip) for strip in timeline.lines).split()
+            )
+
+        await wait_for(lambda: "chat stayed quiet" in timeline_text(), pilot)
+        assert "alice skipped" in timeline_text()
         await pilot.press("n")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
         await pilot.press("y")
