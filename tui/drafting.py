@@ -169,7 +169,7 @@ def render_file(env, name: str, variables: dict[str, Any], error: type[Exception
     except TemplateSyntaxError as exc:
         raise error(f"{where(exc)}: {exc.message}") from None
     except TemplateLimit as exc:
-        raise error(f"{where(exc)}: {exc.message}") from None
+        raise error(f"{where(exc)}: {exc}") from None
     except TemplateError as exc:
         raise error(f"{where(exc)}: {exc}") from None
     except RecursionError:

@@ -1003,7 +1003,10 @@ class _Validator:
 
     def check_templates(self, book: Playbook, root: Node) -> None:
         """Every template file the playbook names must exist (user dir, then shipped)."""
+        from tui.resources import shipped_templates_dir
+
         dirs = book.template_dirs()
+        shipped = shipped_templates_dir().resolve()
         tnode = root.get("templates") if isinstance(root, Map) else None
         if book.templates_dir and book.source and isinstance(root, Map):
             base = Path(book.source).parent
@@ -1028,7 +1031,13 @@ class _Validator:
                     self.err(node, f"{purpose}/{kind}: {escapes}")
                     continue
                 if path is not None:
-                    problem = _template_syntax_problem(path, fname)
+                    # the shipped templates are compiled by the test suite: only a team's own
+                    # are compiled here (so the CLI path imports Jinja2 only for those)
+                    problem = (
+                        None
+                        if path.is_relative_to(shipped)
+                        else _template_syntax_problem(path, fname)
+                    )
                     if problem:
                         self.err(node, f"{purpose}/{kind}: {problem}")
                     continue

@@ -18,7 +18,7 @@ they include) inside their templates directories:
   ``import`` inside templates (:class:`ContainedLoader`).
 
 Every refusal is a :class:`TemplateLimit` naming the template file and line.
-Jinja2 is imported when this module is: import it lazily.
+Jinja2 is imported on first use, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -28,12 +28,9 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from jinja2 import BaseLoader, TemplateError, TemplateNotFound, nodes
-from jinja2.runtime import markup_join, str_join
-from jinja2.sandbox import SandboxedEnvironment
 
 from tui.playbook import contained_template
 
@@ -50,38 +47,11 @@ _BRACE_SPEC = re.compile(r"\{[^{}]*\}")
 _DIGITS = re.compile(r"\d+")
 
 
-class TemplateLimit(TemplateError):
+class TemplateLimit(Exception):
     """A template asked for more than a message may take (time, size, loops) or left its dir."""
 
 
 # ----------------------------------------------------------------------- template names
-
-
-class ContainedLoader(BaseLoader):
-    """Templates from a list of directories, first match wins; never a file outside them."""
-
-    def __init__(self, dirs: Iterable[Path]) -> None:
-        self.dirs = [Path(d) for d in dirs]
-
-    def get_source(self, environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        for directory in self.dirs:
-            path, problem = contained_template(directory, template)
-            if problem:
-                raise TemplateLimit(problem)
-            if path is None:
-                continue
-            size = path.stat().st_size
-            if size > MAX_TEMPLATE_BYTES:
-                raise TemplateLimit(
-                    f"template {template!r} is {size} bytes (at most {MAX_TEMPLATE_BYTES})"
-                )
-            source = path.read_text(encoding="utf-8")
-            mtime = path.stat().st_mtime
-            return source, str(path), lambda p=path, m=mtime: p.exists() and p.stat().st_mtime == m
-        raise TemplateNotFound(template)
-
-    def list_templates(self) -> list[str]:
-        return []
 
 
 # ----------------------------------------------------------------------- the budget
@@ -204,127 +174,175 @@ def _guard_filter(name: str, func: Callable) -> Callable:
     return plain
 
 
-class BoundedEnvironment(SandboxedEnvironment):
-    """Jinja2's sandbox, plus deadlines and size bounds (see the module docstring)."""
+@lru_cache(maxsize=1)
+def _classes() -> tuple[type, type]:
+    """The Jinja2 subclasses, built on first use: importing this module imports no Jinja2."""
+    from jinja2 import BaseLoader, TemplateNotFound, nodes
+    from jinja2.runtime import markup_join, str_join
+    from jinja2.sandbox import SandboxedEnvironment
 
-    intercepted_binops = frozenset({"*", "+", "%", "**"})
+    class ContainedLoader(BaseLoader):
+        """Templates from a list of directories, first match wins; never a file outside them."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.globals["range"] = _bounded_range
-        self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
+        def __init__(self, dirs: Iterable[Path]) -> None:
+            self.dirs = [Path(d) for d in dirs]
 
-    def add_filter(self, name: str, func: Callable) -> None:
-        """Register a project filter: bounded like the built-in ones."""
-        self.filters[name] = _guard_filter(name, func)
+        def get_source(self, environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+            for directory in self.dirs:
+                path, problem = contained_template(directory, template)
+                if problem:
+                    raise TemplateLimit(problem)
+                if path is None:
+                    continue
+                size = path.stat().st_size
+                if size > MAX_TEMPLATE_BYTES:
+                    raise TemplateLimit(
+                        f"template {template!r} is {size} bytes (at most {MAX_TEMPLATE_BYTES})"
+                    )
+                source = path.read_text(encoding="utf-8")
+                mtime = path.stat().st_mtime
+                return (
+                    source,
+                    str(path),
+                    lambda p=path, m=mtime: p.exists() and p.stat().st_mtime == m,
+                )
+            raise TemplateNotFound(template)
 
-    # the tree: every loop steps through the budget, every ``~`` is bounded
-    def _parse(self, source, name, filename):
-        tree = super()._parse(source, name, filename)
-        for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Call(
-                nodes.EnvironmentAttribute("bounded_loop"), [loop.iter], [], None, None,
-                lineno=loop.iter.lineno,
-            )  # fmt: skip
-        for concat in list(tree.find_all(nodes.Concat)):
-            call = nodes.Call(
-                nodes.EnvironmentAttribute("bounded_concat"), list(concat.nodes), [], None, None,
-                lineno=concat.lineno,
-            )  # fmt: skip
-            _replace(tree, concat, call)
-        return tree
+        def list_templates(self) -> list[str]:
+            return []
 
-    @staticmethod
-    def bounded_loop(iterable: Any):
-        _tick()
-        for item in iterable:
-            _step()
-            yield item
+    class BoundedEnvironment(SandboxedEnvironment):
+        """Jinja2's sandbox, plus deadlines and size bounds (see the module docstring)."""
 
-    @staticmethod
-    def bounded_concat(*values: Any) -> str:
-        _tick()
-        total = sum(len(str(v)) for v in values)
-        if total > MAX_STRING:
-            _refuse_big(total, "a joined string")
-        if any(hasattr(v, "__html__") for v in values):
-            return markup_join(values)
-        return str_join(values)
+        intercepted_binops = frozenset({"*", "+", "%", "**"})
 
-    def concat(self, parts: Iterable[Any]) -> str:  # type: ignore[override]
-        """Block bodies (``set`` blocks, macros, filters) joined within the bound."""
-        parts = list(parts)
-        total = sum(len(p) for p in parts)
-        if total > MAX_STRING:
-            _refuse_big(total, "a block of text")
-        return "".join(parts)
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            self.globals["range"] = _bounded_range
+            self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
 
-    # the sandbox's hooks: each one checks the deadline
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
-        _tick()
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                sequence = isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int)
-                if sequence and len(seq) * max(n, 0) > MAX_STRING:
-                    _refuse_big(len(seq) * n, "a repeated string")
-        elif operator == "+" and _size(left) + _size(right) > MAX_STRING:
-            _refuse_big(_size(left) + _size(right), "a joined string")
-        elif operator == "%" and isinstance(left, str):
-            _check_percent(left)
-        elif operator == "**" and isinstance(left, (int, float)) and isinstance(right, int):
-            bits = abs(right) * math.log2(abs(left)) if abs(left) > 1 else 0
-            if bits > 100_000:
-                raise TemplateLimit(f"{left} ** {right} is too large a number")
-        result = super().call_binop(context, operator, left, right)
-        return _check_size(result)
+        def add_filter(self, name: str, func: Callable) -> None:
+            """Register a project filter: bounded like the built-in ones."""
+            self.filters[name] = _guard_filter(name, func)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        _tick()
-        return super().getattr(obj, attribute)
+        # the tree: every loop steps through the budget, every ``~`` is bounded
+        def _parse(self, source, name, filename):
+            tree = super()._parse(source, name, filename)
+            for loop in tree.find_all(nodes.For):
+                loop.iter = nodes.Call(
+                    nodes.EnvironmentAttribute("bounded_loop"), [loop.iter], [], None, None,
+                    lineno=loop.iter.lineno,
+                )  # fmt: skip
+            for concat in list(tree.find_all(nodes.Concat)):
+                joined = nodes.EnvironmentAttribute("bounded_concat")
+                call = nodes.Call(joined, list(concat.nodes), [], None, None, lineno=concat.lineno)
+                _replace(tree, concat, call)
+            return tree
 
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        _tick()
-        return super().getitem(obj, argument)
+        @staticmethod
+        def bounded_loop(iterable: Any):
+            _tick()
+            for item in iterable:
+                _step()
+                yield item
 
-    def wrap_str_format(self, value: Any):
-        wrapper = super().wrap_str_format(value)
-        if wrapper is not None:
-            _check_brace_format(value.__self__)
-        return wrapper
+        @staticmethod
+        def bounded_concat(*values: Any) -> str:
+            _tick()
+            total = sum(len(str(v)) for v in values)
+            if total > MAX_STRING:
+                _refuse_big(total, "a joined string")
+            if any(hasattr(v, "__html__") for v in values):
+                return markup_join(values)
+            return str_join(values)
 
-    def call(__self, __context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _tick()
-        owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, (str, bytes, list, tuple)):  # a method of a string or list
-            for arg in (*args, *kwargs.values()):
-                _check_number_arg(arg, f"{type(owner).__name__}.{__obj.__name__}()")
-            if __obj.__name__ == "join" and args:
-                items = list(args[0])
-                if _join_size(items, str(owner)) > MAX_STRING:
-                    _refuse_big(_join_size(items, str(owner)), "a joined string")
-                args = (items, *args[1:])
-            if __obj.__name__ == "replace" and len(args) >= 2 and isinstance(owner, str):
-                old, new = str(args[0]), str(args[1])
-                grows = max(len(new) - len(old), 0) * (owner.count(old) if old else len(owner) + 1)
-                if len(owner) + grows > MAX_STRING:
-                    _refuse_big(len(owner) + grows, "a replaced string")
-        result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
-        if isinstance(owner, list):  # append/extend in a loop: the list is bounded too
-            _check_size(owner, "a list")
-        return _check_size(result)
+        def concat(self, parts: Iterable[Any]) -> str:  # type: ignore[override]
+            """Block bodies (``set`` blocks, macros, filters) joined within the bound."""
+            parts = list(parts)
+            total = sum(len(p) for p in parts)
+            if total > MAX_STRING:
+                _refuse_big(total, "a block of text")
+            return "".join(parts)
+
+        # the sandbox's hooks: each one checks the deadline
+        def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+            _tick()
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    sequence = isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int)
+                    if sequence and len(seq) * max(n, 0) > MAX_STRING:
+                        _refuse_big(len(seq) * n, "a repeated string")
+            elif operator == "+" and _size(left) + _size(right) > MAX_STRING:
+                _refuse_big(_size(left) + _size(right), "a joined string")
+            elif operator == "%" and isinstance(left, str):
+                _check_percent(left)
+            elif operator == "**" and isinstance(left, (int, float)) and isinstance(right, int):
+                bits = abs(right) * math.log2(abs(left)) if abs(left) > 1 else 0
+                if bits > 100_000:
+                    raise TemplateLimit(f"{left} ** {right} is too large a number")
+            result = super().call_binop(context, operator, left, right)
+            return _check_size(result)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            _tick()
+            return super().getattr(obj, attribute)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            _tick()
+            return super().getitem(obj, argument)
+
+        def wrap_str_format(self, value: Any):
+            wrapper = super().wrap_str_format(value)
+            if wrapper is not None:
+                _check_brace_format(value.__self__)
+            return wrapper
+
+        def call(__self, __context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            _tick()
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, (str, bytes, list, tuple)):  # a method of a string or list
+                for arg in (*args, *kwargs.values()):
+                    _check_number_arg(arg, f"{type(owner).__name__}.{__obj.__name__}()")
+                if __obj.__name__ == "join" and args:
+                    items = list(args[0])
+                    if _join_size(items, str(owner)) > MAX_STRING:
+                        _refuse_big(_join_size(items, str(owner)), "a joined string")
+                    args = (items, *args[1:])
+                if __obj.__name__ == "replace" and len(args) >= 2 and isinstance(owner, str):
+                    old, new = str(args[0]), str(args[1])
+                    grows = max(len(new) - len(old), 0) * (
+                        owner.count(old) if old else len(owner) + 1
+                    )
+                    if len(owner) + grows > MAX_STRING:
+                        _refuse_big(len(owner) + grows, "a replaced string")
+            result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+            if isinstance(owner, list):  # append/extend in a loop: the list is bounded too
+                _check_size(owner, "a list")
+            return _check_size(result)
+
+    def _replace(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:
+        """Put ``new`` where ``old`` is in the tree (Jinja2 nodes keep children in fields)."""
+        for node in tree.find_all(nodes.Node):
+            for field in node.fields:
+                value = getattr(node, field, None)
+                if value is old:
+                    setattr(node, field, new)
+                    return
+                if isinstance(value, list) and any(v is old for v in value):
+                    setattr(node, field, [new if v is old else v for v in value])
+                    return
+
+    return BoundedEnvironment, ContainedLoader
 
 
-def _replace(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:
-    """Put ``new`` where ``old`` is in the tree (Jinja2 nodes keep children in fields)."""
-    for node in tree.find_all(nodes.Node):
-        for field in node.fields:
-            value = getattr(node, field, None)
-            if value is old:
-                setattr(node, field, new)
-                return
-            if isinstance(value, list) and any(v is old for v in value):
-                setattr(node, field, [new if v is old else v for v in value])
-                return
+def BoundedEnvironment(**options: Any):  # used like the class it builds
+    """Jinja2's sandbox with deadlines and size bounds (see the module docstring)."""
+    return _classes()[0](**options)
+
+
+def ContainedLoader(dirs: Iterable[Path]):
+    """Templates from these directories, first match wins; never a file outside them."""
+    return _classes()[1](dirs)
 
 
 def render_bounded(template, variables: dict[str, Any]) -> str:
