@@ -53,7 +53,7 @@ def snapshot(s):
         s.protocol,
         s.phase,
         dict(s.metrics),
-        {k: (v.done, v.by, v.at) for k, v in s.items.items()},
+        {k: (v.done, v.by, v.at, v.skipped, v.reason, v.by_event) for k, v in s.items.items()},
         dict(s.roles),
         list(s.updates),
         dict(s.phase_entered),
@@ -74,6 +74,11 @@ def snapshot(s):
 later_events = st.one_of(
     st.builds(lambda i: (ev.CHECKED, {"item": i}), st.sampled_from(ITEMS)),
     st.builds(lambda i: (ev.UNCHECKED, {"item": i}), st.sampled_from(ITEMS)),
+    st.builds(
+        lambda i, r: (ev.SKIPPED, {"item": i, "reason": r}),
+        st.sampled_from(ITEMS),
+        st.sampled_from(["handled in Slack", "forced"]),
+    ),
     st.builds(
         lambda r, u: (ev.ASSIGNED, {"role": r, "user": u}),
         st.sampled_from(ROLES),
@@ -221,6 +226,37 @@ def test_phase_advance_and_close():
     views = phase_views(s, T0 + timedelta(hours=1))
     assert all(v.state == "open" and v.open_items for v in views if v.phase.checklist)
     assert "war-room" in views[0].open_items
+
+
+def test_skips_and_ticks_by_a_message_fold_and_decide_what_done_means():
+    at = T0 + timedelta(minutes=5)
+    ack = [i.id for i in BOOK.phases[0].checklist]
+    events = [started()]
+    events.append(Event(2, "INC-1", at, "bob", ev.PUBLISHED, {"purpose": "ack"}))
+    events.append(
+        Event(3, "INC-1", at, "bob", ev.CHECKED, {"item": ack[1], "by_event": 2, "purpose": "ack"})
+    )
+    for n, item in enumerate(i for i in ack if i != ack[1]):
+        events.append(
+            Event(4 + n, "INC-1", at, "dev", ev.SKIPPED, {"item": item, "reason": "in Slack"})
+        )
+    s = fold(events)
+    assert s.items[ack[1]].done and s.items[ack[1]].by_event == 2
+    assert all(s.items[i].skipped and s.items[i].reason == "in Slack" for i in ack if i != ack[1])
+    assert s.timeline[2].text.endswith("was ticked by publishing the acknowledgement (#2)")
+    assert (
+        s.timeline[3].text
+        == f"dev skipped \u201c{BOOK.phases[0].checklist[0].text}\u201d: in Slack"
+    )
+    copy = s.snapshot()  # what the UI thread keeps: the skips travel with it
+    assert copy.items[ack[0]].skipped and copy.items[ack[0]].reason == "in Slack"
+    moved = Event(20, "INC-1", at, "bob", ev.ADVANCED, {"from": "acknowledge", "to": "diagnose"})
+    s = fold([*events, moved])
+    assert phase_views(s, at)[0].state == "done"  # each item ticked or skipped
+    s = fold([*events, Event(19, "INC-1", at, "dev", ev.UNCHECKED, {"item": ack[0]}), moved])
+    view = phase_views(s, at)[0]
+    assert view.state == "open" and view.open_items == (ack[0],)
+    assert "took back the skip" in s.timeline[-2].text
 
 
 def test_clock_helpers():
