@@ -168,7 +168,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(cli):
         (("metric", "customers_affected=2.5"), "whole number"),
         (("metric", "noequals"), "NAME=VALUE"),
         (("posted", "update", "--next=-5m"), "must be in the future"),
-        (("posted", "update", "--next", "-5m"), "expected one argument"),
+        (("posted", "update", "--next", "-5m"), "must be in the future"),  # -5m is a value
         (("posted", "update", "--next", "25:99"), "not a time of day"),
         (("status", "--incident", "INC-99"), "no incident 'INC-99'"),
         (("note", "   "), "must not be empty"),
