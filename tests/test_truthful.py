@@ -132,6 +132,16 @@ def test_force_records_every_open_item_as_skipped_forced(cli):
     assert all(items[i]["skipped"] and items[i]["reason"] == "forced" for i in ACK_ITEMS[1:])
 
 
+def test_leaving_a_phase_does_not_meet_its_deadline(cli):
+    """The acknowledgement deadline is met by the acknowledgement, not by pressing n."""
+    start(cli)
+    cli.ok("phase", "next", "--force", now="2026-11-27T19:05:00+00:00")
+    status = cli.ok("status", "--json", now="2026-11-27T19:20:00+00:00").json()
+    ack = next(p for p in status["phases"] if p["id"] == "acknowledge")
+    assert ack["met_at"] is None and ack["missed"] is True  # 15 minutes, and no message
+    assert "MISSED" in cli.ok("status", now="2026-11-27T19:20:00+00:00").out
+
+
 # --------------------------------------------------------------------------- publishing
 
 
