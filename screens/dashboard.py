@@ -72,6 +72,7 @@ class Dashboard(Screen):
         self._autosave: Timer | None = None
         self._pending_draft: tuple[str, str] | None = None
         self._hold_confirmed = False  # the log says this dashboard holds the draft
+        self._editor: DraftEditor | None = None  # kept: the app asks while the DOM is torn down
         self._versions_seen: dict[str, int] | None = None  # per purpose, for "X's text arrived"
 
     # layout ---------------------------------------------------------------
@@ -90,6 +91,7 @@ class Dashboard(Screen):
             self.query_one(f"#{name}").border_title = f"{key} {title}"
         self.query_one(UpdateCountdown).bell_enabled = self.bell
         self.query_one(IncidentHeader).me = self.me
+        self._editor = self.query_one(DraftEditor)
         self._layout(self.size.width, self.size.height)
         self._ready = True
         self.apply_state(self.state)
@@ -169,7 +171,7 @@ class Dashboard(Screen):
 
     @property
     def editing_draft(self) -> bool:
-        return self._ready and self.query_one(DraftEditor).editing
+        return self._editor is not None and self._editor.editing
 
     def _present(self) -> set[str]:
         return {p.session for p in self._presence}

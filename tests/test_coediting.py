@@ -142,6 +142,51 @@ async def test_enter_while_someone_else_holds_is_refused_and_told(tmp_path):
     assert [e.actor for e in draft_events(db, "draft.held")] == ["alice"]
 
 
+async def test_a_late_save_from_the_old_holder_is_kept_and_the_new_holder_is_told(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(dashboard_module, "AUTOSAVE_AFTER", 3600.0)
+    db = seeded_db(tmp_path)
+    clock = FrozenClock(DUE_SOON)
+    with Store(db) as store:  # dev held the draft; his dashboard then went quiet
+        commands.hold_draft(store, clock, "dev", "INC-1", "s-dev")
+    maria = make_app(db, actor="maria")
+    async with maria.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        editor = screen.query_one(DraftEditor)
+        await wait_for(lambda: "dev was editing (gone)" in title_of(editor), pilot)
+        await pilot.press("4", "enter")  # dev is gone: no take-over question
+        await wait_for(lambda: editor.editing, pilot)
+        await wait_for(lambda: screen.state.draft_hold.actor == "maria", pilot)
+        await pilot.press(*"Maria's words. ")  # typed, not saved yet
+        with Store(db) as store:  # dev's laptop wakes up and saves what it had
+            out = commands.save_draft(store, clock, "dev", "INC-1", "update", "Dev's.", "s-dev")
+        assert out.message == "draft saved as version 1"  # maria had saved nothing yet
+        await wait_for(lambda: told(maria, "dev's text arrived after you started typing"), pilot)
+        assert editor.text_area.text.startswith("Maria's words. ")  # her typing stays
+        await pilot.press("escape")
+        await wait_for(lambda: screen.state.draft_hold is None, pilot)
+        versions = screen.state.draft_versions["update"]
+    assert [(v.by, v.text[:6]) for v in versions] == [("dev", "Dev's."), ("maria", "Maria'")]
+    assert versions[-1].text.startswith("Maria's words. ")
+
+
+async def test_quitting_while_editing_saves_the_text_and_frees_the_draft(tmp_path, monkeypatch):
+    monkeypatch.setattr(dashboard_module, "AUTOSAVE_AFTER", 3600.0)
+    db = seeded_db(tmp_path)
+    app = make_app(db, actor="dev")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        editor = screen.query_one(DraftEditor)
+        await wait_for(lambda: "[[" in editor.text_area.text, pilot)
+        await pilot.press("4", "enter")
+        await wait_for(lambda: screen.state.draft_hold is not None, pilot)
+        await pilot.press(*"Unsaved at quit. ")
+        await pilot.press("ctrl+c")  # q types a q while editing: ctrl+c quits
+    assert draft_events(db)[-1].data["text"].startswith("Unsaved at quit. ")
+    assert [e.actor for e in draft_events(db, "draft.released")] == ["dev"]
+
+
 async def test_versions_screen_lists_every_saved_text_and_restores_one(tmp_path):
     db = seeded_db(tmp_path)
     clock = FrozenClock(DUE_SOON)
