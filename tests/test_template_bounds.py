@@ -128,6 +128,15 @@ def test_string_repetition_refused_before_it_is_built(tmp_path):
         ("{{ range(10000)|map('string')|map('center', 5000)|join }}", "a joined string"),
         ("{{ 'y' * 99999 }}{{ ('y' * 99999).replace('y', 'yy') }}", "a replaced string"),
         ("{{ 2 ** 100000000 }}", "too large a number"),
+        ("{% set a = [1] * 99999 %}{{ ([a] * 99999)|tojson }}", "a repeated string"),
+        ("{{ ('\t' * 99999).expandtabs(99999) }}", "an expanded string"),
+        ("{{ ('\n' * 99999)|indent(99999) }}", "an indented text"),
+        ("{% set a = [1] * 9999 %}{{ [a, a, a, a, a, a, a, a, a, a, a]|sum(start=[]) }}", "sum"),
+        (
+            "{% set a = ['x' * 9999] * 9 %}{% set b = [a, a, a, a, a, a, a, a, a, a, a] %}"
+            "{% set c = [b, b, b, b, b, b, b, b, b, b, b] %}{{ c }}",
+            "a printed value",
+        ),
         ("{% for i in range(10000) %}{{ 'y' * 99 }}{% endfor %}", "output is more than 100000"),
         ("{% macro f(n) %}{{ f(n) }}{{ f(n) }}{% endmacro %}{{ f(1) }}", "too deeply"),
     ],

@@ -84,8 +84,26 @@ def _step() -> None:
         _tick()
 
 
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, (str, bytes, list, tuple)) else 0
+def _size(value: Any, limit: int = MAX_STRING) -> int:
+    """Characters and items in ``value``, nested lists counted whole (``[x] * n`` shares one
+    ``x`` n times: printing it would not). Counting stops a little past ``limit``."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if not isinstance(value, (list, tuple, dict, set, frozenset)):
+        return 0
+    total, todo = 0, [value]
+    while todo and total <= limit:
+        item = todo.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += len(item)
+            todo.extend(x for x in item if isinstance(x, (str, bytes, list, tuple, dict, set)))
+        elif isinstance(item, dict):
+            total += len(item)
+            todo.extend(item.keys())
+            todo.extend(item.values())
+    return total
 
 
 def _check_size(value: Any, what: str = "a value") -> Any:
@@ -137,6 +155,7 @@ def _guard_filter(name: str, func: Callable) -> Callable:
 
     def check_args(value: Any, args: tuple, kwargs: dict) -> Any:
         _tick()
+        _check_size(value, f"the {name} filter's input")
         for arg in (*args, *kwargs.values()):
             _check_number_arg(arg, f"the {name} filter")
         if name == "format" and isinstance(value, str):
@@ -146,6 +165,15 @@ def _guard_filter(name: str, func: Callable) -> Callable:
             sep = str(args[0]) if args else str(kwargs.get("d", ""))
             if _join_size(value, sep) > MAX_STRING:
                 _refuse_big(_join_size(value, sep), "a joined string")
+        if name == "indent" and isinstance(value, str):
+            width = args[0] if args else kwargs.get("width", 4)
+            width = len(width) if isinstance(width, str) else int(width)
+            if len(value) + (value.count("\n") + 1) * width > MAX_STRING:
+                _refuse_big(len(value) + (value.count("\n") + 1) * width, "an indented text")
+        if name == "sum":
+            value = list(value)
+            if _size(value) > MAX_STRING:
+                _refuse_big(_size(value), "a sum of lists")
         if name == "replace" and isinstance(value, str) and len(args) >= 2:
             old, new = str(args[0]), str(args[1])
             grows = max(len(new) - len(old), 0) * (value.count(old) if old else len(value) + 1)
@@ -217,7 +245,14 @@ def _classes() -> tuple[type, type]:
         intercepted_binops = frozenset({"*", "+", "%", "**"})
 
         def __init__(self, **options: Any) -> None:
-            super().__init__(**options)
+            # every {{ value }} is measured before it is made a string (nested lists too)
+            finalize = options.pop("finalize", None)
+
+            def bounded_finalize(value: Any) -> Any:
+                _check_size(value, "a printed value")
+                return finalize(value) if finalize is not None else value
+
+            super().__init__(finalize=bounded_finalize, **options)
             self.globals["range"] = _bounded_range
             self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
 
@@ -270,12 +305,13 @@ def _classes() -> tuple[type, type]:
             if operator == "*":
                 for seq, n in ((left, right), (right, left)):
                     sequence = isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int)
-                    if sequence and len(seq) * max(n, 0) > MAX_STRING:
-                        _refuse_big(len(seq) * n, "a repeated string")
+                    if sequence and max(_size(seq), 1) * max(n, 0) > MAX_STRING:
+                        _refuse_big(max(_size(seq), 1) * n, "a repeated string")
             elif operator == "+" and _size(left) + _size(right) > MAX_STRING:
                 _refuse_big(_size(left) + _size(right), "a joined string")
             elif operator == "%" and isinstance(left, str):
                 _check_percent(left)
+                _check_size(right, "a formatted value")
             elif operator == "**" and isinstance(left, (int, float)) and isinstance(right, int):
                 bits = abs(right) * math.log2(abs(left)) if abs(left) > 1 else 0
                 if bits > 100_000:
@@ -300,6 +336,8 @@ def _classes() -> tuple[type, type]:
         def call(__self, __context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _tick()
             owner = getattr(__obj, "__self__", None)
+            for arg in (*args, *kwargs.values()):
+                _check_size(arg, "an argument")
             if isinstance(owner, (str, bytes, list, tuple)):  # a method of a string or list
                 for arg in (*args, *kwargs.values()):
                     _check_number_arg(arg, f"{type(owner).__name__}.{__obj.__name__}()")
@@ -308,6 +346,11 @@ def _classes() -> tuple[type, type]:
                     if _join_size(items, str(owner)) > MAX_STRING:
                         _refuse_big(_join_size(items, str(owner)), "a joined string")
                     args = (items, *args[1:])
+                if __obj.__name__ == "expandtabs" and isinstance(owner, str):
+                    tab = args[0] if args else kwargs.get("tabsize", 8)
+                    grown = len(owner) + owner.count("\t") * max(int(tab), 0)
+                    if grown > MAX_STRING:
+                        _refuse_big(grown, "an expanded string")
                 if __obj.__name__ == "replace" and len(args) >= 2 and isinstance(owner, str):
                     old, new = str(args[0]), str(args[1])
                     grows = max(len(new) - len(old), 0) * (
