@@ -79,7 +79,8 @@ def test_nested_loops_within_the_range_bound_still_end(cli, own_playbook):
         own_playbook,
         "a\nb\n{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}\n",
     )
-    assert "line 3:" in line and "loops take more than" in line
+    # whichever bound comes first on this machine: the step budget or the deadline
+    assert "line 3:" in line and ("loops take more than" in line or "took longer than" in line)
 
 
 def test_a_slow_render_is_abandoned_at_its_deadline(cli, own_playbook):
@@ -238,7 +239,11 @@ async def test_the_dashboard_render_ends_and_says_why(cli, own_playbook):
     app = make_app(cli.db)
 
     def told() -> list[str]:
-        return [n.message for n in app._notifications if "loops take more than" in n.message]
+        return [
+            n.message
+            for n in app._notifications
+            if "loops take more than" in n.message or "took longer than" in n.message
+        ]
 
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(lambda: told(), pilot, timeout=HANG_GUARD)
