@@ -365,26 +365,31 @@ class Dashboard(Screen):
         )
 
     def _cancel_autosave(self) -> None:
+        """No autosave for the editor's message (the caller saves it); typing in another
+        message (before ctrl+t) is saved now, never dropped."""
         if self._autosave is not None:
             self._autosave.stop()
             self._autosave = None
-        self._pending_draft = None
+        pending, self._pending_draft = self._pending_draft, None
+        editor = self._editor
+        if pending is not None and editor is not None and pending[0] != editor.purpose:
+            self._run_draft(commands.save_draft, pending[0], pending[1], self.session)
 
     def _stop_editing(self, *, release: bool) -> None:
         """Leave editing: what is unsaved is saved (a version), then the draft is freed."""
         editor = self.query_one(DraftEditor)
-        pending = self._pending_draft
+        unsaved = None
         if editor.dirty and editor.purpose:
-            pending = (editor.purpose, editor.text_area.text)
+            unsaved = (editor.purpose, editor.text_area.text)
         self._cancel_autosave()
         editor.set_editing(False)
         self._hold_confirmed = False
         if release:
-            text = pending[1] if pending else None
+            text = unsaved[1] if unsaved else None
             self._run_draft(
                 commands.release_draft,
                 self.session,
-                pending,
+                unsaved,
                 done=lambda _state: editor.mark_saved(text) if text is not None else None,
             )
 

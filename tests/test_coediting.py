@@ -51,6 +51,9 @@ async def test_the_draft_opens_for_reading_and_enter_starts_editing(tmp_path, si
         assert app.focused.id == "draft-text"
         assert not editor.editing and editor.text_area.read_only
         assert "reading" in title_of(editor) and "EDITING" not in title_of(editor)
+        await pilot.press("x")  # no key here: said, not typed
+        await wait_for(lambda: told(app, "press enter to edit"), pilot)
+        assert editor.text_area.text == body
         await pilot.press("5")  # a pane key: the timeline, not a "5" in the message
         assert app.focused.id == "timeline"
         assert screen.query_one("#timeline").has_class("-active")

@@ -271,6 +271,12 @@ class DraftEditor(Vertical):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width >= 90, "-wide")  # preview beside, else below
 
+    def on_key(self, event) -> None:
+        """Reading: a letter that is no key is not lost silently; it says how to type."""
+        if self.editing or not event.is_printable or event.key in self.screen.active_bindings:
+            return
+        self.notify("Reading the draft: press enter to edit it.", timeout=3)
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
         self._paint_preview()
