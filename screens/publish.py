@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tui.drafting import PUBLISH_TIME
 from tui.textsafe import clean, clean_line
 
 
@@ -41,8 +42,10 @@ class PublishScreen(ModalScreen[dict | None]):
     ) -> None:
         super().__init__()
         self.preview = preview
-        # the text as it goes out *now*: the time-of-publishing marker filled in
-        self.finalize = finalize or (lambda body: body)
+        # the text as it goes out *now*: the time-of-publishing marker filled in; under the
+        # two-person rule it goes out when approved, and the approval fills it in
+        self.deferred = bool(preview.approval)
+        self.finalize = (lambda body: body) if self.deferred or finalize is None else finalize
         self.shown = self.finalize(preview.body)
         self.errors = [f for f in preview.findings if f.severity == "error"]
         self.warnings = [f for f in preview.findings if f.severity != "error"]
@@ -62,6 +65,8 @@ class PublishScreen(ModalScreen[dict | None]):
                     where.append(clean_line(p.promise) + "\n", style="bold")
                 if p.approval:
                     where.append(clean_line(p.approval) + "\n", style="bold")
+                    if PUBLISH_TIME in p.body:
+                        where.append(f"{PUBLISH_TIME} becomes the time it is approved.\n")
                 yield Static(where, id="publish-where")
                 yield Static(Text(clean(self.shown)), id="publish-body")
                 yield Static(self._findings(), id="publish-findings")
@@ -146,7 +151,7 @@ class ApproveScreen(ModalScreen[bool | None]):
     def __init__(self, heading: str, body: str) -> None:
         super().__init__()
         self.heading = heading
-        self.body = body
+        self.body = body  # its time of publishing already filled in: approving publishes now
 
     def compose(self) -> ComposeResult:
         with Vertical(id="publish-dialog"):

@@ -323,3 +323,31 @@ def _config(tmp_path):
         "    api_key_env: TEST_PAGE_KEY\n"
     )
     return load_config(config_file)
+
+
+def test_a_message_waiting_for_approval_carries_the_time_it_is_approved(tmp_path, monkeypatch):
+    from tests.conftest import MAJOR
+    from tui.playbook import load_playbook
+
+    monkeypatch.setenv("TEST_PAGE_KEY", "k-not-used")
+    playbook = tmp_path / "book.yaml"
+    playbook.write_text(
+        MAJOR.read_text().replace("due_soon: 5m", "due_soon: 5m\napproval_role: commander")
+    )
+    (tmp_path / "templates").symlink_to(MAJOR.parent.parent / "templates")
+    db, clock, config = tmp_path / "w.db", FrozenClock(DUE_SOON), _config(tmp_path)
+    body = (
+        f"**Update** \u00b7 {PUBLISH_TIME}\n\nLogins fail. We are so sorry. We are restarting "
+        "the login service. We'll post our next update by 2:45 PM EST.\n"
+    )
+    with Store(db) as store:
+        book = load_playbook(playbook)
+        commands.start(store, clock, "maria", book, "API down", {"users_affected_pct": 9})
+        commands.assign(store, clock, "maria", "INC-1", "commander", "maria")
+        commands.record_published(store, clock, "dev", "INC-1", "ack", None)
+        commands.publish(store, clock, "dev", "INC-1", "update", body, config, accept_warnings=True)
+        clock.advance(timedelta(minutes=7))  # approved seven minutes later: 2:07 PM EST
+        commands.decide(store, clock, "maria", "INC-1", None, config, approve=True)
+        (row,) = outbox.rows(store)
+    assert "\u00b7 2:07 PM EST" in row.payload["body"]
+    assert PUBLISH_TIME not in row.payload["body"]

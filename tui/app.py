@@ -662,7 +662,10 @@ class WarroomApp(App):
                 then=self._wake_delivery,
             )
 
-        self.push_screen(ApproveScreen(heading, req.body), answered)
+        from tui.drafting import at_publishing
+
+        body = at_publishing(req.body, self.clock.now(), s.book.timezone)
+        self.push_screen(ApproveScreen(heading, body), answered)
 
     def show_outbox(self) -> None:
         from screens.outbox import OutboxScreen

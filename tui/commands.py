@@ -619,6 +619,7 @@ def publish(
     now = clock.now()
     with store.write() as w:
         s = _open_state(w, incident_id)
+        asked = body.strip()  # under the two-person rule: its time is the approval's
         body = at_publishing(body, now, s.book.timezone)  # a marker left in: the time now
         findings = check_message(body, purpose, "statuspage", s.book.message_checks)
         errors = [f for f in findings if f.severity == "error"]
@@ -663,7 +664,7 @@ def publish(
                 {
                     "request_id": request_id,
                     "purpose": purpose,
-                    "body": body.strip(),
+                    "body": asked,
                     "destinations": [p.destination.id for p in planned],
                     "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
                     "role": role,
@@ -776,6 +777,7 @@ def decide(
 ) -> Outcome:
     """The approver's answer to a publish request (two-person rule)."""
     from tui import outbox
+    from tui.drafting import at_publishing
     from tui.publishing import PublishError, plan
 
     now = clock.now()
@@ -810,21 +812,20 @@ def decide(
         promised = (
             req.promised_next_at if req.promised_next_at and req.promised_next_at > now else None
         )
+        body = at_publishing(req.body, now, s.book.timezone)  # published now: its time is now
         try:
             planned = plan(
                 s,
                 config,
                 req.purpose,
-                req.body,
+                body,
                 req.destinations,
                 incident_key=outbox.incident_key(store, incident_id),
             )
         except PublishError as exc:
             raise CommandError(str(exc)) from None
         w.append(incident_id, now, actor, ev.APPROVED, {"request_id": req.request_id})
-        event_id = _publish(
-            w, incident_id, now, req.by, req.purpose, req.body, planned, promised, ""
-        )
+        event_id = _publish(w, incident_id, now, req.by, req.purpose, body, planned, promised, "")
     return Outcome(incident_id, event_id, f"approved {req.request_id}: queued")
 
 
