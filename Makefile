@@ -15,6 +15,7 @@ demo: $(STAMP)
 	$(BIN)/warroom demo
 
 test: $(STAMP)
+	bash .ci/install-test-tools
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
