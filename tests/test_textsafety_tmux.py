@@ -10,7 +10,6 @@ must still be visible (without its escapes). tmux is required (installed by .ci/
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import uuid
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MAJOR, warroom_exe
+from tests.conftest import MAJOR, require_tool, warroom_exe
 from tui import commands
 from tui.clock import FrozenClock
 from tui.store import Store
@@ -43,7 +42,7 @@ class PrivateTmux:
     """A tmux server of our own (-L), killed in teardown with everything it started."""
 
     def __init__(self, tmp_path: Path) -> None:
-        assert shutil.which("tmux"), "tmux is required (installed by .ci/run)"
+        require_tool("tmux", package="tmux")  # skips naming the install command; fails under CI
         self.socket = f"warroom-test-{uuid.uuid4().hex[:12]}"
         conf = tmp_path / "tmux.conf"
         conf.write_text(
