@@ -194,6 +194,7 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     text = "warroom processes left running by the test suite (now killed):\n" + "\n".join(lines)
     if reporter is not None:
+        reporter.write_line("")
         reporter.write_line(text, red=True)
     else:
         sys.stderr.write(text + "\n")

@@ -326,3 +326,54 @@ def test_lifeline_watchdog_ends_a_process_whose_main_thread_is_stuck(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+LEAK = """
+import time
+
+from tests.conftest import warroom_processes
+from tests.tmux_server import TmuxServer, warroom_command
+
+
+def test_leaks_a_dashboard(tmp_path):
+    server = TmuxServer()
+    open(SOCKET_FILE, "w").write(server.socket)
+    server.new_session("x", warroom_command(tmp_path / "w.db"))
+    deadline = time.monotonic() + 60
+    while not warroom_processes(tmp_path.parent.parent) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # left running on purpose: the session-finish hook must find it
+"""
+
+
+def test_the_suite_fails_when_a_test_leaves_a_dashboard_running(tmp_path):
+    socket_file = tmp_path / "socket"
+    leak = tmp_path / "test_leak.py"
+    leak.write_text(f"SOCKET_FILE = {str(socket_file)!r}\n" + LEAK)
+    root = Path(__file__).resolve().parent.parent
+    try:
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "tests.conftest",
+                str(leak),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=300,
+        )
+        assert "1 passed" in r.stdout, r.stdout + r.stderr
+        assert "warroom processes left running by the test suite" in r.stdout, r.stdout
+        assert r.returncode == 1, r.stdout
+    finally:
+        if socket_file.exists():
+            subprocess.run(
+                ["tmux", "-L", socket_file.read_text(), "kill-server"], capture_output=True
+            )
