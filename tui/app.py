@@ -956,28 +956,31 @@ class WarroomApp(App):
         editing = False
         with contextlib.suppress(Exception):
             editing = dash.editing_draft
-            if pending is None:  # typed, but the change message is not handled yet
-                from tui.widgets.draft import DraftEditor
+            from tui.widgets.draft import DraftEditor
 
-                editor = dash.query_one(DraftEditor)
-                if editor.purpose and editor.dirty:
-                    pending = (editor.purpose, editor.text_area.text)
-        if pending is None and not editing:
-            return
+            editor = dash.query_one(DraftEditor)
+            if (
+                editor.purpose
+                and editor.dirty
+                and (pending is None or pending[0] == editor.purpose)
+            ):
+                pending = (editor.purpose, editor.text_area.text)  # with the newest keys
         from tui.store import Store
 
         store = Store(self.room.path, timeout=SAVE_TIMEOUT, group=self.room.group)
-        try:  # saved as a version, and the draft freed
-            commands.release_draft(
-                store,
-                self.clock,
-                self.room.actor,
-                self.room.incident_id,
-                self.room.session,
-                pending,
-            )
-            store.leave(self.room.session)
+        try:
+            if pending is not None or editing:  # saved as a version, and the draft freed
+                commands.release_draft(
+                    store,
+                    self.clock,
+                    self.room.actor,
+                    self.room.incident_id,
+                    self.room.session,
+                    pending,
+                )
         finally:
+            with contextlib.suppress(Exception):
+                store.leave(self.room.session)  # others see us leave the room now
             store.close()
 
     def on_unmount(self) -> None:
