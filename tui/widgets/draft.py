@@ -94,6 +94,10 @@ class DraftEditor(Vertical):
     def dirty(self) -> bool:
         return self.text_area.text != self._baseline
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # blanks and the template reset change the text: offered while editing only
+        return self.editing or action not in ("next_blank", "from_template")
+
     def set_editing(self, editing: bool) -> None:
         """Reading (keys are keys) or editing (keys type); said in words, in the title."""
         self.editing = editing
@@ -273,7 +277,11 @@ class DraftEditor(Vertical):
 
     def on_key(self, event) -> None:
         """Reading: a letter that is no key is not lost silently; it says how to type."""
-        if self.editing or not event.is_printable or event.key in self.screen.active_bindings:
+        if self.editing:
+            return
+        if event.key not in ("ctrl+n", "ctrl+r") and (
+            not event.is_printable or event.key in self.screen.active_bindings
+        ):
             return
         self.notify("Reading the draft: press enter to edit it.", timeout=3)
 
