@@ -27,6 +27,7 @@ from tests.test_e2e_tmux import Tmux, status, type_into_draft
 from tests.tmux_server import LEFT_AFTER, TmuxServer, warroom_command
 from tui.clock import SystemClock
 from tui.demo import seed_demo
+from tui.service import HEARTBEAT_EVERY
 from tui.store import PRESENCE_TTL, Store
 
 
@@ -190,6 +191,26 @@ def test_quit_while_a_render_never_ends_is_prompt(tmp_path):
             wait_until(t.dead, 10, "q waited for a worker thread that never ends")
         finally:
             t.close()
+
+
+def test_quit_while_the_database_is_locked_is_prompt(seeded):
+    """Someone holds the write lock; the dashboard's poller waits on it (60 s busy timeout)."""
+    import sqlite3
+
+    t = Tmux(seeded, 120, 40, extra_env={"WARROOM_TIMEOUT": "60"})
+    lock = sqlite3.connect(seeded, timeout=30, isolation_level=None)
+    try:
+        t.wait_for("Phase checklist")
+        wait_until(lambda: "erin" in present(seeded), 60, "never showed up in the room")
+        lock.execute("BEGIN IMMEDIATE")
+        time.sleep(HEARTBEAT_EVERY + 1)  # the next heartbeat is now stuck on the lock
+        t.keys("q")
+        wait_until(t.dead, LEFT_AFTER, "q waited for the database lock")
+    finally:
+        if lock.in_transaction:
+            lock.rollback()
+        lock.close()
+        t.close()
 
 
 def test_sigterm_saves_the_draft_and_exits(seeded):
