@@ -41,6 +41,12 @@ class Room:
             time.sleep(0.05)
         raise AssertionError(f"{text!r} never appeared for {who}; screen:\n{self.screen(who)}")
 
+    def wait_gone(self, who: str, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text in self.screen(who):
+            assert time.monotonic() < deadline, f"{text!r} never went away for {who}"
+            time.sleep(0.05)
+
     def close(self) -> None:
         self.server.close()
 
@@ -73,7 +79,9 @@ def test_two_dashboards_one_editor_and_a_take_over_that_keeps_the_holders_words(
     room.keys("maria", "4")
     room.wait_for("maria", "\u23ce Edit")
     room.keys("maria", "5")  # a pane key while reading: the timeline, not a "5" in the draft
+    room.wait_gone("maria", "\u23ce Edit")  # the footer: the timeline has the focus
     room.keys("maria", "4")
+    room.wait_for("maria", "\u23ce Edit")
     room.keys("maria", "Enter")
     room.wait_for("maria", "Take over")
     room.keys("maria", "y")
