@@ -318,28 +318,44 @@ def test_a_closed_pty_ends_the_dashboard_without_spinning(seeded, controlling):
             proc.wait()
 
 
-def test_lifeline_watchdog_ends_a_process_whose_main_thread_is_stuck(tmp_path):
-    """The last resort alone: the main thread blocks for good, SIGHUP still ends it."""
+STUCK = {
+    # a wait the signal handler interrupts: the handler saves, the watchdog ends it
+    "lock": "lock = threading.Lock()\nlock.acquire()\nprint('ready', flush=True)\nlock.acquire()\n",
+    # a wait inside C that no signal handler interrupts (SQLite's busy loop on a lock the
+    # test holds): the handler never runs, the watchdog thread saves and ends it
+    "sqlite": (
+        "import sqlite3\n"
+        "db = sqlite3.connect(sys.argv[2], timeout=600, isolation_level=None)\n"
+        "print('ready', flush=True)\n"
+        "db.execute('BEGIN IMMEDIATE')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("stuck", sorted(STUCK))
+def test_lifeline_watchdog_ends_a_process_whose_main_thread_is_stuck(tmp_path, stuck):
+    """The last resort alone: the main thread blocks for good, SIGHUP still saves and ends it."""
+    import sqlite3
+
     code = (
         "import sys, threading\n"
         "from tui.lifeline import Lifeline\n"
         "life = Lifeline()\n"
         "life.on_save(lambda: open(sys.argv[1], 'w').write('saved'))\n"
         "life.install()\n"
-        "print('ready', flush=True)\n"
-        "lock = threading.Lock()\n"
-        "lock.acquire()\n"
-        "lock.acquire()  # blocked for good\n"
-    )
+    ) + STUCK[stuck]
     marker = tmp_path / "saved"
+    locked = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    locked.execute("BEGIN IMMEDIATE")
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(marker)],
+        [sys.executable, "-c", code, str(marker), str(tmp_path / "locked.db")],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
     try:
         assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.2)  # into the blocking call
         os.kill(proc.pid, signal.SIGHUP)
         assert proc.wait(timeout=LEFT_AFTER) == 128 + signal.SIGHUP
         assert marker.read_text() == "saved"
@@ -347,6 +363,8 @@ def test_lifeline_watchdog_ends_a_process_whose_main_thread_is_stuck(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        locked.rollback()
+        locked.close()
 
 
 LEAK = """

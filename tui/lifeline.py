@@ -53,6 +53,7 @@ class Lifeline:
         """Signal handlers and the tty monitor; call on the main thread, early."""
         for sig in (signal.SIGHUP, signal.SIGTERM):
             signal.signal(sig, self._signalled)
+        self._watch_signals()
         fds = sorted({fd for fd in (0, 1, 2) if _isatty(fd)})
         if fds:
             threading.Thread(
@@ -72,7 +73,9 @@ class Lifeline:
         self._listeners.append(listener)
 
     # what ends the process ----------------------------------------------------------
-    def terminal_lost(self, reason: str, code: int = 129, *, dead: bool = True) -> bool:
+    def terminal_lost(
+        self, reason: str, code: int = 129, *, dead: bool = True, wake_main: bool = True
+    ) -> bool:
         """From any thread: arm the watchdog (once). True the first time.
 
         ``dead`` is False only for SIGTERM: the terminal may still be there, so
@@ -89,7 +92,7 @@ class Lifeline:
             self.reason, self.code = reason, code
             self.lost.set()
             _watchdog(self.grace, code, self.save_once, None)
-        if threading.current_thread() is not threading.main_thread():
+        if wake_main and threading.current_thread() is not threading.main_thread():
             # the main thread does the save and the orderly exit: wake it with a
             # signal, which also interrupts a wait on a lock or a blocked write
             with contextlib.suppress(OSError, ValueError):
@@ -131,6 +134,43 @@ class Lifeline:
         if callback is not None:
             with contextlib.suppress(Exception):
                 callback(self.code)
+
+    def _watch_signals(self) -> None:
+        """Arm the watchdog from a thread as soon as a signal arrives.
+
+        A Python signal handler runs only when the main thread next executes
+        Python code; stuck inside C (SQLite's busy wait, say) it never would.
+        The C-level handler also writes the signal number to a wakeup fd, which
+        this thread reads, so the watchdog starts (and saves, near its
+        deadline) even then.
+        """
+        try:
+            read_end, write_end = os.pipe()
+            os.set_blocking(write_end, False)
+            signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        except (OSError, ValueError):
+            return
+
+        def watch() -> None:
+            while True:
+                try:
+                    data = os.read(read_end, 64)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                for signum in data:
+                    if signum in (signal.SIGHUP, signal.SIGTERM):
+                        self.terminal_lost(
+                            f"signal {signal.Signals(signum).name}",
+                            128 + signum,
+                            dead=signum != signal.SIGTERM,
+                            wake_main=False,  # its handler is already pending there
+                        )
+
+        threading.Thread(target=watch, name="warroom-signals", daemon=True).start()
 
     def _monitor(self, fds: list[int]) -> None:
         """Sleep in poll() until the kernel says the terminal hung up; no busy loop."""
