@@ -16,6 +16,12 @@ class Timeline(RichLog):
         super().__init__(markup=False, highlight=False, wrap=True, min_width=20, **kwargs)
         self._shown = 0  # last event id written
 
+    def on_show(self) -> None:
+        """Shown again (the compact layout shows one pane at a time): the newest line in
+        view. A scroll made while hidden used the size the pane had before (measured:
+        after `5` at 80x24 the newest lines sat below the bottom edge)."""
+        self.scroll_end(animate=False, immediate=False)
+
     def show(self, state: IncidentState) -> None:
         if not self.size.width:
             # not laid out yet: writing now would render every line twice (before and
