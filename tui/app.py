@@ -1010,6 +1010,9 @@ def run_dashboard(app: WarroomApp) -> int:
     app._loop = loop
     try:
         app.run(loop=loop)
+    except OSError:
+        if app.lifeline is None or not app.lifeline.dead.is_set():
+            raise  # (with the terminal gone, a last message fails to print: nothing to say)
     finally:
         stuck = not _close_loop(loop)
     code = app.return_code or 0
