@@ -1021,7 +1021,7 @@ def run_dashboard(app: WarroomApp) -> int:
             # the draft is saved and the room left: skip the interpreter's teardown,
             # which took 5-20 s per process with 50 dashboards ending at once (and
             # during which no watchdog thread can run any more)
-            hard_exit(app.lifeline.code or code)
+            hard_exit(app.lifeline.code or code, flush=False)
         if stuck:
             hard_exit(code)  # a worker thread that never ends would block the exit
         app.lifeline.exited()

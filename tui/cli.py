@@ -895,7 +895,7 @@ def launch_dashboard(
     if lifeline.lost.is_set():  # gone during start-up: nothing to save, nothing to show
         from tui.lifeline import hard_exit
 
-        hard_exit(lifeline.code)
+        hard_exit(lifeline.code, flush=False)
     return run_dashboard(app)
 
 

@@ -210,7 +210,9 @@ def _watchdog(
             seconds_left = seconds
         if wait(seconds_left):
             return
-        hard_exit(code)
+        # After a lost terminal, flushing could block on a tty nobody drains
+        # (a stalled SSH line): the orderly exit had its chance, so just go.
+        hard_exit(code, flush=save is None)
 
     threading.Thread(target=run, name="warroom-watchdog", daemon=True).start()
 
@@ -262,9 +264,9 @@ class TerminalFile:
         return getattr(self._file, name)
 
 
-def hard_exit(code: int) -> None:
-    """Flush what can be flushed, then end the process whatever its threads do."""
-    for stream in (sys.stdout, sys.stderr):
+def hard_exit(code: int, *, flush: bool = True) -> None:
+    """Flush what can be flushed (``flush``), then end the process whatever its threads do."""
+    for stream in (sys.stdout, sys.stderr) if flush else ():
         with contextlib.suppress(Exception):
             if stream is not None:
                 stream.flush()
