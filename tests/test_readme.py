@@ -39,3 +39,15 @@ def test_readme_config_example_validates(tmp_path):
         "API": "8kbf7d35c070",
         "Dashboard": "3jn0lv6s4t7c",
     }
+
+
+def test_every_guarantee_names_test_files_that_exist():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Guarantees", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "tests/" in line]
+    assert len(rows) >= 15, "the Guarantees table lists each promise"
+    for row in rows:
+        files = re.findall(r"`(tests/[\w/]+\.py)`", row)
+        assert files, f"a guarantee without its test: {row}"
+        for name in files:
+            assert (ROOT / name).is_file(), f"{name} (named in Guarantees) does not exist"
