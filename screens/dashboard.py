@@ -16,7 +16,7 @@ from textual.widgets import Footer, TextArea
 
 from tui import commands
 from tui.messages import AdjustQueue, DraftEdited, EditQueue, ToggleAction, ToggleItem
-from tui.state import IncidentState
+from tui.state import DraftVersion, IncidentState, item_text
 from tui.store import Presence
 from tui.widgets.checklist import PhaseChecklist
 from tui.widgets.countdown import UpdateCountdown
@@ -223,11 +223,11 @@ class Dashboard(Screen):
             return
 
         def told(state: IncidentState) -> None:
-            mine = [v for v in state.draft_versions.get(purpose, ()) if v.text == text]
-            number = mine[-1].number if mine else "?"
+            version = _saved_as(state, purpose, text)
+            number = version.number if version else "?"
             where = (
                 "kept aside (ctrl+o: versions)"
-                if mine and mine[-1].aside
+                if version and version.aside
                 else f"the draft {who} now edits"
             )
             self.notify(
@@ -354,8 +354,8 @@ class Dashboard(Screen):
         self._run_draft(commands.hold_draft, self.session, take=take, done=granted, failed=refused)
 
     def _kept(self, state: IncidentState, purpose: str, text: str, why: str) -> None:
-        mine = [v for v in state.draft_versions.get(purpose, ()) if v.text == text]
-        number = mine[-1].number if mine else "?"
+        version = _saved_as(state, purpose, text)
+        number = version.number if version else "?"
         self.notify(
             f"{why}. What you typed was kept as version {number} (ctrl+o: versions).",
             title="Draft",
@@ -440,9 +440,7 @@ class Dashboard(Screen):
 
         item_id = message.item_id
         current = self.state.items.get(item_id)
-        text = next(
-            (i.text for p in self.state.phases() for i in p.checklist if i.id == item_id), ""
-        )
+        text = item_text(self.state, item_id)
 
         def validate(values: dict[str, str]) -> str | None:
             return None if values["reason"].strip() else "say why it is skipped"
@@ -456,7 +454,7 @@ class Dashboard(Screen):
         reason = current.reason if current and current.skipped else ""
         self.app.push_screen(
             FormScreen(
-                f"Skip: {text or item_id}",
+                f"Skip: {text}",
                 [
                     Field(
                         "reason", "Why is it skipped? (shown in the checklist and the log)", reason
@@ -574,3 +572,10 @@ class Dashboard(Screen):
 
     def action_offers(self) -> None:
         self.app.show_offers()  # type: ignore[attr-defined]
+
+
+def _saved_as(state: IncidentState, purpose: str, text: str) -> DraftVersion | None:
+    """The newest saved version of ``purpose`` holding exactly ``text`` (what a save became)."""
+    return next(
+        (v for v in reversed(state.draft_versions.get(purpose, ())) if v.text == text), None
+    )

@@ -1260,14 +1260,9 @@ def _check_utf8(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
 
 def _os_error(exc: OSError) -> str:
-    import errno
+    from tui.files import os_reason
 
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exceeded",
-        errno.EFBIG: "the file is larger than this system allows",
-    }
-    reason = reasons.get(exc.errno or 0) or exc.strerror or str(exc)
+    reason = os_reason(exc)
     where = exc.filename
     return f"{where}: {reason}" if where else reason
 

@@ -42,14 +42,16 @@ class WriteError(OSError):
         return f"cannot write {self.path}: {self.reason}"
 
 
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full (nothing was written)"
-    if exc.errno == errno.EFBIG:
-        return "file too large for this system's limit (nothing was written)"
-    if exc.errno == errno.EDQUOT:
-        return "disk quota exceeded (nothing was written)"
-    return exc.strerror or str(exc)
+_REASONS = {
+    errno.ENOSPC: "the disk is full (nothing was written)",
+    errno.EFBIG: "file too large for this system's limit (nothing was written)",
+    errno.EDQUOT: "disk quota exceeded (nothing was written)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The cause of a failed file operation, in words (full disk, size limit, quota...)."""
+    return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def target_mode(target: Path) -> int:
@@ -67,7 +69,7 @@ def _check_target(target: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise WriteError(target, _reason(exc), exc.errno or 0) from None
+        raise WriteError(target, os_reason(exc), exc.errno or 0) from None
     if stat.S_ISLNK(st.st_mode):
         raise WriteError(
             target,
@@ -132,7 +134,7 @@ def write_atomic(path: os.PathLike | str, data: str | bytes) -> None:
     try:
         fd, tmp = create_temp(directory, target.name, mode)
     except OSError as exc:
-        raise WriteError(target, _reason(exc), exc.errno or 0) from None
+        raise WriteError(target, os_reason(exc), exc.errno or 0) from None
     try:
         try:
             view = memoryview(raw)
@@ -149,9 +151,9 @@ def write_atomic(path: os.PathLike | str, data: str | bytes) -> None:
         if isinstance(exc, WriteError):
             raise
         if isinstance(exc, OSError):
-            raise WriteError(target, _reason(exc), exc.errno or 0) from None
+            raise WriteError(target, os_reason(exc), exc.errno or 0) from None
         raise
     try:
         fsync_dir(directory)
     except OSError as exc:
-        raise WriteError(target, _reason(exc), exc.errno or 0) from None
+        raise WriteError(target, os_reason(exc), exc.errno or 0) from None

@@ -189,8 +189,7 @@ def _phase_sentence(s: IncidentState, forced: list[str]) -> str:
 
 
 def _quoted(s: IncidentState, item_id: str) -> str:
-    item = next((i for p in s.book.phases for i in p.checklist if i.id == item_id), None)
-    return f"\u201c{clean_line(item.text if item else item_id)}\u201d"
+    return f"\u201c{clean_line(ev.item_text(s, item_id))}\u201d"
 
 
 def _history(s: IncidentState, events: list[Event]) -> _History:

@@ -442,7 +442,7 @@ class Projector:
         item.done, item.by, item.at = True, e.actor, e.at
         item.skipped, item.reason = False, ""
         item.by_event = e.data.get("by_event")
-        text = f"\u201c{_item_text(self.state, e.data['item'])}\u201d"
+        text = f"\u201c{item_text(self.state, e.data['item'])}\u201d"
         if item.by_event is not None:
             what = _PURPOSE_WORDS.get(e.data.get("purpose", ""), "a message")
             return f"{text} was ticked by publishing {what} (#{item.by_event})"
@@ -454,13 +454,13 @@ class Projector:
         item.done, item.by, item.at = False, e.actor, e.at
         item.skipped, item.reason, item.by_event = False, "", None
         word = "took back the skip of" if was_skipped else "unticked"
-        return f"{e.actor} {word} \u201c{_item_text(self.state, e.data['item'])}\u201d"
+        return f"{e.actor} {word} \u201c{item_text(self.state, e.data['item'])}\u201d"
 
     def _skipped(self, e: Event) -> str:
         item = self.state.items.setdefault(e.data["item"], ItemState())
         item.done, item.by, item.at, item.by_event = False, e.actor, e.at, None
         item.skipped, item.reason = True, e.data.get("reason", "")
-        text = f"{e.actor} skipped \u201c{_item_text(self.state, e.data['item'])}\u201d"
+        text = f"{e.actor} skipped \u201c{item_text(self.state, e.data['item'])}\u201d"
         if e.data.get("forced"):
             return text + " (moved on with it open: forced)"
         return text + f": {item.reason}"
@@ -758,7 +758,7 @@ def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
 _ITEM_TEXTS: dict[str, dict[str, str]] = {}
 
 
-def _item_text(s: IncidentState, item_id: str) -> str:
+def item_text(s: IncidentState, item_id: str) -> str:
     book = s.book
     texts = _ITEM_TEXTS.get(book.sha256)
     if texts is None:

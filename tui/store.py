@@ -198,8 +198,9 @@ def explain(path: str | os.PathLike, exc: BaseException, timeout: float = DEFAUL
             f"database {path} is locked: another warroom held it for more than "
             f"{timeout:g} s; try again"
         )
+    full = f"database {path}: the disk is full ({text}); nothing was written — free space"
     if "disk is full" in text or name == "SQLITE_FULL":
-        return f"database {path}: the disk is full ({text}); nothing was written — free space"
+        return full
     if "malformed" in text or name.startswith("SQLITE_CORRUPT"):
         import shlex
 
@@ -212,7 +213,7 @@ def explain(path: str | os.PathLike, exc: BaseException, timeout: float = DEFAUL
     if "readonly" in text or name.startswith("SQLITE_READONLY"):
         return f"cannot write database {path}: it is read-only for you ({text})"
     if _disk_full(Path(path)):  # SQLite often says only "disk I/O error"
-        return f"database {path}: the disk is full ({text}); nothing was written — free space"
+        return full
     if "unable to open" in text or name.startswith("SQLITE_CANTOPEN"):
         return f"cannot open database {path} ({text}): check the file's and its directory's access"
     if name.startswith("SQLITE_IOERR") or "I/O error" in text:

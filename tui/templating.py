@@ -51,9 +51,6 @@ class TemplateLimit(Exception):
     """A template asked for more than a message may take (time, size, loops) or left its dir."""
 
 
-# ----------------------------------------------------------------------- template names
-
-
 # ----------------------------------------------------------------------- the budget
 
 _local = threading.local()
@@ -145,6 +142,14 @@ def _bounded_range(*args: int) -> range:
     return rng
 
 
+def _check_replace(text: str, old: Any, new: Any) -> None:
+    """``text.replace(old, new)`` (method or filter) refused before it grows past the bound."""
+    old, new = str(old), str(new)
+    grows = max(len(new) - len(old), 0) * (text.count(old) if old else len(text) + 1)
+    if len(text) + grows > MAX_STRING:
+        _refuse_big(len(text) + grows, "a replaced string")
+
+
 def _join_size(items: list, sep: str) -> int:
     return sum(len(str(x)) for x in items) + len(sep) * max(len(items) - 1, 0)
 
@@ -175,10 +180,7 @@ def _guard_filter(name: str, func: Callable) -> Callable:
             if _size(value) > MAX_STRING:
                 _refuse_big(_size(value), "a sum of lists")
         if name == "replace" and isinstance(value, str) and len(args) >= 2:
-            old, new = str(args[0]), str(args[1])
-            grows = max(len(new) - len(old), 0) * (value.count(old) if old else len(value) + 1)
-            if len(value) + grows > MAX_STRING:
-                _refuse_big(len(value) + grows, "a replaced string")
+            _check_replace(value, args[0], args[1])
         return value
 
     kind = getattr(func, "jinja_pass_arg", None)
@@ -352,12 +354,7 @@ def _classes() -> tuple[type, type]:
                     if grown > MAX_STRING:
                         _refuse_big(grown, "an expanded string")
                 if __obj.__name__ == "replace" and len(args) >= 2 and isinstance(owner, str):
-                    old, new = str(args[0]), str(args[1])
-                    grows = max(len(new) - len(old), 0) * (
-                        owner.count(old) if old else len(owner) + 1
-                    )
-                    if len(owner) + grows > MAX_STRING:
-                        _refuse_big(len(owner) + grows, "a replaced string")
+                    _check_replace(owner, args[0], args[1])
             result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
             if isinstance(owner, list):  # append/extend in a loop: the list is bounded too
                 _check_size(owner, "a list")

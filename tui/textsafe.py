@@ -56,11 +56,6 @@ def safe(text: str, *, one_line: bool = False) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
-def is_safe(text: str, *, one_line: bool = False) -> bool:
-    """True when :func:`safe` would leave ``text`` as it is."""
-    return safe(text, one_line=one_line) == text
-
-
 def clean(text: str) -> str:
     """Keep newlines; drop escape sequences and control characters; tabs -> spaces."""
     return safe(text)
@@ -69,37 +64,3 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """One line: like :func:`clean`, with newlines turned into spaces."""
     return safe(text, one_line=True)
-
-
-def safe_text(text):
-    """A Rich ``Text`` whose characters all passed :func:`safe` (styles kept).
-
-    For renderables built from pieces: unsafe runs are cut out piece by piece,
-    so the spans (bold, dim...) still cover the same words.
-    """
-    from rich.text import Text
-
-    plain = text.plain
-    if not _UNSAFE.search(plain):
-        return text
-    cuts = sorted({0, len(plain), *(i for m in _UNSAFE.finditer(plain) for i in m.span())})
-    # re-cut around whole escape sequences too, so their parameters go with the ESC
-    for m in _ESCAPES.finditer(plain):
-        cuts.extend(m.span())
-    cuts = sorted(set(cuts))
-    out = Text(
-        style=text.style,
-        justify=text.justify,
-        no_wrap=text.no_wrap,
-        overflow=text.overflow,
-        end=text.end,
-    )
-    escaped = [m.span() for m in _ESCAPES.finditer(plain) if m.end() > m.start()]
-    for piece, start in zip(text.divide(cuts[1:-1]), cuts[:-1], strict=True):
-        if any(a <= start < b for a, b in escaped):
-            continue
-        cleaned = safe(piece.plain)
-        if cleaned != piece.plain:
-            piece = Text(cleaned, style=piece.spans[0].style if piece.spans else "")
-        out.append_text(piece)
-    return out

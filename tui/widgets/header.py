@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.clock import wall
+from tui.durations import countdown
 from tui.state import IncidentState, due
 from tui.store import Presence
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
@@ -98,9 +99,9 @@ class IncidentHeader(Static):
             line.append(" NO UPDATE DUE ", style="bold reverse")
             return line
         if d.overdue:
-            word = f"LATE +{mmss(-d.seconds_left)}"
+            word = f"LATE +{countdown(d.seconds_left)}"
         else:
-            word = f"{d.state.upper()} {mmss(d.seconds_left)}"
+            word = f"{d.state.upper()} {countdown(d.seconds_left)}"
         line.append(f" {word} ", style="bold reverse")
         line.append(f" next update by {wall(d.at, s.book.timezone)}", style="bold")
         line.append(f"  ({d.reason})", style="dim")
