@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from screens.dashboard import Dashboard
-from tui.app import WarroomApp
-from tui.clock import FrozenClock
-from tui.demo import seed_demo
-from tui.service import Room
-from tui.store import Store
+from tui.app.app import WarroomApp
+from tui.cli.demo import seed_demo
+from tui.core.clock import FrozenClock
+from tui.app.room import Room
+from tui.core.store import Store
 
 # The demo incident is seeded "40 minutes in" at SEED; its acknowledgement
 # promised the next update for SEED + 3m. Its last event is at SEED - 9m.

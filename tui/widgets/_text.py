@@ -1,6 +1,6 @@
 """Small helpers shared by the pane widgets: literal text, safe editors, time formats.
 
-Text from data reaches the screen through :func:`tui.textsafe.safe` on every
+Text from data reaches the screen through :func:`tui.core.textsafe.safe` on every
 path: Rich ``Text`` via :func:`literal`, editors via :class:`SafeTextArea` and
 :class:`SafeInput` (screens and widgets use these, never Textual's own; a test
 scans for raw uses), and -- whatever a future path forgets -- the terminal
@@ -17,8 +17,8 @@ from textual.document._edit import Edit
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
-from tui.clock import hhmm
-from tui.textsafe import _UNSAFE, clean_line, safe
+from tui.core.clock import hhmm
+from tui.core.textsafe import _UNSAFE, clean_line, safe
 
 
 def literal(text: str, style: str = "") -> Text:

@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.durations import format_duration
-from tui.messages import ToggleItem
-from tui.state import IncidentState, phase_views
+from tui.core.durations import format_duration
+from tui.core.state import IncidentState, phase_views
 from tui.widgets._options import OptionPane
 from tui.widgets._text import literal, short_time
+from tui.widgets.messages import ToggleItem
 
 _STATE_WORDS = {"done": "DONE", "current": "NOW ", "upcoming": "NEXT", "open": "OPEN"}
 

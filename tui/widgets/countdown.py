@@ -10,9 +10,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
-from tui.clock import local, wall
-from tui.durations import countdown, format_duration
-from tui.state import IncidentState, due, postmortem_due
+from tui.core.clock import local, wall
+from tui.core.durations import countdown, format_duration
+from tui.core.state import IncidentState, due, postmortem_due
 from tui.widgets._text import update_if_changed
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}

@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
-from tui.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
-from tui.messages import DraftEdited
-from tui.playbook import PUBLISH_PURPOSES
-from tui.state import DraftHold, IncidentState
-from tui.textsafe import clean, clean_line
+from tui.core.playbook import PUBLISH_PURPOSES
+from tui.core.state import DraftHold, IncidentState
+from tui.core.textsafe import clean, clean_line
+from tui.publish.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
 from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
+from tui.widgets.messages import DraftEdited
 
 PURPOSE_WORDS = {
     "ack": "acknowledgement",
@@ -228,7 +228,7 @@ class DraftEditor(Vertical):
 
     def _paint_preview(self) -> None:
         """The preview and the message check, live while typing (a pure, fast function)."""
-        from tui.checks import check_message
+        from tui.publish.checks import check_message
 
         text = clean(self.text_area.text)
         s = self._state

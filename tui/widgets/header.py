@@ -7,10 +7,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.clock import wall
-from tui.durations import countdown
-from tui.state import IncidentState, due
-from tui.store import Presence
+from tui.core.clock import wall
+from tui.core.durations import countdown
+from tui.core.state import IncidentState, due
+from tui.core.store import Presence
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
 
 

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.durations import format_duration
-from tui.messages import AdjustQueue, EditQueue, ToggleAction
-from tui.state import IncidentState
+from tui.core.durations import format_duration
+from tui.core.state import IncidentState
 from tui.widgets._options import OptionPane
 from tui.widgets._text import literal
+from tui.widgets.messages import AdjustQueue, EditQueue, ToggleAction
 
 
 class ChannelQueues(OptionPane):

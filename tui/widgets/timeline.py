@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from tui.state import IncidentState
+from tui.core.state import IncidentState
 from tui.widgets._text import literal, short_time
 
 SHOWN = 100  # the newest entries on first paint; more arrive live; `warroom log` has all

@@ -1,0 +1,1 @@
+"""After resolution: the post-mortem and the recovery offers. No Textual."""

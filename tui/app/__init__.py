@@ -1,0 +1,1 @@
+"""The dashboard application (Textual): boot, polling, background work and the key flows."""

@@ -1,0 +1,1 @@
+"""The domain core: playbook, events, projection, store and the one command path. No Textual."""

@@ -1,0 +1,268 @@
+"""Incident state rendered for people and scripts: status, one-liner, log, list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tui.core.clock import hhmm, local, wall
+from tui.core.durations import format_duration
+from tui.core.state import IncidentState, due, phase_views, postmortem_due
+from tui.core.textsafe import clean_line
+
+ONELINE_MAX = 80
+
+
+def _iso(at: datetime | None, tz: str) -> str | None:
+    return local(at, tz).isoformat(timespec="seconds") if at else None
+
+
+def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
+    book = s.book
+    tz = book.timezone
+    d = due(s, now)
+    items = []
+    for phase in s.phases():
+        for item in phase.checklist:
+            st = s.items.get(item.id)
+            items.append(
+                {
+                    "id": item.id,
+                    "phase": phase.id,
+                    "text": item.text,
+                    "owner": item.owner,
+                    "done": bool(st and st.done),
+                    "skipped": bool(st and st.skipped and not st.done),
+                    "reason": st.reason if st and st.skipped and not st.done else None,
+                    "by": st.by if st and st.complete else None,
+                    "at": _iso(st.at, tz) if st and st.complete else None,
+                    "by_event": st.by_event if st and st.done else None,
+                }
+            )
+    return {
+        "id": s.id,
+        "title": s.title,
+        "severity": s.severity,
+        "severity_title": s.severity_title,
+        "protocol": s.protocol,
+        "phase": s.phase,
+        "phase_title": s.current_phase().title if s.current_phase() else None,
+        "started_at": _iso(s.started_at, tz),
+        "detected_at": _iso(s.detected_at, tz),
+        "elapsed_seconds": int((now - s.detected_at).total_seconds()) if s.detected_at else 0,
+        "timezone": tz,
+        "next_update_due": _iso(d.at, tz) if d else None,
+        "next_update_reason": d.reason if d else None,
+        "seconds_to_next_update": d.seconds_left if d else None,
+        "update_state": d.state if d else None,
+        "overdue": bool(d and d.overdue),
+        "resolved_at": _iso(s.resolved_at, tz),
+        "postmortem_due": _iso(postmortem_due(s), tz),
+        "postmortem_overdue": bool(postmortem_due(s) and now > postmortem_due(s)),
+        "closed_at": _iso(s.closed_at, tz),
+        "phases": [
+            {
+                "id": v.phase.id,
+                "title": v.phase.title,
+                "state": v.state,
+                "deadline": _iso(v.deadline_at, tz),
+                "met_at": _iso(v.met_at, tz),
+                "missed": v.missed,
+                "open_items": list(v.open_items),
+            }
+            for v in phase_views(s, now)
+        ],
+        "checklist": items,
+        "roles": {r.id: s.roles.get(r.id) for r in book.roles},
+        "metrics": dict(s.metrics),
+        "updates": [
+            {
+                "purpose": u.purpose,
+                "at": _iso(u.at, tz),
+                "by": u.actor,
+                "promised_next_at": _iso(u.promised_next_at, tz),
+                "via": u.via,
+            }
+            for u in s.updates
+        ],
+        "channels": {
+            c.id: {
+                "title": c.title,
+                "depth": s.channels[c.id].depth if c.id in s.channels else None,
+                "oldest_since": _iso(s.channels[c.id].oldest_since, tz)
+                if c.id in s.channels
+                else None,
+                "trend": s.channels[c.id].trend() if c.id in s.channels else None,
+                "actions": dict(s.channels[c.id].actions) if c.id in s.channels else {},
+            }
+            for c in book.channels
+        },
+        "drafts": {
+            p: {"text": d.text, "by": d.by, "at": _iso(d.at, tz)} for p, d in s.drafts.items()
+        },
+        "next_purpose": s.next_purpose(),
+        "playbook": {"name": book.name, "sha256": book.sha256, "source": book.source},
+        "events": len(s.timeline),
+    }
+
+
+def _left(seconds: int) -> str:
+    if abs(seconds) >= 3600:  # 2d 23h, 5h 12m: as the dashboard's countdown says it
+        from tui.core.durations import countdown
+
+        return countdown(seconds)
+    return format_duration(timedelta(seconds=seconds))
+
+
+def due_words(s: IncidentState, now: datetime) -> str:
+    d = due(s, now)
+    if d is None:
+        if s.closed_at:
+            return "closed"
+        pm = postmortem_due(s)
+        if pm is not None:
+            left = int((pm - now).total_seconds())
+            if left < 0:
+                return f"post-mortem LATE +{_left(-left)}"
+            return (
+                f"post-mortem due {local(pm, s.book.timezone).strftime('%a %H:%M')} ({_left(left)})"
+            )
+        if s.resolved_at:
+            return f"resolved {hhmm(s.resolved_at, s.book.timezone)}"
+        return "no update due"
+    at = hhmm(d.at, s.book.timezone)
+    if d.overdue:
+        return f"update LATE +{_left(-d.seconds_left)} (due {at})"
+    soon = " DUE SOON" if d.state == "due soon" else ""
+    return f"update due {at} ({_left(d.seconds_left)}){soon}"
+
+
+def oneline_for(s: IncidentState, now: datetime) -> str:
+    text = f"{s.id} {s.severity_title} {s.phase}: {due_words(s, now)}"
+    return clean_line(text)[:ONELINE_MAX]
+
+
+def oneline(store, now: datetime, incident_id: str | None) -> str:
+    """For a tmux status bar: the named incident, else the most urgent open one."""
+    if incident_id:
+        from tui.commands import resolve_incident
+
+        return oneline_for(store.state(resolve_incident(store, incident_id)), now)
+    rows = store.incidents()
+    if not rows:
+        return "warroom: no open incident"
+    states = [store.state(r.id) for r in rows]
+
+    def urgency(s: IncidentState) -> float:
+        d = due(s, now)
+        return d.seconds_left if d else float("inf")
+
+    states.sort(key=urgency)
+    line = oneline_for(states[0], now)
+    if len(states) > 1:
+        more = f" (+{len(states) - 1} more)"
+        line = line[: ONELINE_MAX - len(more)] + more
+    return line
+
+
+def status_text(s: IncidentState, now: datetime) -> str:
+    book, tz = s.book, s.book.timezone
+    elapsed = format_duration(now - s.detected_at) if s.detected_at else "?"
+    lines = [
+        f"{s.id}  {s.title}",
+        f"severity {s.severity_title} \u00b7 {elapsed} since detection "
+        f"({wall(s.detected_at, tz) if s.detected_at else '?'}) \u00b7 "
+        f"playbook \u201c{book.name}\u201d",
+        f"next update: {due_words(s, now)}",
+    ]
+    d = due(s, now)
+    if d:
+        lines[-1] += f" \u2014 promised time {wall(d.at, tz)}; {d.reason}"
+    roles = ", ".join(f"{r.title}: {s.roles.get(r.id, '(vacant)')}" for r in book.roles)
+    lines.append(f"roles: {roles}")
+    if s.metrics:
+        lines.append("metrics: " + ", ".join(f"{k}={_metric(v)}" for k, v in s.metrics.items()))
+    lines.append("")
+    for v in phase_views(s, now):
+        mark = {"done": "[x]", "current": "[>]", "upcoming": "[ ]", "open": "[!]"}[v.state]
+        extra = ""
+        if v.deadline_at:
+            if v.missed:
+                extra = f"  deadline {hhmm(v.deadline_at, tz)} MISSED"
+            elif v.met_at:
+                extra = f"  deadline {hhmm(v.deadline_at, tz)} met {hhmm(v.met_at, tz)}"
+            else:
+                left = int((v.deadline_at - now).total_seconds())
+                extra = f"  deadline {hhmm(v.deadline_at, tz)} ({_left(left)} left)"
+        lines.append(f"{mark} {v.phase.title}{extra}")
+        if v.state == "open":
+            lines[-1] += f"  ({len(v.open_items)} item(s) left open)"
+        if v.state in ("current", "done", "open"):
+            for item in v.phase.checklist:
+                st = s.items.get(item.id)
+                tick = "x" if st and st.done else "-" if st and st.skipped else " "
+                who = f"  \u2014 {st.by} {hhmm(st.at, tz)}" if st and st.complete and st.at else ""
+                if st and st.done and st.by_event is not None:
+                    who += f" by publishing #{st.by_event}"
+                elif st and st.skipped and not st.done:
+                    who = f"  \u2014 skipped by {st.by} {hhmm(st.at, tz)}: {st.reason}"
+                lines.append(f"    [{tick}] {item.id:<24} {item.text} ({item.owner}){who}")
+    if s.closed_at:
+        lines.append(f"closed {wall(s.closed_at, tz)}")
+    return "\n".join(clean_line(line) for line in lines)
+
+
+def _metric(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def log_dicts(s: IncidentState, *, everything: bool = False) -> list[dict[str, Any]]:
+    tz = s.book.timezone if s.playbook else "UTC"
+    return [
+        {"id": t.event_id, "at": _iso(t.at, tz), "actor": t.actor, "kind": t.kind, "text": t.text}
+        for t in s.timeline
+        if everything or not t.quiet
+    ]
+
+
+def log_lines(s: IncidentState, *, everything: bool = False) -> list[str]:
+    tz = s.book.timezone if s.playbook else "UTC"
+    out = []
+    for t in s.timeline:
+        if t.quiet and not everything:
+            continue
+        stamp = local(t.at, tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        out.append(clean_line(f"{stamp}  {t.text}"))
+    return out
+
+
+def list_dicts(store, now: datetime, *, include_closed: bool) -> list[dict[str, Any]]:
+    rows = []
+    for row in store.incidents(include_closed=include_closed):
+        s = store.state(row.id)
+        d = due(s, now)
+        tz = s.book.timezone
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "severity": s.severity,
+                "severity_title": s.severity_title,
+                "phase": s.phase,
+                "started_at": _iso(s.started_at, tz),
+                "next_update_due": _iso(d.at, tz) if d else None,
+                "overdue": bool(d and d.overdue),
+                "closed_at": _iso(s.closed_at, tz),
+                "summary": oneline_for(s, now),
+            }
+        )
+    return rows
+
+
+def list_lines(rows: list[dict[str, Any]]) -> list[str]:
+    return [
+        clean_line(f"{r['summary']}  \u2014 {r['title']}" + (" (closed)" if r["closed_at"] else ""))
+        for r in rows
+    ]
