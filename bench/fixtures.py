@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tui import commands
-from tui import state as ev
-from tui.clock import FrozenClock
-from tui.demo import DEMO_TITLE, seed_demo
-from tui.playbook import load_playbook
-from tui.resources import shipped_playbooks_dir
-from tui.store import Store
+from tui.cli.demo import DEMO_TITLE, seed_demo
+from tui.core import state as ev
+from tui.core.clock import FrozenClock
+from tui.core.playbook import load_playbook
+from tui.core.resources import shipped_playbooks_dir
+from tui.core.store import Store
 
 __all__ = ["BIG_EVENTS", "BIG_TITLE", "DEMO_TITLE", "build_big_db", "build_demo_db"]
 

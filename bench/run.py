@@ -561,9 +561,9 @@ async def _toggle_samples(
 
 async def _warroom_app_up(db: Path, config=None):
     from screens.dashboard import Dashboard
-    from tui.app import WarroomApp
-    from tui.clock import SystemClock
-    from tui.service import Room
+    from tui.app.app import WarroomApp
+    from tui.app.room import Room
+    from tui.core.clock import SystemClock
 
     app = WarroomApp(Room(db, SystemClock(), "bench"), bell=False, config=config)
     return app, Dashboard
@@ -604,9 +604,9 @@ class HangingServer:
 def hanging_setup(db: Path, tmp: Path) -> tuple[HangingServer, object]:
     """An update queued for a destination that hangs on every request."""
     from tui import commands
-    from tui.clock import SystemClock
-    from tui.config import load_config
-    from tui.store import Store
+    from tui.core.clock import SystemClock
+    from tui.core.config import load_config
+    from tui.core.store import Store
 
     server = HangingServer()
     os.environ["BENCH_HANG_KEY"] = "bench-key"
@@ -682,8 +682,8 @@ async def keypress_baseline(items: list[tuple[str, str]]) -> dict[str, list[floa
 
 async def sync_latency(db: Path, incident: str) -> list[float]:
     from tui import commands
-    from tui.clock import SystemClock
-    from tui.store import Store
+    from tui.core.clock import SystemClock
+    from tui.core.store import Store
 
     app, dashboard_type = await _warroom_app_up(db)
     other = Store(db)
@@ -715,8 +715,8 @@ async def sync_latency(db: Path, incident: str) -> list[float]:
 
 
 def checklist_texts() -> list[tuple[str, str]]:
-    from tui.playbook import load_playbook
-    from tui.resources import shipped_playbooks_dir
+    from tui.core.playbook import load_playbook
+    from tui.core.resources import shipped_playbooks_dir
 
     book = load_playbook(shipped_playbooks_dir() / "saas-major-outage.yaml")
     return [(i.id, f"{i.text}  {i.owner}") for i in book.items("full")]

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.textsafe import clean, clean_line
+from tui.core.textsafe import clean, clean_line
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -15,13 +15,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 
 from tui import commands
-from tui.messages import AdjustQueue, DraftEdited, EditQueue, ToggleAction, ToggleItem
-from tui.state import DraftVersion, IncidentState, item_text
-from tui.store import Presence
+from tui.core.state import DraftVersion, IncidentState, item_text
+from tui.core.store import Presence
 from tui.widgets.checklist import PhaseChecklist
 from tui.widgets.countdown import UpdateCountdown
 from tui.widgets.draft import DraftEditor
 from tui.widgets.header import IncidentHeader
+from tui.widgets.messages import AdjustQueue, DraftEdited, EditQueue, ToggleAction, ToggleItem
 from tui.widgets.queues import ChannelQueues
 from tui.widgets.timeline import Timeline
 

@@ -25,7 +25,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tui.textsafe import clean, clean_line
+from tui.core.textsafe import clean, clean_line
 from tui.widgets._text import SafeInput
 
 KEYS_HINT = "enter: next field · ctrl+s: submit · esc: cancel"

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.textsafe import clean_line
+from tui.core.textsafe import clean_line
 
 HINT = "esc / q / ?: close · ↑ ↓ pgup pgdn: scroll"
 

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.textsafe import clean_line
+from tui.core.textsafe import clean_line
 
 _MARK = {"pending": "\u2026 PENDING", "sent": "\u2713 SENT", "failed": "\u2717 FAILED"}
 

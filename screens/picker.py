@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.textsafe import clean_line
+from tui.core.textsafe import clean_line
 
 HEADING = "Several incidents are open — pick one"
 

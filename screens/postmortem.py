@@ -16,8 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.state import PM_FIELDS, IncidentState
-from tui.textsafe import clean, clean_line
+from tui.core.state import PM_FIELDS, IncidentState
+from tui.core.textsafe import clean, clean_line
 from tui.widgets._text import SafeTextArea
 
 LABELS = {
@@ -134,7 +134,7 @@ class PostmortemScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from tui import commands
-        from tui.state import ACTION_STATUSES
+        from tui.core.state import ACTION_STATUSES
 
         action = self.state.postmortem.actions.get(event.option.id or "")
         if action is None:
@@ -202,7 +202,7 @@ class OffersScreen(Screen):
         yield Footer()
 
     def _options(self) -> list[Option]:
-        from tui.offers import fit  # widths in terminal cells: CJK and accents line up
+        from tui.amends.offers import fit  # widths in terminal cells: CJK and accents line up
 
         options = []
         for c in self.result.customers:
@@ -235,7 +235,7 @@ class OffersRefusedScreen(Screen):
     def __init__(self, source: str, error) -> None:
         super().__init__()
         self.source = source
-        self.error = error  # tui.offers.OffersError
+        self.error = error  # tui.amends.offers.OffersError
 
     def compose(self) -> ComposeResult:
         e = self.error

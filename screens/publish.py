@@ -16,8 +16,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from tui.drafting import PUBLISH_TIME
-from tui.textsafe import clean, clean_line
+from tui.core.textsafe import clean, clean_line
+from tui.publish.drafting import PUBLISH_TIME
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PublishPreview:
     purpose: str
     body: str
     destinations: list[str]  # one summary line per destination
-    findings: list  # tui.checks.Finding
+    findings: list  # tui.publish.checks.Finding
     promise: str  # "next update promised by 2:45 PM EST" or ""
     approval: str  # "" or "needs approval by maria (Incident commander)"
 

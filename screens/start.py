@@ -28,8 +28,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui.commands import MAX_TITLE, CommandError, parse_metrics
-from tui.playbook import Metric, Playbook, PlaybookError, SeverityLevel, load_playbook
-from tui.textsafe import clean_line
+from tui.core.playbook import Metric, Playbook, PlaybookError, SeverityLevel, load_playbook
+from tui.core.textsafe import clean_line
 from tui.widgets._text import SafeInput
 
 LOAD_GROUP = "start.playbooks"

@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.clock import wall
-from tui.state import DraftVersion
-from tui.textsafe import clean, clean_line
+from tui.core.clock import wall
+from tui.core.state import DraftVersion
+from tui.core.textsafe import clean, clean_line
 
 
 class VersionsScreen(ModalScreen[str | None]):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from screens.dashboard import Dashboard
 from tui.app.app import WarroomApp
+from tui.app.room import Room
 from tui.cli.demo import seed_demo
 from tui.core.clock import FrozenClock
-from tui.app.room import Room
 from tui.core.store import Store
 
 # The demo incident is seeded "40 minutes in" at SEED; its acknowledgement

@@ -396,8 +396,8 @@ def test_many_first_openers_at_once_share_one_whole_database(tmp_path):
 
 def test_the_dashboard_room_turns_a_damaged_database_into_one_line(tmp_path):
     """The dashboard's Room: an SQLite failure is a StoreError (one-line notification)."""
-    from tui.core.clock import FrozenClock
     from tui.app.room import Room
+    from tui.core.clock import FrozenClock
 
     db = tmp_path / "incident.db"
     assert run(db, *START).code == 0

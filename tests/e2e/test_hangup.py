@@ -25,9 +25,9 @@ import pytest
 from tests.conftest import MAJOR, process_alive, warroom_exe
 from tests.e2e.test_e2e_tmux import Tmux, status, type_into_draft
 from tests.tmux_server import LEFT_AFTER, TmuxServer, warroom_command
+from tui.app.room import HEARTBEAT_EVERY
 from tui.cli.demo import seed_demo
 from tui.core.clock import SystemClock
-from tui.app.room import HEARTBEAT_EVERY
 from tui.core.store import PRESENCE_TTL, Store
 
 

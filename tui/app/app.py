@@ -23,8 +23,8 @@ from textual.worker import Worker, WorkerState
 from screens.dashboard import Dashboard
 from tui import commands
 from tui.app.lifeline import Lifeline, hard_exit
-from tui.core.clock import Clock, parse_when
 from tui.app.room import Room
+from tui.core.clock import Clock, parse_when
 from tui.core.state import IncidentState
 from tui.core.store import StoreError
 
