@@ -2,354 +2,64 @@
 
 ``Projector.apply`` folds one event at a time, so a dashboard applies only the
 events it has not seen yet (``WHERE id > last_seen``); folding in one pass and
-in any split gives the same state. Nothing here reads the clock: what depends
-on *now* (time left, LATE, missed deadlines) is computed by :func:`view`.
+in any split gives the same state. Each event also gives one sentence of the
+human timeline. Nothing here reads the clock: what depends on *now* (time left,
+LATE, missed deadlines) is computed by :mod:`tui.core.state.countdown` and
+:mod:`tui.core.state.phases`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from tui.core.clock import parse_instant, wall
 from tui.core.durations import format_duration
-from tui.core.playbook import Cadence, Phase, Playbook
-
-# The kinds of event, and the data each carries.
-STARTED = "incident.started"  # title, playbook_sha, playbook_source, metrics, detected_at
-RELOADED = "playbook.reloaded"  # playbook_sha, playbook_source
-METRICS = "metrics.set"  # values {name: value}
-CHECKED = "checklist.checked"  # item; by_event, purpose when a published message ticked it
-UNCHECKED = "checklist.unchecked"  # item (also clears a skip)
-SKIPPED = "checklist.skipped"  # item, reason; forced: true when `phase next --force` left it open
-ASSIGNED = "role.assigned"  # role, user
-RELEASED = "role.released"  # role
-ADVANCED = "phase.advanced"  # from, to
-PUBLISHED = "update.published"  # purpose, promised_next_at, via, note
-NOTE = "note.added"  # text
-CLOSED = "incident.closed"  # (nothing)
-QUEUE = "channel.counts"  # channel, depth, oldest_since (ISO or null)
-ACTION = "channel.action"  # channel, action, on
-DRAFT = "draft.saved"  # purpose, text, session; aside: kept as a version, not the draft
-DRAFT_HELD = "draft.held"  # session, from, from_session: one editor of the draft at a time
-DRAFT_RELEASED = "draft.released"  # session
-REQUESTED = "publish.requested"  # request_id, purpose, body, destinations, promised_next_at, role
-APPROVED = "publish.approved"  # request_id
-REJECTED = "publish.rejected"  # request_id, reason
-DELIVERY_SENT = "delivery.sent"  # outbox_id, destination, purpose, provider_ref
-DELIVERY_FAILED = "delivery.failed"  # outbox_id, destination, purpose, error
-DELIVERY_RETRIED = "delivery.retried"  # outbox_id, destination, purpose
-DELIVERY_CANCELLED = "delivery.cancelled"  # outbox_id, destination, purpose
-PM_EDITED = "postmortem.edited"  # field (summary|root_cause|trigger|why), text
-PM_ACTION = "postmortem.action"  # id, action, owner, due (YYYY-MM-DD or ""), status
-PM_FIELDS = ("summary", "root_cause", "trigger", "why")
-ACTION_STATUSES = ("open", "in progress", "done")
-
-KINDS = (
-    STARTED,
-    RELOADED,
-    METRICS,
-    CHECKED,
-    UNCHECKED,
-    SKIPPED,
-    ASSIGNED,
-    RELEASED,
-    ADVANCED,
-    PUBLISHED,
-    NOTE,
-    CLOSED,
-    QUEUE,
+from tui.core.playbook import Playbook
+from tui.core.state.events import (
     ACTION,
+    ADVANCED,
+    APPROVED,
+    ASSIGNED,
+    CHECKED,
+    CLOSED,
+    DELIVERY_CANCELLED,
+    DELIVERY_FAILED,
+    DELIVERY_RETRIED,
+    DELIVERY_SENT,
     DRAFT,
     DRAFT_HELD,
     DRAFT_RELEASED,
-    REQUESTED,
-    APPROVED,
-    REJECTED,
-    DELIVERY_SENT,
-    DELIVERY_FAILED,
-    DELIVERY_RETRIED,
-    DELIVERY_CANCELLED,
-    PM_EDITED,
+    METRICS,
+    NOTE,
     PM_ACTION,
+    PM_EDITED,
+    PUBLISHED,
+    QUEUE,
+    REJECTED,
+    RELEASED,
+    RELOADED,
+    REQUESTED,
+    SKIPPED,
+    STARTED,
+    UNCHECKED,
+    Event,
 )
-# Kinds kept out of the human timeline (they still are events, with who and when).
-QUIET = frozenset({DRAFT, DRAFT_HELD, DRAFT_RELEASED, PM_EDITED})
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: int
-    incident_id: str
-    at: datetime
-    actor: str
-    kind: str
-    data: dict[str, Any]
-
-
-@dataclass(slots=True)
-class ItemState:
-    done: bool = False
-    by: str | None = None
-    at: datetime | None = None
-    skipped: bool = False  # explicitly not done, with a reason (an event)
-    reason: str = ""  # why it was skipped ("forced" when someone moved on with it open)
-    by_event: int | None = None  # the published message that ticked it
-
-    @property
-    def complete(self) -> bool:
-        """Done, or explicitly skipped: what a phase needs of each item before it is over."""
-        return self.done or self.skipped
-
-    def copy(self) -> ItemState:
-        return ItemState(self.done, self.by, self.at, self.skipped, self.reason, self.by_event)
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedUpdate:
-    event_id: int
-    at: datetime
-    actor: str
-    purpose: str
-    promised_next_at: datetime | None
-    via: str
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    event_id: int
-    at: datetime
-    actor: str
-    kind: str
-    text: str
-
-    @property
-    def quiet(self) -> bool:
-        return self.kind in QUIET
-
-
-@dataclass(slots=True)
-class ChannelState:
-    depth: int | None = None
-    oldest_since: datetime | None = None
-    updated_at: datetime | None = None
-    by: str | None = None
-    baseline: int | None = None  # the depth when the last update was published
-    actions: dict[str, bool] = field(default_factory=dict)
-
-    def trend(self) -> int | None:
-        if self.depth is None or self.baseline is None:
-            return None
-        return self.depth - self.baseline
-
-
-@dataclass(slots=True)
-class PublishRequest:
-    request_id: str
-    purpose: str
-    body: str
-    destinations: list[str]
-    promised_next_at: datetime | None
-    role: str
-    by: str
-    at: datetime
-    status: str = "pending"  # pending | approved | rejected
-    decided_by: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RemedialAction:
-    id: str
-    action: str
-    owner: str
-    due: str  # YYYY-MM-DD, or "" when not set
-    status: str  # open | in progress | done
-
-
-@dataclass(slots=True)
-class Postmortem:
-    """What people write for the post-mortem; the timeline and metrics come from the log."""
-
-    summary: str = ""
-    root_cause: str = ""
-    trigger: str = ""
-    why: str = ""
-    actions: dict[str, RemedialAction] = field(default_factory=dict)
-    edited_by: str | None = None
-    edited_at: datetime | None = None
-
-    def copy(self) -> Postmortem:
-        return Postmortem(
-            self.summary,
-            self.root_cause,
-            self.trigger,
-            self.why,
-            dict(self.actions),
-            self.edited_by,
-            self.edited_at,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    purpose: str
-    text: str
-    by: str
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DraftVersion:
-    """Every saved text of a draft, numbered per message: nothing typed can vanish."""
-
-    purpose: str
-    number: int
-    text: str
-    by: str
-    at: datetime
-    aside: bool  # saved while someone else held the draft: kept, not made the draft
-
-
-@dataclass(frozen=True, slots=True)
-class DraftHold:
-    """Who edits the draft (one dashboard session at a time); the others read it live."""
-
-    actor: str
-    session: str
-    at: datetime
-    from_actor: str | None = None  # taken over from (None: the draft was free)
-    from_session: str | None = None
-    fresh: bool = True  # the holder has saved nothing since taking it
-
-
-@dataclass(slots=True)
-class IncidentState:
-    id: str
-    title: str = ""
-    playbook: Playbook | None = None
-    detected_at: datetime | None = None
-    started_at: datetime | None = None
-    started_by: str = ""
-    metrics: dict[str, bool | int | float] = field(default_factory=dict)
-    severity: str | None = None
-    protocol: str | None = None
-    phase: str | None = None
-    phase_entered: dict[str, datetime] = field(default_factory=dict)
-    phase_left: dict[str, datetime] = field(default_factory=dict)
-    items: dict[str, ItemState] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)
-    updates: list[PublishedUpdate] = field(default_factory=list)
-    channels: dict[str, ChannelState] = field(default_factory=dict)
-    drafts: dict[str, Draft] = field(default_factory=dict)
-    draft_versions: dict[str, list[DraftVersion]] = field(default_factory=dict)
-    draft_hold: DraftHold | None = None
-    requests: dict[str, PublishRequest] = field(default_factory=dict)
-    # outbox id -> (state, destination, provider ref or error)
-    deliveries: dict[int, tuple[str, str, str]] = field(default_factory=dict)
-    postmortem: Postmortem = field(default_factory=Postmortem)
-    notes: int = 0
-    closed_at: datetime | None = None
-    timeline: list[TimelineEntry] = field(default_factory=list)
-    last_event_id: int = 0
-
-    def snapshot(self) -> IncidentState:
-        """A copy the UI thread may keep while the poller folds on (entries are immutable)."""
-        return IncidentState(
-            id=self.id,
-            title=self.title,
-            playbook=self.playbook,
-            detected_at=self.detected_at,
-            started_at=self.started_at,
-            started_by=self.started_by,
-            metrics=dict(self.metrics),
-            severity=self.severity,
-            protocol=self.protocol,
-            phase=self.phase,
-            phase_entered=dict(self.phase_entered),
-            phase_left=dict(self.phase_left),
-            items={k: v.copy() for k, v in self.items.items()},
-            roles=dict(self.roles),
-            updates=list(self.updates),
-            channels={
-                k: ChannelState(
-                    v.depth, v.oldest_since, v.updated_at, v.by, v.baseline, dict(v.actions)
-                )
-                for k, v in self.channels.items()
-            },
-            drafts=dict(self.drafts),
-            draft_versions={k: list(v) for k, v in self.draft_versions.items()},
-            draft_hold=self.draft_hold,
-            requests={
-                k: PublishRequest(
-                    v.request_id,
-                    v.purpose,
-                    v.body,
-                    list(v.destinations),
-                    v.promised_next_at,
-                    v.role,
-                    v.by,
-                    v.at,
-                    v.status,
-                    v.decided_by,
-                )
-                for k, v in self.requests.items()
-            },
-            deliveries=dict(self.deliveries),
-            postmortem=self.postmortem.copy(),
-            notes=self.notes,
-            closed_at=self.closed_at,
-            timeline=list(self.timeline),
-            last_event_id=self.last_event_id,
-        )
-
-    def next_purpose(self) -> str:
-        """The message the team owes customers next, from the phase and what was published."""
-        published = {u.purpose for u in self.updates}
-        if "resolved" in published:
-            return "postmortem" if "postmortem" not in published else "amends"
-        if "ack" not in published:
-            return "ack"
-        phase = self.current_phase()
-        if (
-            phase
-            and phase.closes_with in ("resolved", "postmortem", "amends")
-            and (phase.cadence is None)
-        ):
-            return "resolved"
-        return "update"
-
-    # convenience ---------------------------------------------------------
-    @property
-    def book(self) -> Playbook:
-        assert self.playbook is not None, "incident has not started"
-        return self.playbook
-
-    @property
-    def severity_title(self) -> str:
-        level = self.book.level(self.severity or "")
-        return level.title if level else (self.severity or "?")
-
-    def phases(self) -> tuple[Phase, ...]:
-        return self.book.protocol_phases(self.protocol or "")
-
-    def current_phase(self) -> Phase | None:
-        return self.book.phase(self.phase or "")
-
-    def next_phase(self) -> Phase | None:
-        phases = self.phases()
-        ids = [p.id for p in phases]
-        if self.phase not in ids:
-            return None
-        i = ids.index(self.phase)
-        return phases[i + 1] if i + 1 < len(phases) else None
-
-    @property
-    def resolved_at(self) -> datetime | None:
-        return next((u.at for u in self.updates if u.purpose == "resolved"), None)
-
+from tui.core.state.incident import (
+    ChannelState,
+    Draft,
+    DraftHold,
+    DraftVersion,
+    IncidentState,
+    ItemState,
+    PublishedUpdate,
+    PublishRequest,
+    RemedialAction,
+    TimelineEntry,
+    item_text,
+)
 
 PlaybookResolver = Callable[[str, str], Playbook]
 
@@ -753,120 +463,3 @@ def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
     ch = next((c for c in s.book.channels if c.id == channel_id), None)
     action = next((a for a in ch.actions if a.id == action_id), None) if ch else None
     return action.text if action else action_id
-
-
-_ITEM_TEXTS: dict[str, dict[str, str]] = {}
-
-
-def item_text(s: IncidentState, item_id: str) -> str:
-    book = s.book
-    texts = _ITEM_TEXTS.get(book.sha256)
-    if texts is None:
-        texts = {i.id: i.text for p in book.phases for i in p.checklist}
-        _ITEM_TEXTS[book.sha256] = texts
-    return texts.get(item_id, item_id)
-
-
-# --------------------------------------------------------------------------- the view at *now*
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    at: datetime
-    reason: str
-    seconds_left: int
-    state: str  # "on track" | "due soon" | "LATE"
-
-    @property
-    def overdue(self) -> bool:
-        return self.state == "LATE"
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseView:
-    phase: Phase
-    state: str  # "done" | "current" | "upcoming"
-    deadline_at: datetime | None
-    met_at: datetime | None
-    missed: bool
-    open_items: tuple[str, ...] = ()  # items neither ticked nor skipped
-
-
-def open_items(s: IncidentState, phase: Phase) -> list:
-    """The phase's checklist items neither ticked nor explicitly skipped."""
-    return [i for i in phase.checklist if not (s.items.get(i.id) or ItemState()).complete]
-
-
-def cadence_at(s: IncidentState) -> Cadence | None:
-    """The cadence in force: the current phase's, else the nearest earlier phase's."""
-    phases = s.phases()
-    ids = [p.id for p in phases]
-    upto = ids.index(s.phase) + 1 if s.phase in ids else len(phases)
-    for phase in reversed(phases[:upto]):
-        if phase.cadence:
-            return phase.cadence
-    return None
-
-
-def next_update_due(s: IncidentState) -> tuple[datetime, str] | None:
-    """When customers expect the next word from us, and why; None once resolved or closed."""
-    if s.closed_at or s.resolved_at or s.detected_at is None:
-        return None
-    last = next((u for u in reversed(s.updates) if u.purpose in ("ack", "update")), None)
-    if last is None:
-        first = next((p for p in s.phases() if p.deadline), None)
-        if first is None or first.deadline is None:
-            return None
-        return s.detected_at + first.deadline, f"{first.title.lower()} deadline"
-    if last.promised_next_at:
-        return last.promised_next_at, "promised in the last update"
-    cadence = cadence_at(s)
-    if cadence is None:
-        return None
-    return last.at + cadence.every, f"cadence: every {format_duration(cadence.every)}"
-
-
-def postmortem_due(s: IncidentState) -> datetime | None:
-    """The post-mortem promise: resolution + the playbook's window; None before resolution
-    or once the post-mortem is published."""
-    resolved = s.resolved_at
-    if resolved is None or any(u.purpose == "postmortem" for u in s.updates):
-        return None
-    return resolved + s.book.postmortem_within
-
-
-def due(s: IncidentState, now: datetime) -> Due | None:
-    found = next_update_due(s)
-    if found is None:
-        return None
-    at, reason = found
-    left = int((at - now).total_seconds())
-    if left < 0:
-        state = "LATE"
-    elif timedelta(seconds=left) <= s.book.due_soon:
-        state = "due soon"
-    else:
-        state = "on track"
-    return Due(at, reason, left, state)
-
-
-def phase_views(s: IncidentState, now: datetime) -> list[PhaseView]:
-    out = []
-    ids = [p.id for p in s.phases()]
-    current = ids.index(s.phase) if s.phase in ids else -1
-    for i, phase in enumerate(s.phases()):
-        left_open = tuple(item.id for item in open_items(s, phase))
-        if s.closed_at or i < current:
-            # a phase is done when each item is ticked or skipped, not because someone moved on
-            state = "open" if left_open else "done"
-        elif i == current:
-            state = "current"
-        else:
-            state = "upcoming"
-        deadline_at = s.detected_at + phase.deadline if phase.deadline and s.detected_at else None
-        met_at = next((u.at for u in s.updates if u.purpose == phase.closes_with), None)
-        if met_at is None and phase.closes_with is None and phase.id in s.phase_left:
-            met_at = s.phase_left[phase.id]  # leaving it is all it asks for; else its message
-        missed = bool(deadline_at and (met_at or now) > deadline_at)
-        out.append(PhaseView(phase, state, deadline_at, met_at, missed, left_open))
-    return out

@@ -1,0 +1,86 @@
+"""The countdown rule: when customers expect the next word from us, and how late we are.
+
+The promise comes first: the next update is due when the last acknowledgement or
+update promised it. Without a promise, the cadence in force (the current phase's,
+else the nearest earlier phase's) counts from the last update; before any update,
+the first phase with a deadline counts from detection. Once resolved or closed,
+no update is due; the post-mortem then is, within the playbook's window.
+:func:`due` is the only place that reads *now*: LATE when past, "due soon" within
+the playbook's ``due_soon``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tui.core.durations import format_duration
+from tui.core.playbook import Cadence
+from tui.core.state.incident import IncidentState
+from tui.core.vocabulary import PROMISING
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    at: datetime
+    reason: str
+    seconds_left: int
+    state: str  # "on track" | "due soon" | "LATE"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "LATE"
+
+
+def cadence_at(s: IncidentState) -> Cadence | None:
+    """The cadence in force: the current phase's, else the nearest earlier phase's."""
+    phases = s.phases()
+    ids = [p.id for p in phases]
+    upto = ids.index(s.phase) + 1 if s.phase in ids else len(phases)
+    for phase in reversed(phases[:upto]):
+        if phase.cadence:
+            return phase.cadence
+    return None
+
+
+def next_update_due(s: IncidentState) -> tuple[datetime, str] | None:
+    """When customers expect the next word from us, and why; None once resolved or closed."""
+    if s.closed_at or s.resolved_at or s.detected_at is None:
+        return None
+    last = next((u for u in reversed(s.updates) if u.purpose in PROMISING), None)
+    if last is None:
+        first = next((p for p in s.phases() if p.deadline), None)
+        if first is None or first.deadline is None:
+            return None
+        return s.detected_at + first.deadline, f"{first.title.lower()} deadline"
+    if last.promised_next_at:
+        return last.promised_next_at, "promised in the last update"
+    cadence = cadence_at(s)
+    if cadence is None:
+        return None
+    return last.at + cadence.every, f"cadence: every {format_duration(cadence.every)}"
+
+
+def postmortem_due(s: IncidentState) -> datetime | None:
+    """The post-mortem promise: resolution + the playbook's window; None before resolution
+    or once the post-mortem is published."""
+    resolved = s.resolved_at
+    if resolved is None or any(u.purpose == "postmortem" for u in s.updates):
+        return None
+    return resolved + s.book.postmortem_within
+
+
+def due(s: IncidentState, now: datetime) -> Due | None:
+    """The next update's countdown at ``now`` (None when no update is due)."""
+    found = next_update_due(s)
+    if found is None:
+        return None
+    at, reason = found
+    left = int((at - now).total_seconds())
+    if left < 0:
+        state = "LATE"
+    elif timedelta(seconds=left) <= s.book.due_soon:
+        state = "due soon"
+    else:
+        state = "on track"
+    return Due(at, reason, left, state)
