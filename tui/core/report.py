@@ -145,7 +145,7 @@ def oneline_for(s: IncidentState, now: datetime) -> str:
 def oneline(store, now: datetime, incident_id: str | None) -> str:
     """For a tmux status bar: the named incident, else the most urgent open one."""
     if incident_id:
-        from tui.commands import resolve_incident
+        from tui.core.lookup import resolve_incident
 
         return oneline_for(store.state(resolve_incident(store, incident_id)), now)
     rows = store.incidents()

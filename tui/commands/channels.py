@@ -1,0 +1,98 @@
+"""The support channels: how many customers wait, and which playbook actions are on.
+
+``set_queue`` records a channel's queue depth and since when its oldest
+contact waits (never a future time; an empty queue has no oldest contact).
+``set_action`` turns one of the channel's playbook actions on or off; setting
+what is already set writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from tui.commands.base import Outcome, open_state
+from tui.core import state as ev
+from tui.core.clock import to_iso
+from tui.core.errors import CommandError
+
+if TYPE_CHECKING:
+    from tui.core.clock import Clock
+    from tui.core.playbook import Channel
+    from tui.core.state import IncidentState
+    from tui.core.store import Store
+
+MAX_QUEUE = 1_000_000
+
+
+def _channel(s: IncidentState, channel_id: str) -> Channel:
+    ch = next((c for c in s.book.channels if c.id == channel_id), None)
+    if ch is None:
+        known = ", ".join(c.id for c in s.book.channels) or "none"
+        raise CommandError(f"unknown channel {channel_id!r} (channels: {known})")
+    return ch
+
+
+def set_queue(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    channel_id: str,
+    depth: int,
+    oldest_since: datetime | None = None,
+) -> Outcome:
+    """Queue depth of a support channel, and since when its oldest contact waits."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_QUEUE:
+        raise CommandError(f"queue depth must be a whole number from 0 to {MAX_QUEUE}")
+    now = clock.now()
+    if oldest_since is not None and oldest_since > now:
+        raise CommandError("the oldest contact cannot be waiting since a future time")
+    if depth == 0:
+        oldest_since = None
+    with store.write() as w:
+        s = open_state(w, incident_id)
+        ch = _channel(s, channel_id)
+        event_id = w.append(
+            incident_id,
+            now,
+            actor,
+            ev.QUEUE,
+            {
+                "channel": ch.id,
+                "depth": depth,
+                "oldest_since": to_iso(oldest_since) if oldest_since else None,
+            },
+        )
+    return Outcome(incident_id, event_id, f"{ch.title}: {depth} waiting")
+
+
+def set_action(
+    store: Store,
+    clock: Clock,
+    actor: str,
+    incident_id: str,
+    channel_id: str,
+    action_id: str,
+    on: bool | None = None,
+) -> Outcome:
+    """Turn a channel's playbook action on or off (None: toggle)."""
+    with store.write() as w:
+        s = open_state(w, incident_id)
+        ch = _channel(s, channel_id)
+        action = next((a for a in ch.actions if a.id == action_id), None)
+        if action is None:
+            known = ", ".join(a.id for a in ch.actions) or "none"
+            raise CommandError(f"channel {ch.id!r} has no action {action_id!r} (actions: {known})")
+        current = s.channels[ch.id].actions.get(action.id, action.default)
+        want = (not current) if on is None else on
+        if want == current:
+            return Outcome(incident_id, None, f"{action.id} is already {'on' if want else 'off'}")
+        event_id = w.append(
+            incident_id,
+            clock.now(),
+            actor,
+            ev.ACTION,
+            {"channel": ch.id, "action": action.id, "on": want},
+        )
+    return Outcome(incident_id, event_id, f"{ch.id}/{action.id}: {'on' if want else 'off'}")
