@@ -8,12 +8,21 @@ destinations:
     page_id: abc123
     api_key_env: STATUSPAGE_API_KEY   # or api_key_file: a file that must be mode 0600
     components: {API: 8kbf7d35c070}
+keymap:                             # optional: action id -> key, or a list of keys
+  publish: ctrl+u
+  next_phase: [n, ctrl+right]
 ```
 
 Strict like the playbook: unknown keys are errors, every problem is
-``FILE:LINE:COL: message``. API keys are never read here into anything that is
-stored or shown: :meth:`Destination.api_key` reads the environment variable
-or the file at send time, and errors name the variable or file, never a key.
+``FILE:LINE:COL: message``. A keymap is checked against the action table
+(:mod:`tui.core.actions`): an unknown action id, a string that is not a key,
+or two actions on one key where both are live is an error (and
+:attr:`ConfigError.keymap` says the keymap is at fault: the dashboard refuses
+to start on it rather than open with keys the user did not ask for).
+
+API keys are never read here into anything that is stored or shown:
+:meth:`Destination.api_key` reads the environment variable or the file at send
+time, and errors name the variable or file, never a key.
 """
 
 from __future__ import annotations
@@ -21,11 +30,13 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tui.core import actions
 from tui.core.yamlsafe import Map, Node, Problem, Scalar, Seq, YamlLoadError, load_bytes, read_file
 
 TYPES = ("statuspage",)
@@ -36,8 +47,9 @@ _KEY_FILE_MAX = 64 * 1024
 
 
 class ConfigError(Exception):
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, keymap: bool = False):
         self.problems = problems
+        self.keymap = keymap  # a problem is in the keymap: the dashboard must not start
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -124,6 +136,8 @@ class Destination:
 class Config:
     destinations: tuple[Destination, ...] = ()
     source: str = ""
+    # action id -> the keys that replace its defaults (Textual's names: ctrl+p, question_mark)
+    keymap: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def destination(self, dest_id: str) -> Destination | None:
         return next((d for d in self.destinations if d.id == dest_id), None)
@@ -135,7 +149,7 @@ def default_config_path() -> Path:
     return Path(user_config_dir("warroom", appauthor=False)) / "config.yaml"
 
 
-def load_config(path: str | os.PathLike | None, *, required: bool = False) -> Config:
+def load_config(path: str | os.PathLike[str] | None, *, required: bool = False) -> Config:
     """The config at ``path`` (or WARROOM_CONFIG, or the default); empty if there is none."""
     explicit = path or os.environ.get("WARROOM_CONFIG")
     target = Path(explicit).expanduser() if explicit else default_config_path()
@@ -152,8 +166,9 @@ def load_config(path: str | os.PathLike | None, *, required: bool = False) -> Co
 def parse_config(root: Node, name: str, source: str = "") -> Config:
     problems: list[Problem] = []
 
-    def err(node: Node, message: str) -> None:
-        problems.append(Problem(name, node.mark.line, node.mark.col, message))
+    def err(node: Node | None, message: str) -> None:
+        mark = (node or root).mark  # (None: a key that was checked to be there)
+        problems.append(Problem(name, mark.line, mark.col, message))
 
     def text(node: Node, what: str) -> str | None:
         if isinstance(node, Scalar) and isinstance(node.value, str) and node.value.strip():
@@ -165,8 +180,14 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
         err(root, "the config must be a mapping with a 'destinations' list")
         raise ConfigError(problems)
     for key, _ in root.items:
-        if key.value != "destinations":
-            err(key, f"unknown key {key.text!r} in the config (allowed: destinations)")
+        if key.value not in ("destinations", "keymap"):
+            err(key, f"unknown key {key.text!r} in the config (allowed: destinations, keymap)")
+    keymap_problems: list[Problem] = []
+    keymap = parse_keymap(
+        root.get("keymap"),
+        lambda n, m: keymap_problems.append(Problem(name, n.mark.line, n.mark.col, m)),
+    )
+    problems += keymap_problems
     dests: list[Destination] = []
     node = root.get("destinations")
     if node is not None and not isinstance(node, Seq):
@@ -203,12 +224,12 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
                 "(an environment variable) or api_key_file (a 0600 file)",
             )
         fields: dict[str, Any] = {}
-        for key in ("id", "type", "page_id"):
-            value = item.get(key)
-            if value is None:
-                err(item, f"a destination is missing required key {key!r}")
+        for required in ("id", "type", "page_id"):
+            given = item.get(required)
+            if given is None:
+                err(item, f"a destination is missing required key {required!r}")
             else:
-                fields[key] = text(value, key)
+                fields[required] = text(given, required)
         if fields.get("id") and not _ID.match(fields["id"]):
             err(item.get("id"), "id must be lowercase letters, digits, '-' or '_'")
             fields["id"] = None
@@ -219,7 +240,7 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
                     f"duplicate destination id {fields['id']!r} "
                     f"(first at line {seen[fields['id']]})",
                 )
-            seen[fields["id"]] = item.get("id").mark.line
+            seen[fields["id"]] = (item.get("id") or item).mark.line
         if fields.get("type") and fields["type"] not in TYPES:
             err(
                 item.get("type"),
@@ -245,8 +266,8 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
             if not isinstance(comps, Map):
                 err(comps, "components must map a component name to its id on the page")
             else:
-                for k, v in comps.items:
-                    cid = text(v, f"component {k.text!r}")
+                for k, component in comps.items:
+                    cid = text(component, f"component {k.text!r}")
                     if cid:
                         components[str(k.value)] = cid
         fields["components"] = MappingProxyType(components)
@@ -256,19 +277,65 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
                 fields["notify_subscribers"] = notify.value
             else:
                 err(notify, "notify_subscribers must be true or false")
-        for key, lo, hi in (("rate_per_second", 0.01, 100.0), ("timeout", 1.0, 120.0)):
-            value = item.get(key)
-            if value is None:
+        for limited, lo, hi in (("rate_per_second", 0.01, 100.0), ("timeout", 1.0, 120.0)):
+            given = item.get(limited)
+            if given is None:
                 continue
-            v = value.value if isinstance(value, Scalar) else None
+            v = given.value if isinstance(given, Scalar) else None
             if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
-                err(value, f"{key} must be a number from {lo:g} to {hi:g}")
+                err(given, f"{limited} must be a number from {lo:g} to {hi:g}")
             else:
-                fields[key] = float(v)
+                fields[limited] = float(v)
         if all(fields.get(k) for k in ("id", "type", "page_id", "base_url")) and (
             fields.get("api_key_env") or fields.get("api_key_file")
         ):
             dests.append(Destination(**{k: v for k, v in fields.items() if v is not None}))
     if problems:
-        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.col)))
-    return Config(tuple(dests), source)
+        raise ConfigError(
+            sorted(problems, key=lambda p: (p.line, p.col)), keymap=bool(keymap_problems)
+        )
+    return Config(tuple(dests), source, MappingProxyType(keymap))
+
+
+def parse_keymap(node: Node | None, err: Callable[[Node, str], None]) -> dict[str, tuple[str, ...]]:
+    """``keymap:`` as action id -> keys (normalized), each problem told to ``err`` at its place."""
+    if node is None:
+        return {}
+    if not isinstance(node, Map):
+        err(node, "keymap must map an action id to a key or a list of keys (keymap: {publish: P})")
+        return {}
+    keymap: dict[str, tuple[str, ...]] = {}
+    where: dict[str, Node] = {}
+    for name, value in node.items:
+        action_id = str(name.value)
+        if action_id not in actions.BY_ID:
+            err(name, f"unknown action {name.text!r} in keymap (the README lists the action ids)")
+            continue
+        if action_id in keymap:
+            err(name, f"action {action_id!r} is in the keymap twice")
+            continue
+        items = value.items if isinstance(value, Seq) else (value,)
+        keys: list[str] = []
+        for item in items:
+            raw = item.value if isinstance(item, Scalar) else None
+            if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 9:
+                raw = str(raw)  # keymap: {checklist: 1}
+            if not isinstance(raw, str):
+                err(item, f"the key for {action_id!r} must be a key name such as ctrl+p")
+                continue
+            try:
+                keys.append(actions.normalize_key(raw))
+            except actions.KeyError_ as exc:
+                err(item, f"keymap {action_id}: {exc}")
+        if not items:
+            err(value, f"keymap {action_id}: give at least one key")
+        elif len(keys) == len(items):
+            keymap[action_id] = tuple(dict.fromkeys(keys))
+            where[action_id] = value
+    for action_id, key, other in actions.clashes(keymap, changed=keymap):
+        err(
+            where[action_id],
+            f"keymap {action_id}: {key} is already the key of {other!r} where both apply "
+            f"(give {other!r} another key too, or choose another)",
+        )
+    return keymap
