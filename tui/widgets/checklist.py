@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -20,17 +19,14 @@ from tui.core.durations import format_duration
 from tui.core.state import IncidentState, phase_views
 from tui.widgets._options import OptionPane
 from tui.widgets._text import literal, short_time
+from tui.widgets.keys import bindings
 from tui.widgets.messages import ToggleItem
 
 _STATE_WORDS = {"done": "DONE", "current": "NOW ", "upcoming": "NEXT", "open": "OPEN"}
 
 
 class PhaseChecklist(OptionPane):
-    BINDINGS = [
-        Binding("space", "toggle", "Tick/untick", id="checklist.toggle"),
-        Binding("x", "toggle", "Tick/untick", show=False, id="checklist.toggle_x"),
-        Binding("s", "skip", "Skip (reason)", id="checklist.skip"),
-    ]
+    BINDINGS = bindings("checklist")
 
     @dataclass
     class SkipRequested(Message):

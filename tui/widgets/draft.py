@@ -7,7 +7,6 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
@@ -16,6 +15,7 @@ from tui.core.state import DraftHold, IncidentState
 from tui.core.textsafe import clean, clean_line
 from tui.publish.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
 from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
+from tui.widgets.keys import bindings
 from tui.widgets.messages import DraftEdited
 
 PURPOSE_WORDS = {
@@ -56,13 +56,7 @@ class DraftEditor(Vertical):
     ``EDITING — esc to leave`` stays in sight until ``esc``.
     """
 
-    BINDINGS = [
-        Binding("enter", "screen.edit_draft", "Edit", id="draft.edit"),
-        Binding("ctrl+o", "screen.draft_versions", "Versions", id="draft.versions"),
-        Binding("ctrl+t", "next_purpose", "Other message", id="draft.purpose"),
-        Binding("ctrl+n", "next_blank", "Next blank", id="draft.next_blank"),
-        Binding("ctrl+r", "from_template", "Reset from template", id="draft.reset"),
-    ]
+    BINDINGS = bindings("draft")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

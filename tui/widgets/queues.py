@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -13,16 +12,12 @@ from tui.core.durations import format_duration
 from tui.core.state import IncidentState
 from tui.widgets._options import OptionPane
 from tui.widgets._text import literal
+from tui.widgets.keys import bindings
 from tui.widgets.messages import AdjustQueue, EditQueue, ToggleAction
 
 
 class ChannelQueues(OptionPane):
-    BINDINGS = [
-        Binding("space", "toggle", "Action on/off", id="queues.toggle"),
-        Binding("e", "edit", "Edit counts", id="queues.edit"),
-        Binding("plus,equals_sign", "adjust(1)", "+1", key_display="+", id="queues.more"),
-        Binding("minus,underscore", "adjust(-1)", "-1", key_display="-", id="queues.less"),
-    ]
+    BINDINGS = bindings("queues")
 
     def _rows(self, s: IncidentState, now: datetime):
         if not s.book.channels:
