@@ -9,24 +9,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.core.textsafe import clean, clean_line
+from tui.widgets.keys import bindings
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True (yes) or False (no)."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("enter", "answer(True)", "Yes", show=False, id="confirm.yes_enter"),
-        Binding("n", "answer(False)", "No", id="confirm.no"),
-        Binding("escape", "answer(False)", "No", show=False, id="confirm.no_escape"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, title: str, message: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()

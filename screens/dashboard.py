@@ -7,7 +7,6 @@ from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -21,6 +20,7 @@ from tui.widgets.checklist import PhaseChecklist
 from tui.widgets.countdown import UpdateCountdown
 from tui.widgets.draft import DraftEditor
 from tui.widgets.header import IncidentHeader
+from tui.widgets.keys import bindings
 from tui.widgets.messages import AdjustQueue, DraftEdited, EditQueue, ToggleAction, ToggleItem
 from tui.widgets.queues import ChannelQueues
 from tui.widgets.timeline import Timeline
@@ -38,28 +38,7 @@ AUTOSAVE_AFTER = 1.0  # seconds of no typing before the draft is saved
 
 
 class Dashboard(Screen):
-    BINDINGS = [
-        Binding("1", "pane('checklist')", "Checklist", id="pane.checklist"),
-        Binding("2", "pane('countdown')", "Countdown", show=False, id="pane.countdown"),
-        Binding("3", "pane('queues')", "Queues", show=False, id="pane.queues"),
-        Binding("4", "pane('draft')", "Draft", id="pane.draft"),
-        Binding("5", "pane('timeline')", "Timeline", show=False, id="pane.timeline"),
-        Binding("n", "next_phase", "Next phase", id="incident.next_phase"),
-        Binding("u", "record_update", "Update posted", id="incident.posted"),
-        Binding("a", "assign", "Roles", id="incident.assign"),
-        Binding("m", "metrics", "Metrics", id="incident.metrics"),
-        Binding("t", "note", "Note", id="incident.note"),
-        Binding("p", "publish", "Publish", id="publish.draft"),
-        Binding("v", "approve", "Approve", show=False, id="publish.approve"),
-        Binding("o", "outbox", "Outbox", id="publish.outbox"),
-        Binding("r", "postmortem", "Post-mortem", show=False, id="amends.postmortem"),
-        Binding("f", "offers", "Offers", show=False, id="amends.offers"),
-        Binding("b", "toggle_bell", "Bell", show=False, id="app.bell"),
-        Binding("ctrl+s", "save_draft", "Save draft", show=False, id="draft.save"),
-        Binding("escape", "leave_editor", "Leave editor", show=False, id="draft.leave"),
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("q", "app.quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = bindings("dashboard")
 
     def __init__(self, state: IncidentState, *, bell: bool = True, me: str = "") -> None:
         super().__init__()

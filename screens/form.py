@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
@@ -27,6 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.core.textsafe import clean, clean_line
 from tui.widgets._text import SafeInput
+from tui.widgets.keys import bindings
 
 KEYS_HINT = "enter: next field · ctrl+s: submit · esc: cancel"
 
@@ -56,10 +56,7 @@ class Field:
 class FormScreen(ModalScreen[dict[str, str] | None]):
     """A centred dialog; dismisses with the values, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    BINDINGS = bindings("form")
 
     def __init__(
         self,

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.textsafe import clean_line
+from tui.widgets.keys import bindings
 
 HINT = "esc / q / ?: close · ↑ ↓ pgup pgdn: scroll"
 
@@ -24,11 +24,7 @@ def _line(text: str) -> Text:
 class HelpScreen(ModalScreen[None]):
     """A modal list of keys; dismisses with None."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="help.close"),
-        Binding("q", "close", "Close", show=False, id="help.close_q"),
-        Binding("question_mark", "close", "Close", show=False, id="help.close_question"),
-    ]
+    BINDINGS = bindings("help")
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()

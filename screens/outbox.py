@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.textsafe import clean_line
+from tui.widgets.keys import bindings
 
 _MARK = {"pending": "\u2026 PENDING", "sent": "\u2713 SENT", "failed": "\u2717 FAILED"}
 
 
 class OutboxScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("r", "retry", "Retry failed", id="outbox.retry"),
-        Binding("c", "cancel_row", "Cancel row", id="outbox.cancel"),
-        Binding("escape,o,q", "close", "Close", id="outbox.close"),
-    ]
+    BINDINGS = bindings("outbox")
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,23 +9,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.textsafe import clean_line
+from tui.widgets.keys import bindings
 
 HEADING = "Several incidents are open — pick one"
 
 
 class PickerScreen(Screen[str | None]):
-    BINDINGS = [
-        Binding("n", "new", "New incident", id="picker.new"),
-        Binding("q", "quit_picker", "Quit", id="picker.quit"),
-        Binding("escape", "quit_picker", "Quit", show=False, id="picker.quit_escape"),
-    ]
+    BINDINGS = bindings("picker")
 
     def __init__(self, incidents: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
@@ -19,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.core.state import PM_FIELDS, IncidentState
 from tui.core.textsafe import clean, clean_line
 from tui.widgets._text import SafeTextArea
+from tui.widgets.keys import bindings
 
 LABELS = {
     "summary": "Summary: what happened, in two sentences a customer understands",
@@ -30,14 +30,7 @@ AUTOSAVE_AFTER = 1.0
 
 
 class PostmortemScreen(Screen):
-    BINDINGS = [
-        Binding("escape", "back", "Back", id="pm.back"),
-        Binding("ctrl+s", "save", "Save", id="pm.save"),
-        Binding("ctrl+n", "add_action", "Add action", id="pm.add_action"),
-        # priority: a focused TextArea binds ctrl+e (end of line) and would swallow it
-        Binding("ctrl+e", "export", "Export md+html", priority=True, id="pm.export"),
-        Binding("ctrl+o", "publish", "Publish", id="pm.publish"),
-    ]
+    BINDINGS = bindings("postmortem")
 
     def __init__(self, state: IncidentState) -> None:
         super().__init__()
@@ -168,10 +161,7 @@ class PostmortemScreen(Screen):
 class OffersScreen(Screen):
     """Recovery offers computed from a billing export, with the cost per currency."""
 
-    BINDINGS = [
-        Binding("escape,q", "back", "Back", id="offers.back"),
-        Binding("w", "write", "Write CSV", id="offers.write"),
-    ]
+    BINDINGS = bindings("offers")
     AUTO_FOCUS = "#offers-rows"
 
     def __init__(self, source: str, result) -> None:
@@ -229,7 +219,7 @@ class OffersScreen(Screen):
 class OffersRefusedScreen(Screen):
     """A billing export that was refused: the first problems and how many there are in all."""
 
-    BINDINGS = [Binding("escape,q", "back", "Back", id="offers-refused.back")]
+    BINDINGS = bindings("offers-refused")
     AUTO_FOCUS = "#offers-problems"
 
     def __init__(self, source: str, error) -> None:

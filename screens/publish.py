@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui.core.textsafe import clean, clean_line
 from tui.publish.drafting import PUBLISH_TIME
+from tui.widgets.keys import bindings
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,7 @@ class PublishPreview:
 
 
 class PublishScreen(ModalScreen[dict | None]):
-    BINDINGS = [
-        Binding("y", "publish", "Publish", id="publish.yes"),
-        Binding("w", "accept_warnings", "Accept warnings", id="publish.accept"),
-        Binding("escape,n", "cancel", "Cancel", id="publish.cancel"),
-    ]
+    BINDINGS = bindings("publish")
 
     def __init__(
         self, preview: PublishPreview, finalize: Callable[[str], str] | None = None
@@ -142,11 +138,7 @@ class PublishScreen(ModalScreen[dict | None]):
 class ApproveScreen(ModalScreen[bool | None]):
     """The approver sees exactly what would go out, and answers."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Approve and publish", id="approve.yes"),
-        Binding("n", "answer(False)", "Send back", id="approve.no"),
-        Binding("escape", "dismiss_none", "Later", id="approve.later"),
-    ]
+    BINDINGS = bindings("approve")
 
     def __init__(self, heading: str, body: str) -> None:
         super().__init__()

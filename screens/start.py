@@ -20,7 +20,6 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -31,6 +30,7 @@ from tui.commands import MAX_TITLE, CommandError, parse_metrics
 from tui.core.playbook import Metric, Playbook, PlaybookError, SeverityLevel, load_playbook
 from tui.core.textsafe import clean_line
 from tui.widgets._text import SafeInput
+from tui.widgets.keys import bindings
 
 LOAD_GROUP = "start.playbooks"
 NO_MATCH = "No severity level matches these metrics"
@@ -68,11 +68,7 @@ def _load_all(paths: list[Path]) -> list[tuple[Path, Playbook | None, str]]:
 class StartScreen(Screen[dict | None]):
     """Dismisses with {"playbook": Path, "title": str, "metrics": dict}, or None."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Start", id="start.submit"),
-        Binding("escape", "cancel", "Cancel", id="start.cancel"),
-        Binding("q", "cancel", "Cancel", show=False, id="start.cancel_q"),
-    ]
+    BINDINGS = bindings("start")
 
     def __init__(self, playbooks: list[Path]) -> None:
         super().__init__()

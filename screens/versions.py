@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
@@ -19,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.core.clock import wall
 from tui.core.state import DraftVersion
 from tui.core.textsafe import clean, clean_line
+from tui.widgets.keys import bindings
 
 
 class VersionsScreen(ModalScreen[str | None]):
@@ -27,9 +27,7 @@ class VersionsScreen(ModalScreen[str | None]):
     VersionsScreen #versions-list { height: 8; }
     VersionsScreen #versions-text { border: round $primary 50%; padding: 0 1; }
     """
-    BINDINGS = [
-        Binding("escape", "close", "Back", id="versions.close"),
-    ]
+    BINDINGS = bindings("versions")
 
     def __init__(self, purpose: str, versions: list[DraftVersion], tz: str) -> None:
         super().__init__()

@@ -189,6 +189,7 @@ ACTIONS: Final[tuple[Action, ...]] = (
     _a("postmortem.back", "escape", "back", "Back", "postmortem"),
     _a("postmortem.save", "ctrl+s", "save", "Save", "postmortem"),
     _a("postmortem.add_action", "ctrl+n", "add_action", "Add action", "postmortem"),
+    # priority: a focused TextArea binds ctrl+e (end of line) and would swallow it
     _a("postmortem.export", "ctrl+e", "export", "Export md+html", "postmortem", priority=True),
     _a("postmortem.publish", "ctrl+o", "publish", "Publish", "postmortem"),
     _a("offers.back", "escape,q", "back", "Back", "offers"),
