@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.playbook import DESTINATION_KINDS, PURPOSES, MessageChecks, load_playbook
+from tui.core.playbook import MessageChecks, load_playbook
+from tui.core.vocabulary import DESTINATION_KINDS
+from tui.core.vocabulary import TEMPLATE_PURPOSES as PURPOSES
 from tui.publish.checks import ERROR, RULES, WARNING, Finding, check_message, has_errors
 
 ROOT = Path(__file__).resolve().parents[2]

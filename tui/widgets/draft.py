@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
-from tui.core.playbook import PUBLISH_PURPOSES
 from tui.core.state import DraftHold, IncidentState
 from tui.core.textsafe import clean, clean_line
+from tui.core.vocabulary import PUBLISH_PURPOSES
 from tui.publish.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
 from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
 from tui.widgets.keys import bindings

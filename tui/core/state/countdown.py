@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.core.durations import format_duration
-from tui.core.playbook import Cadence
+from tui.core.playbook.model import Cadence
 from tui.core.state.incident import IncidentState
 from tui.core.vocabulary import PROMISING
 

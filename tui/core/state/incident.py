@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui.core.playbook import Phase, Playbook
+from tui.core.playbook.model import Phase, Playbook
 from tui.core.state.events import QUIET
 from tui.core.vocabulary import CLOSING
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tui.core.playbook import ChecklistItem, Phase
+from tui.core.playbook.model import ChecklistItem, Phase
 from tui.core.state.incident import IncidentState, ItemState
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.core.clock import parse_instant, wall
 from tui.core.durations import format_duration
-from tui.core.playbook import Playbook
+from tui.core.playbook.model import Playbook
 from tui.core.state.events import (
     ACTION,
     ADVANCED,
