@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -27,6 +26,7 @@ from tui.app.room import Room
 from tui.core.clock import Clock, parse_when
 from tui.core.state import IncidentState
 from tui.core.store import StoreError
+from tui.widgets.keys import bindings
 
 POLL_EVERY = 0.25  # seconds: changes from other dashboards show within ~half a second
 TICK_EVERY = 1.0
@@ -45,9 +45,7 @@ class Loading(Screen):
 class WarroomApp(App):
     CSS_PATH = ["warroom.tcss", "modals.tcss"]
     TITLE = "warroom"
-    BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-    ]
+    BINDINGS = bindings("global")  # ctrl+c, ctrl+p: the action table's "force_quit", "palette"
 
     def __init__(
         self,
@@ -72,6 +70,8 @@ class WarroomApp(App):
 
         self.room = room
         self.config = config if config is not None else Config()
+        # the user's keymap (checked by the config loader): binding id = action id
+        self.set_keymap({action: ",".join(keys) for action, keys in self.config.keymap.items()})
         self.config_error = config_error
         self.welcome = welcome
         self.deliver = deliver
@@ -891,44 +891,19 @@ class WarroomApp(App):
             markup=False,
         )
 
-    # help and the command palette: the same actions as the keys ----------------------
+    # help and the command palette: the action table, with the user's keymap ---------
     def action_help(self) -> None:
         from screens.help import HelpScreen
+        from tui.app.palette import help_table
 
-        self.push_screen(HelpScreen(help_rows()))
+        self.push_screen(HelpScreen(help_table(self.config.keymap)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action by name, on every screen: the screen's keys and its focused pane's."""
+        from tui.app.palette import system_commands
+
         yield from super().get_system_commands(screen)
-        seen: set[tuple[int, str]] = set()
-        if isinstance(screen, Dashboard):
-            for section, key, description, action in DASHBOARD_ACTIONS:
-                seen.add((id(screen), action))
-                yield SystemCommand(
-                    f"{description} ({key})",
-                    section,
-                    lambda a=action: self.call_later(screen.run_action, a),
-                )
-        # the rest, generically: what the footer shows and the hidden keys beside it
-        found: dict[tuple[int, str], tuple[Any, Binding, list[str]]] = {}
-        for key, active in screen.active_bindings.items():
-            binding, node = active.binding, active.node
-            if node is self or binding.system or not binding.description:
-                continue  # the app's own (quit, palette, keys) come from super()
-            if not (binding.show or binding.id):
-                continue  # a text field's cursor keys: not actions (ours all have an id)
-            if not active.enabled or (id(node), binding.action) in seen:
-                continue
-            shown = binding.key_display or self.get_key_display(binding) or key
-            entry = found.setdefault((id(node), binding.action), (node, binding, []))
-            if shown not in entry[2]:
-                entry[2].append(shown)
-        for node, binding, keys in found.values():
-            yield SystemCommand(
-                f"{binding.description} ({' / '.join(keys)})",
-                binding.tooltip or f"a key on this screen ({type(node).__name__})",
-                lambda n=node, a=binding.action: self.call_later(self.run_action, a, n),
-            )
+        yield from system_commands(self, screen, self.config.keymap)
 
     # leaving --------------------------------------------------------------------------
     def exit(self, result=None, return_code: int = 0, message=None) -> None:
@@ -1123,52 +1098,3 @@ def _metric_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-# (section, keys, description, action on the dashboard screen)
-DASHBOARD_ACTIONS = [
-    ("Panes", "1", "Phase checklist", "pane('checklist')"),
-    ("Panes", "2", "Update countdown", "pane('countdown')"),
-    ("Panes", "3", "Channel queues", "pane('queues')"),
-    ("Panes", "4", "Draft editor", "pane('draft')"),
-    ("Panes", "5", "Timeline", "pane('timeline')"),
-    ("Incident", "n", "Move to the next phase", "next_phase"),
-    ("Incident", "u", "Record a message published by hand", "record_update"),
-    ("Incident", "a", "Assign a role", "assign"),
-    ("Incident", "m", "Edit impact metrics", "metrics"),
-    ("Incident", "t", "Add a note to the timeline", "note"),
-    ("Incident", "b", "Terminal bell on/off for a late update", "toggle_bell"),
-    ("Publish", "p", "Check and publish the draft to the status page", "publish"),
-    ("Publish", "v", "Approve the message waiting for you (two-person rule)", "approve"),
-    ("Publish", "o", "Outbox: pending, sent and failed deliveries", "outbox"),
-    ("Amends", "r", "Post-mortem: write it, export it, publish it", "postmortem"),
-    ("Amends", "f", "Recovery offers from a billing export", "offers"),
-    ("Draft", "enter", "Edit the draft, pane 4: one editor at a time, or take over", "edit_draft"),
-    ("Draft", "ctrl+o", "Every saved version of the draft; enter restores one", "draft_versions"),
-    ("Draft", "ctrl+s", "Save the draft now", "save_draft"),
-    ("App", "?", "This help", "help"),
-    ("App", "q", "Quit (nothing is lost: everything is in the database)", "app.quit"),
-]
-
-
-def help_rows() -> list[tuple[str, str, str]]:
-    rows = [(section, key, text) for section, key, text, _ in DASHBOARD_ACTIONS]
-    rows += [
-        ("Panes", "tab / shift+tab", "Next / previous pane"),
-        ("Checklist", "space / enter / x", "Tick or untick the highlighted item"),
-        (
-            "Checklist",
-            "s",
-            "Skip the highlighted item, with a reason (n needs each ticked or skipped)",
-        ),
-        ("Checklist", "\u2191 \u2193", "Move between items"),
-        ("Queues", "space / enter", "Turn the highlighted action on or off"),
-        ("Queues", "e", "Edit the channel's counts"),
-        ("Queues", "+ / -", "One more / one fewer waiting"),
-        ("Draft", "ctrl+t", "Switch to another message (ack, update, resolution\u2026)"),
-        ("Draft", "ctrl+r", "Reset the draft from its template"),
-        ("Draft", "esc", "Leave editing: saved, the draft free for others, keys are keys again"),
-        ("App", "ctrl+p", "Command palette: every action by name"),
-    ]
-    order = ["Panes", "Checklist", "Queues", "Draft", "Publish", "Amends", "Incident", "App"]
-    return sorted(rows, key=lambda r: order.index(r[0]))
