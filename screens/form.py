@@ -24,21 +24,11 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tui.core.textsafe import clean, clean_line
-from tui.widgets._text import SafeInput
+from tui.core.textsafe import clean_line
+from tui.widgets._text import SafeInput, literal
 from tui.widgets.keys import bindings
 
 KEYS_HINT = "enter: next field · ctrl+s: submit · esc: cancel"
-
-
-def _line(text: str, style: str = "") -> Text:
-    """One line of caller/user text, escapes stripped, never read as markup."""
-    return Text(clean_line(text), style=style)
-
-
-def _para(text: str, style: str = "") -> Text:
-    """Multi-line caller/user text, escapes stripped, never read as markup."""
-    return Text(clean(text), style=style)
 
 
 @dataclass(frozen=True)
@@ -84,9 +74,9 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
             with Vertical(id="head"):
-                yield Static(_line(self.form_title), id="title", markup=False)
+                yield Static(literal(self.form_title, wrap=True), id="title", markup=False)
                 if self.help_text:
-                    yield Static(_para(self.help_text), id="help", markup=False)
+                    yield Static(literal(self.help_text, lines=True), id="help", markup=False)
             with Vertical(id="foot"):
                 if self._preview is not None:
                     yield Static("", id="preview", markup=False)
@@ -102,13 +92,15 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                     control = self._control(index, field)
                     self._controls[field.name] = control
                     with Vertical(classes="field"):
-                        yield Label(_line(field.label), classes="field-label", markup=False)
+                        yield Label(
+                            literal(field.label, wrap=True), classes="field-label", markup=False
+                        )
                         yield control
 
     def _control(self, index: int, field: Field) -> Input | Select[str]:
         widget_id = f"field-{index}"
         if field.choices is not None:
-            options = [(_line(label), value) for label, value in field.choices]
+            options = [(literal(label, wrap=True), value) for label, value in field.choices]
             values = {value for _, value in field.choices}
             return Select(
                 options,
@@ -146,7 +138,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(_line(f"Error: {message}") if message else "")
+        error.update(literal(f"Error: {message}", wrap=True) if message else "")
         error.set_class(bool(message), "-shown")
 
     def _refresh_preview(self) -> None:
@@ -156,7 +148,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             text = self._preview(self.values)
         except Exception as exc:  # a buggy preview must not take the dialog down
             text = f"(no preview: {type(exc).__name__}: {exc})"
-        self.query_one("#preview", Static).update(_para(text or ""))
+        self.query_one("#preview", Static).update(literal(text or "", lines=True))
 
     @on(Input.Changed)
     @on(Select.Changed)

@@ -1,5 +1,8 @@
 """The key reference: (section, keys, description) rows grouped by section, scrollable.
 
+The app fills it from the action table with the user's keymap
+(:func:`tui.app.palette.help_table`): the keys shown are the keys that work.
+
 Closes with ``escape``, ``q`` or ``?``. All text is shown literally.
 """
 
@@ -11,14 +14,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.core.textsafe import clean_line
+from tui.widgets._text import literal
 from tui.widgets.keys import bindings
 
 HINT = "esc / q / ?: close · ↑ ↓ pgup pgdn: scroll"
-
-
-def _line(text: str) -> Text:
-    return Text(clean_line(text))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,11 +41,13 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys"), id="title", markup=False)
             yield Static(Text(HINT), id="keys", markup=False)
             for section, rows in self.sections():
-                yield Static(_line(section), classes="section", markup=False)
+                yield Static(literal(section, wrap=True), classes="section", markup=False)
                 for keys, description in rows:
                     with Horizontal(classes="row"):
-                        yield Static(_line(keys), classes="keys", markup=False)
-                        yield Static(_line(description), classes="description", markup=False)
+                        yield Static(literal(keys, wrap=True), classes="keys", markup=False)
+                        yield Static(
+                            literal(description, wrap=True), classes="description", markup=False
+                        )
             if not self.rows:
                 yield Static(Text("No keys to show."), classes="description", markup=False)
 

@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from tui.commands import MAX_TITLE, CommandError, parse_metrics
 from tui.core.playbook import Metric, Playbook, PlaybookError, SeverityLevel, load_playbook
 from tui.core.textsafe import clean_line
-from tui.widgets._text import SafeInput
+from tui.widgets._text import SafeInput, literal
 from tui.widgets.keys import bindings
 
 LOAD_GROUP = "start.playbooks"
@@ -40,10 +40,6 @@ PLACEHOLDERS = {
     "count": "whole number, e.g. 120",
     "number": "a number",
 }
-
-
-def _line(text: str) -> Text:
-    return Text(clean_line(text))
 
 
 def _first_problem(exc: PlaybookError) -> str:
@@ -145,7 +141,12 @@ class StartScreen(Screen[dict | None]):
         self.problems = [problem for _, book, problem in results if book is None]
         names = Counter(book.name for book in self.books.values())
         options = [
-            (_line(book.name if names[book.name] == 1 else f"{book.name} — {path.name}"), path)
+            (
+                literal(
+                    book.name if names[book.name] == 1 else f"{book.name} — {path.name}", wrap=True
+                ),
+                path,
+            )
             for path, book in self.books.items()
         ]
         select = self.query_one("#playbook", Select)
@@ -199,7 +200,7 @@ class StartScreen(Screen[dict | None]):
             field_input = self._metric_input(metric)
             self._metric_inputs[metric.id] = field_input
             label = Label(
-                _line(f"{metric.title} ({metric.id}, {metric.type})"),
+                literal(f"{metric.title} ({metric.id}, {metric.type})", wrap=True),
                 classes="field-label",
                 markup=False,
             )
@@ -244,7 +245,7 @@ class StartScreen(Screen[dict | None]):
     def _refresh_preview(self) -> None:
         _, level, problem = self.evaluate()
         preview = self.query_one("#preview", Static)
-        preview.update(_line(self.preview_text()))
+        preview.update(literal(self.preview_text(), wrap=True))
         preview.set_class(bool(problem) or level is None, "-problem")
 
     @on(Input.Changed)
@@ -273,7 +274,7 @@ class StartScreen(Screen[dict | None]):
     # ------------------------------------------------------------------ submit
     def _show_error(self, message: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(_line(f"Cannot start: {message}") if message else "")
+        error.update(literal(f"Cannot start: {message}", wrap=True) if message else "")
         error.set_class(bool(message), "-shown")
 
     @on(Button.Pressed, "#start-button")

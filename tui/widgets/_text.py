@@ -1,11 +1,11 @@
 """Small helpers shared by the pane widgets: literal text, safe editors, time formats.
 
 Text from data reaches the screen through :func:`tui.core.textsafe.safe` on every
-path: Rich ``Text`` via :func:`literal`, editors via :class:`SafeTextArea` and
-:class:`SafeInput` (screens and widgets use these, never Textual's own; a test
-scans for raw uses), and -- whatever a future path forgets -- the terminal
-guard, which strips control characters from every rendered line before it is
-written (:func:`guard_terminal`).
+path: Rich ``Text`` via :func:`literal` (the one helper, for panes and dialogs),
+editors via :class:`SafeTextArea` and :class:`SafeInput` (screens and widgets
+use these, never Textual's own; a test scans for raw uses), and -- whatever a
+future path forgets -- the terminal guard, which strips control characters from
+every rendered line before it is written (:func:`guard_terminal`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,21 @@ from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
 from tui.core.clock import hhmm
-from tui.core.textsafe import _UNSAFE, clean_line, safe
+from tui.core.textsafe import _UNSAFE, clean, clean_line, safe
 
 
-def literal(text: str, style: str = "") -> Text:
-    """User, file or HTTP text as a Rich Text: escapes stripped, never read as markup."""
+def literal(text: str, style: str = "", *, wrap: bool = False, lines: bool = False) -> Text:
+    """User, file or HTTP text as a Rich Text: escapes stripped, never read as markup.
+
+    The one way data becomes text on screen (panes and dialogs alike). By
+    default one line, cut with an ellipsis at the widget's edge (a pane's row);
+    ``wrap=True`` lets the line wrap (a dialog's sentence); ``lines=True`` keeps
+    the text's own line breaks too (a paragraph, a preview).
+    """
+    if lines:
+        return Text(clean(text), style=style)
+    if wrap:
+        return Text(clean_line(text), style=style)
     return Text(clean_line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
