@@ -1,0 +1,308 @@
+"""The incident store: one SQLite file (through sqlite-utils), an append-only event log.
+
+:class:`Store` opens one warroom database and reads it; :meth:`Store.write` gives the
+:class:`~tui.core.store.writer.Writer` that appends to it.
+
+* WAL mode and a busy timeout, so several dashboards and CLI calls share one
+  file; every write runs in ``BEGIN IMMEDIATE`` and re-reads what others wrote
+  before it decides anything, so two people ticking the same item at once
+  lose nothing and corrupt nothing.
+* A missing file is created whole (:mod:`~tui.core.store.creating`); an older
+  schema is migrated (:mod:`~tui.core.store.schema`); a file from a newer
+  warroom is refused.
+* Only warroom's own files are opened: an empty file, a non-SQLite file and an
+  SQLite file of another application are refused, never written into.
+* A database the user may read but not write (file mode, directory) is opened
+  read-only: reading works; the first write says why it cannot. Without a
+  -wal file it is opened ``immutable`` (SQLite could not create its -shm next
+  to it, or would leave one owned by the reader behind).
+* Every SQLite failure becomes a :class:`StoreError`, one line (:func:`explain`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui.core.clock import parse_instant, to_iso
+from tui.core.playbook.loading import PlaybookError, playbook_from_text
+from tui.core.playbook.model import Playbook
+from tui.core.state.events import Event
+from tui.core.state.incident import IncidentState
+from tui.core.state.projection import Projector
+from tui.core.store.creating import create_database
+from tui.core.store.errors import DEFAULT_TIMEOUT, StoreError, explain
+from tui.core.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+from tui.core.store.writer import Writer
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    session: str
+    user: str
+    tty: str
+    since: datetime
+    last_seen: datetime
+
+
+PRESENCE_TTL = 10.0  # seconds after the last heartbeat a dashboard counts as gone
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    id: str
+    title: str
+    started_at: datetime
+    closed_at: datetime | None
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+class Store:
+    """One open warroom database: its incidents, events, pinned playbooks and presence."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        group: str | None = None,
+        create: bool = True,
+    ):
+        self.path = Path(path)
+        self.timeout = timeout
+        self.readonly = False
+        real = Path(os.path.realpath(self.path))  # through symlinks, dangling ones too
+        try:
+            st = os.stat(real)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc.strerror or exc}") from None
+        if st is None:
+            if not create:
+                if not real.parent.is_dir():
+                    raise StoreError(
+                        f"no database at {self.path} (the directory {real.parent} does not exist)"
+                    )
+                raise StoreError(f"no database at {self.path} (start an incident first)")
+            create_database(real, group)
+        elif stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{self.path} is a directory, not a warroom database")
+        elif not stat.S_ISREG(st.st_mode):
+            raise StoreError(f"{self.path} is not a regular file, not a warroom database")
+        elif not os.access(real, os.R_OK):
+            raise StoreError(f"cannot read database {self.path}: permission denied")
+        elif st.st_size == 0:
+            raise StoreError(
+                f"{self.path} is an empty file, not a warroom database (remove it, or name "
+                "another path: `warroom start` creates a new database)"
+            )
+        self.readonly = not _writable(real)
+        try:
+            if self.readonly:
+                from urllib.parse import quote
+
+                uri = f"file:{quote(os.fsencode(real))}?mode=ro"
+                if not os.path.exists(f"{real}-wal"):  # no writer: read the file as it is
+                    uri += "&immutable=1"
+                conn = sqlite3.connect(
+                    uri, timeout=timeout, isolation_level=None, check_same_thread=False, uri=True
+                )
+            else:
+                conn = sqlite3.connect(
+                    real, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(self._explain(exc)) from None
+        self.conn = conn
+        self._db: Database | None = None
+        self._projectors: dict[str, Projector] = {}
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(self._explain(exc)) from None
+        except StoreError:
+            conn.close()
+            raise
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils on our connection, imported on first use (reads need only sqlite3)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(
+                self.conn, execute_plugins=False, recursive_triggers=False
+            )
+        return self._db
+
+    def _explain(self, exc: sqlite3.Error) -> str:
+        return explain(self.path, exc, self.timeout)
+
+    def _refuse_write(self) -> StoreError:
+        return StoreError(
+            f"cannot write database {self.path}: it is read-only for you (the file or its "
+            "directory); reading commands still work"
+        )
+
+    def _prepare(self) -> None:
+        c = self.conn
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if app_id != APPLICATION_ID:  # warroom makes its files whole, id and all
+            raise StoreError(f"{self.path} is an SQLite file, but not a warroom database")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer warroom (schema {version}; this one "
+                f"knows up to {SCHEMA_VERSION}): upgrade warroom to open it"
+            )
+        c.execute("PRAGMA foreign_keys=ON")
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has an older warroom schema ({version}; this one needs "
+                    f"{SCHEMA_VERSION}) and is read-only for you: open it once with write access"
+                )
+            return
+        if version < SCHEMA_VERSION:
+            with self._immediate():
+                version = c.execute("PRAGMA user_version").fetchone()[0]  # someone may have won
+                migrate(c, version)
+        if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            c.execute("PRAGMA journal_mode=WAL")
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        if self.readonly:
+            raise self._refuse_write()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(self._explain(exc)) from None
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # reading ----------------------------------------------------------------
+    def data_version(self) -> int:
+        """Changes when another connection commits: a cheap "anything new?" probe."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def incidents(self, *, include_closed: bool = False) -> list[IncidentRow]:
+        where = "" if include_closed else " WHERE closed_at IS NULL"
+        rows = self.conn.execute(
+            f"SELECT id, title, started_at, closed_at FROM incidents{where} ORDER BY seq"
+        )
+        return [
+            IncidentRow(r[0], r[1], parse_instant(r[2]), parse_instant(r[3]) if r[3] else None)
+            for r in rows
+        ]
+
+    def incident_exists(self, incident_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return row is not None
+
+    def events(self, incident_id: str, after: int = 0) -> Iterator[Event]:
+        cur = self.conn.execute(
+            "SELECT id, incident_id, at, actor, kind, data FROM events "
+            "WHERE incident_id = ? AND id > ? ORDER BY id",
+            (incident_id, after),
+        )
+        for row in cur:
+            yield Event(row[0], row[1], parse_instant(row[2]), row[3], row[4], json.loads(row[5]))
+
+    def instance(self) -> str:
+        """A random id of this database: correlation keys differ between war rooms."""
+        return str(self.conn.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0])
+
+    def playbook(self, sha: str, source: str = "") -> Playbook:
+        row = self.conn.execute(
+            "SELECT text, source FROM playbooks WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"database {self.path} lacks the pinned playbook {sha[:12]}")
+        try:
+            return playbook_from_text(row[0], source or row[1] or "")
+        except PlaybookError as exc:
+            first = exc.problems[0] if exc.problems else "?"
+            raise StoreError(
+                f"the pinned playbook {sha[:12]} no longer validates: {first}"
+            ) from None
+
+    def state(self, incident_id: str) -> IncidentState:
+        """The incident's state, folding only the events not seen yet by this Store."""
+        projector = self._projectors.get(incident_id)
+        if projector is None:
+            projector = self._projectors[incident_id] = Projector(incident_id, self.playbook)
+        projector.apply_all(self.events(incident_id, after=projector.state.last_event_id))
+        return projector.state
+
+    # presence ---------------------------------------------------------------
+    def heartbeat(
+        self, session: str, incident_id: str | None, user: str, tty: str, now: datetime
+    ) -> None:
+        if self.readonly:
+            return  # a reader of a read-only database is not "in the room"
+        stamp = to_iso(now)
+        try:
+            self.conn.execute(
+                "INSERT INTO presence(session, incident_id, user, tty, since, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session) DO UPDATE SET "
+                "last_seen = excluded.last_seen, incident_id = excluded.incident_id",
+                (session, incident_id, user, tty, stamp, stamp),
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(self._explain(exc)) from None
+
+    def leave(self, session: str) -> None:
+        with suppress(sqlite3.Error):
+            self.conn.execute("DELETE FROM presence WHERE session = ?", (session,))
+
+    def present(
+        self, incident_id: str | None, now: datetime, ttl: float = PRESENCE_TTL
+    ) -> list[Presence]:
+        cutoff = to_iso(now - timedelta(seconds=ttl))
+        rows = self.conn.execute(
+            "SELECT session, user, tty, since, last_seen FROM presence "
+            "WHERE last_seen >= ? AND (incident_id IS ? OR incident_id IS NULL) "
+            "ORDER BY since, user",
+            (cutoff, incident_id),
+        ).fetchall()
+        return [
+            Presence(r[0], r[1], r[2] or "", parse_instant(r[3]), parse_instant(r[4])) for r in rows
+        ]
+
+    # writing ----------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One transaction: read fresh state, decide, append. All of it or nothing."""
+        with self._immediate():
+            yield Writer(self)
