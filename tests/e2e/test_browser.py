@@ -16,7 +16,7 @@ from tui.core.config import load_config
 from tui.core.playbook import load_playbook
 from tui.core.store import Store
 from tui.localpage.serve import BackgroundServer
-from tui.publish.delivery import Deliverer
+from tui.publish.worker import Deliverer
 
 CHROMIUM_FLAGS = [
     "--headless",

@@ -3,7 +3,7 @@ update EXACTLY ONCE and IN ORDER, whatever went wrong on the way; the API key ne
 
 A real local status page (:class:`tui.localpage.serve.BackgroundServer`) sits behind a
 fault-injecting proxy (:mod:`tests.faulty`); the war room publishes through the real
-commands and delivers with the real :class:`tui.publish.delivery.Deliverer` (in a thread, so a
+commands and delivers with the real :class:`tui.publish.worker.Deliverer` (in a thread, so a
 hang fails the test) or the real ``warroom deliver`` entry point (in subprocesses).
 """
 
@@ -34,7 +34,8 @@ from tui.core.state import DELIVERY_FAILED, DELIVERY_SENT
 from tui.core.store import Store
 from tui.localpage.serve import BackgroundServer
 from tui.localpage.store import component_id
-from tui.publish import delivery, outbox
+from tui.publish import outbox, retry
+from tui.publish.worker import Attempt, Deliverer
 
 KEY_ENV = "WARROOM_TEST_PAGE_KEY"
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
@@ -122,12 +123,12 @@ class Rig:
             )
             self.bodies.append(text(i).strip())
 
-    def drain(self, timeout: float = DRAIN_TIMEOUT) -> list[delivery.Attempt]:
+    def drain(self, timeout: float = DRAIN_TIMEOUT) -> list[Attempt]:
         """``Deliverer.run(until_idle=True)`` in a thread; a hang fails the test."""
-        attempts: list[delivery.Attempt] = []
+        attempts: list[Attempt] = []
         errors: list[BaseException] = []
         stop = threading.Event()
-        deliverer = delivery.Deliverer(self.store, self.config, SystemClock())
+        deliverer = Deliverer(self.store, self.config, SystemClock())
 
         def run() -> None:
             try:
@@ -216,8 +217,8 @@ class Rig:
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
-    monkeypatch.setattr(delivery, "BACKOFF_BASE", 0.05)
-    monkeypatch.setattr(delivery, "BACKOFF_CAP", 0.5)
+    monkeypatch.setattr(retry, "BACKOFF_BASE", 0.05)
+    monkeypatch.setattr(retry, "BACKOFF_CAP", 0.5)
 
 
 @pytest.fixture
@@ -409,7 +410,7 @@ def test_a_waiting_deliverer_does_not_spin_while_another_process_holds_the_lease
         stop.set()
 
     monkeypatch.setattr(outbox, "claim", counting_claim)
-    deliverer = delivery.Deliverer(rig.store, rig.config, SystemClock(), sleep=fake_sleep)
+    deliverer = Deliverer(rig.store, rig.config, SystemClock(), sleep=fake_sleep)
     worker = threading.Thread(target=lambda: deliverer.run(until_idle=True, stop=stop), daemon=True)
     worker.start()
     worker.join(30)
@@ -629,3 +630,52 @@ def test_a_redirect_is_a_permanent_error_naming_the_location(rig: Rig, fault):
 
     shown = rig.warroom("outbox")
     assert shown.returncode == 0 and ELSEWHERE in shown.stdout, shown.stdout
+
+
+# ------------------------------------------------------------- the policy and the registry
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (200, "sent"),
+        (201, "sent"),
+        (301, "redirect"),
+        (302, "redirect"),
+        (420, "throttled"),
+        (429, "throttled"),
+        (500, "ambiguous"),
+        (503, "ambiguous"),
+        (401, "permanent"),
+        (422, "permanent"),
+        (418, "permanent"),  # not in PERMANENT: any other 4xx stops all the same
+    ],
+)
+def test_the_retry_policy_judges_each_http_answer(status: int, expected: str):
+    assert retry.verdict(status) == expected
+
+
+def test_backoff_draws_half_to_all_of_the_capped_step():
+    """The jitter is a factor drawn uniformly from 0.5 to 1.0 of base * 2^attempts
+    (capped): never more than the step, never less than half of it."""
+    import random
+
+    rng = random.Random(7)
+    for attempts in range(12):
+        step = min(retry.BACKOFF_CAP, retry.BACKOFF_BASE * 2**attempts)
+        waits = [retry.backoff(attempts, rng) for _ in range(50)]
+        assert all(step * 0.5 <= w <= step for w in waits), (attempts, step, waits)
+    error = retry.DeliveryError("throttled", retryable=True, retry_after=0.0)
+    assert retry.wait_before_retry(error, 3, rng) == retry.MIN_RETRY_AFTER
+    assert retry.parse_retry_after("7") == 7.0
+    assert retry.parse_retry_after("99999") == retry.MAX_RETRY_AFTER
+    assert retry.parse_retry_after("soon") is None
+
+
+def test_every_destination_type_the_config_accepts_has_an_adapter():
+    from tui.core.config import TYPES
+    from tui.publish.destinations import ADAPTERS, GUARANTEES
+
+    assert set(ADAPTERS) == set(TYPES)
+    for adapter in ADAPTERS.values():
+        assert getattr(adapter, "guarantee", None) in GUARANTEES, adapter

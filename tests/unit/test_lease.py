@@ -1,6 +1,6 @@
 """Exactly once, also when slow: a deliverer that is alive keeps its row.
 
-Two :class:`tui.publish.delivery.Deliverer` objects on separate connections to one real SQLite
+Two :class:`tui.publish.worker.Deliverer` objects on separate connections to one real SQLite
 file deliver through the fault-injecting proxy to a real local status page. Time is
 injected (the clock that stamps leases and the monotonic timer of the rate limit move
 together, and only when a deliverer sleeps), so a 0.015 requests/second destination --
@@ -21,7 +21,7 @@ from tests.unit import test_delivery
 from tests.unit.test_delivery import Rig, config_text
 from tui.core.store import Store
 from tui.publish import outbox
-from tui.publish.delivery import Deliverer
+from tui.publish.worker import Deliverer
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
 

@@ -923,7 +923,7 @@ def test_a_published_incident_shows_when_it_started_in_the_customers_zone(
     from tui.core.config import load_config
     from tui.core.playbook import load_playbook
     from tui.core.store import Store
-    from tui.publish.delivery import Deliverer
+    from tui.publish.worker import Deliverer
 
     detected = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=41)
     server = BackgroundServer(

@@ -23,7 +23,7 @@ from tests.unit import test_delivery
 from tests.unit.test_delivery import KEY_ENV, Rig, _file_bytes, body, config_text, purpose
 from tui.core.state import DELIVERY_FAILED
 from tui.publish import outbox
-from tui.publish.delivery import redact
+from tui.publish.destinations.redaction import redact
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
 

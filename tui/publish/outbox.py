@@ -9,6 +9,8 @@
   its incident and destination is not sent.
 * Outcomes (:func:`complete`, :func:`fail`) are events too, written with the
   row's new state; a retry only updates the row (attempts, next time, error).
+  When to retry, and whether at all, is the policy's (:mod:`tui.publish.retry`);
+  the worker that does all this is :mod:`tui.publish.worker`.
 """
 
 from __future__ import annotations

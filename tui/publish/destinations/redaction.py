@@ -1,0 +1,57 @@
+"""A destination's secret never reaches an error text: :func:`redact` removes it.
+
+A server (or a proxy) may echo the ``Authorization`` header back, whole, encoded
+or cut. Before an error is cleaned, cut to length, stored or shown, every form of
+the key (as is, URL-encoded, base64 alone or as an ``OAuth`` or Basic value) and
+every piece of such a form at least :data:`MIN_FRAGMENT` characters long becomes
+:data:`REDACTED`. Every adapter redacts with this one function.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+REDACTED: Final = "[redacted]"
+MIN_FRAGMENT: Final = 8  # a piece of a key this long (or longer) in an answer is redacted
+
+
+def _forms(key: str) -> list[str]:
+    """The key as a server might echo it: as is, URL-encoded, base64 (alone, as an
+    ``OAuth`` header value, as a Basic user or password), longest first."""
+    from base64 import b64encode, urlsafe_b64encode
+    from urllib.parse import quote, quote_plus
+
+    forms = {key, quote(key, safe=""), quote_plus(key), f"OAuth {key}", f"OAuth%20{key}"}
+    for text in (key, f"OAuth {key}", f":{key}", f"{key}:"):
+        raw = text.encode("utf-8")
+        for enc in (b64encode(raw), urlsafe_b64encode(raw)):
+            forms.add(enc.decode("ascii"))
+            forms.add(enc.decode("ascii").rstrip("="))
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def redact(text: str, key: str) -> str:
+    """``text`` without the key: every form of it (:func:`_forms`) and every piece of a
+    form at least :data:`MIN_FRAGMENT` characters long (a server may cut it itself)."""
+    if not key or not text:
+        return text
+    forms = _forms(key)
+    for form in forms:
+        text = text.replace(form, REDACTED)
+    for form in forms:
+        if len(form) < MIN_FRAGMENT:
+            continue
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            if text[i : i + MIN_FRAGMENT] in form and len(text) - i >= MIN_FRAGMENT:
+                j = i + MIN_FRAGMENT
+                while j < len(text) and text[i : j + 1] in form:
+                    j += 1
+                out.append(REDACTED)
+                i = j
+            else:
+                out.append(text[i])
+                i += 1
+        text = "".join(out)
+    return text
