@@ -500,7 +500,11 @@ def test_import_is_cheap():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    assert json.loads(out.replace("'", '"')) == ["tui", "tui.amends", "tui.amends.offers"]
+    loaded = set(json.loads(out.replace("'", '"')))
+    # its own modules and the one file reader; no playbook, no store, no Rich, no Textual
+    outside = {m for m in loaded if not m.startswith("tui.amends.offers")}
+    assert outside == {"tui", "tui.amends", "tui.core", "tui.core.files"}, outside
+    assert "tui.amends.offers.compute" in loaded
 
 
 # --------------------------------------------------------------------------- properties
@@ -754,6 +758,33 @@ def test_fit_pads_and_cuts_by_terminal_cells():
             assert cell_len(fit(text, width)) == width, (text, width)
     assert fit("株式会社サンプル", 12) == "株式会社サ\u2026 "
     assert fit("Cafe\u0301", 6) == "Cafe\u0301  "  # the accent takes no cell
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Northwind Traders",
+        "株式会社サンプル",
+        "한국 주식회사",  # precomposed syllables
+        "\u1112\u1161\u11ab\u1100\u116e\u11a8",  # the same as conjoining jamo
+        "Cafe\u0301 Zoe\u0308",
+        "\U0001f680 Rocket \U0001f44d\U0001f3fd \U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "\u0939\u093f\u0928\u094d\u0926\u0940",  # Devanagari with vowel signs
+        "\u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u200f",  # Arabic and a direction mark
+        "soft\u00adhyphen, tab\tand bell\a",
+        "ｆｕｌｌｗｉｄｔｈ ｈａｌｆｗｉｄｔｈ ｶﾀｶﾅ",
+    ],
+)
+def test_cell_widths_agree_with_textual(text):
+    """The stdlib measure gives what Rich (and so Textual) gives, so the dashboard's
+    offers table and the CLI's line up the same way."""
+    from rich.cells import cell_len
+
+    from tui.amends.offers import cells, fit
+
+    assert cells(text) == cell_len(text)
+    for width in range(0, 25):
+        assert cell_len(fit(text, width)) == width, (text, width)
 
 
 def _plan_column(line: str, plan: str) -> int:

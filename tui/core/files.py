@@ -1,4 +1,12 @@
-"""Files warroom writes for people: whole or not at all, private, never redirected.
+"""Files people hand warroom and files it writes for them: read within a bound, written
+whole or not at all, private, never redirected.
+
+:func:`read_bounded` is the one way an input file (a playbook, a customer list)
+is read: a regular file only (a FIFO or a device cannot block it), at most
+``limit + 1`` bytes read however large the file is, and every refusal a
+:class:`ReadRefused` that says which kind it is, so each reader words it for
+its own readers. File names and the system's words are made printable first:
+a hostile name cannot put terminal escapes on the screen.
 
 :func:`write_atomic` is the one way an output file (post-mortems, offers CSVs)
 is written:
@@ -26,14 +34,66 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Literal
 
 PRIVATE = 0o600
+
+ReadProblem = Literal["directory", "not regular", "unreadable", "too large"]
+
+
+class ReadRefused(Exception):
+    """A file that could not be read whole. ``name`` is the file name made printable;
+    ``kind`` says why: ``"directory"``, ``"not regular"`` (a FIFO, a device...),
+    ``"unreadable"`` (``reason`` holds the system's words) or ``"too large"`` (``size``
+    holds the size seen, more than the limit)."""
+
+    def __init__(self, name: str, kind: ReadProblem, reason: str = "", size: int = 0):
+        super().__init__(f"{name}: {reason or kind}")
+        self.name = name
+        self.kind: ReadProblem = kind
+        self.reason = reason
+        self.size = size
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (controls, ESC, bidi overrides) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, str]:
+    """The bytes of the regular file ``path`` (at most ``limit``) and its printable name.
+
+    Reads at most ``limit + 1`` bytes; raises :class:`ReadRefused` for a directory, anything
+    but a regular file, an operating-system error or a file larger than ``limit``.
+    """
+    try:
+        name = printable(os.fsdecode(path))
+    except Exception:
+        name = printable(repr(path))
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ReadRefused(name, "directory", "Is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadRefused(name, "not regular", "not a regular file")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ReadRefused(name, "unreadable", printable(reason)) from None
+    except (TypeError, ValueError) as exc:  # e.g. a NUL in the path
+        raise ReadRefused(name, "unreadable", printable(str(exc))) from None
+    if len(data) > limit:
+        raise ReadRefused(name, "too large", size=max(len(data), st.st_size))
+    return data, name
 
 
 class WriteError(OSError):
     """A file could not be written; ``str()`` is one line for a person."""
 
-    def __init__(self, path: os.PathLike | str, reason: str, code: int = 0):
+    def __init__(self, path: os.PathLike[str] | str, reason: str, code: int = 0):
         super().__init__(code, reason)
         self.path = str(path)
         self.reason = reason
@@ -121,7 +181,7 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: os.PathLike | str, data: str | bytes) -> None:
+def write_atomic(path: os.PathLike[str] | str, data: str | bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (see the module doc).
 
     Text is written as UTF-8 (a lone surrogate becomes "?"). Raises WriteError.
