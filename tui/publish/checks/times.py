@@ -1,0 +1,92 @@
+"""The times a message promises: a clock time after "by"/"at"/..., or an interval.
+
+:func:`promised_times` finds each one and says what it is about -- the next
+update, the fix, or the post-mortem -- from the topic words of its sentence
+(:class:`~tui.publish.checks.scan.Scan`). The next-update requirement wants an
+update time; a fix time is a warning (:mod:`tui.publish.checks.promises`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tui.publish.checks.scan import Scan
+
+_I = re.IGNORECASE
+
+# A clock time: 2:45 PM, 2:45pm EST, 14:45, 3 PM, 3 p.m., noon.
+_TZ = r"(?:[ \t]+(?-i:[A-Z]{2,5}\b(?:[+-]\d{1,2})?))?"
+CLOCK = re.compile(
+    r"(?<![\w:.])(?:"
+    r"(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])(?:[ \t]?[ap]\.?[ \t]?m\b)?"
+    r"|(?:1[0-2]|0?[1-9])[ \t]?[ap]\.?[ \t]?m\b"
+    r"|noon\b|midnight\b"
+    r")" + _TZ,
+    _I,
+)
+# What makes a clock time a promise rather than a timestamp ("as of", "·", "Posted").
+_FUTURE_PREP = re.compile(
+    r"(?:\b(?:by|at|around|before|until|than|about|approximately|for|is)|[:~])[*_]*[ \t]*\Z", _I
+)
+_NUM = (
+    r"(?:\d{1,3}(?:[ \t]*(?:-|–|to|or)[ \t]*\d{1,3})?|half[ \t]+an?|a[ \t]+half|an?|one|two|three"
+    r"|four|five|six|ten|twelve|fifteen|twenty|thirty|forty[- ]five|forty|sixty|ninety)"
+)
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?)"
+_INTERVAL = re.compile(
+    r"\b(?:within|in|over|every)\s+(?:the\s+)?(?:next\s+)?"
+    r"(?:(?:about|around|roughly|approximately|another|less\s+than|under)\s+)?"
+    + _NUM
+    + r"[ \t]*"
+    + _UNIT
+    + r"\b"
+    + r"|\b(?:within|in|every)[ \t]+\d{1,3}[ \t]?[mh]\b"
+    + r"|\b(?:within|in|over)\s+the\s+(?:next\s+)?hour\b"
+    + r"|\bevery\s+(?:hour|half[- ]hour)\b"
+    + r"|\b"
+    + _NUM
+    + r"[ \t]*"
+    + _UNIT
+    + r"\s+from\s+now\b",
+    _I,
+)
+FUTURE = re.compile(
+    r"\bwill\b|['’]ll\b|\bexpect\w*|\bshould\b|\bhop(?:e|es|ing)\b|\baim\w*|\bplan\w*"
+    r"|\bgoing\s+to\b|\bestimat\w*|\banticipat\w*|\btarget\w*|\bpromise\w*",
+    _I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    start: int
+    end: int
+    topic: str | None  # "update" | "fix" | "doc" | None
+    topic_start: int  # where the topic word is (the span of a fix promise)
+    topic_end: int
+
+
+def promised_times(scan: Scan) -> list[Time]:
+    """Every promise-shaped time (a clock time after by/at/..., or an interval), classified."""
+    s = scan.s
+    spans: list[tuple[int, int]] = []
+    for m in CLOCK.finditer(s):
+        if _FUTURE_PREP.search(s[max(0, m.start() - 30) : m.start()]):
+            spans.append((m.start(), m.end()))
+    spans.extend((m.start(), m.end()) for m in _INTERVAL.finditer(s))
+    out = []
+    for start, end in sorted(set(spans)):
+        lo, hi = scan.sentence(start, end)
+        last = scan.last_topic(lo, start)
+        topic, t0, t1 = None, start, end
+        if last is not None:
+            topic, t0, t1 = last.lastgroup, last.start(), end
+        else:
+            after = scan.first_topic(end, hi)
+            if after is not None:
+                future = scan.has(FUTURE, end, after.start())
+                if after.lastgroup == "update" or (after.lastgroup == "fix" and future):
+                    topic, t0, t1 = after.lastgroup, start, after.end()
+        out.append(Time(start, end, topic, t0, t1))
+    return out
