@@ -26,6 +26,7 @@ from tui.core.yamlsafe import (
     Scalar,
     Seq,
     YamlLoadError,
+    builder,
     load_bytes,
     load_file,
 )
@@ -38,7 +39,7 @@ if getattr(yaml, "__with_libyaml__", False):
 @pytest.fixture(params=LOADERS)
 def loader(request, monkeypatch):
     """Run a test with libyaml (when available) and with the pure-Python parser."""
-    monkeypatch.setattr(yamlsafe, "_LOADER", request.param)
+    monkeypatch.setattr(builder, "_LOADER", request.param)
     return request.param
 
 
@@ -452,7 +453,7 @@ def test_tabs_inside_values_are_fine(loader):
 def test_tab_elsewhere_when_the_parser_rejects_it():
     # PyYAML's pure-Python scanner rejects a tab inside a plain scalar (libyaml accepts it).
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(yamlsafe, "_LOADER", yaml.SafeLoader)
+        mp.setattr(builder, "_LOADER", yaml.SafeLoader)
         p = only("b: c\td\n")
     assert where(p) == (1, 5)
     assert p.message == "tab character is not allowed here (use spaces)"
@@ -626,7 +627,7 @@ def test_unexpected_exceptions_become_problems(monkeypatch, exc, fragment):
     def explode(self):
         raise exc
 
-    monkeypatch.setattr(yamlsafe._Builder, "run", explode)
+    monkeypatch.setattr(builder._Builder, "run", explode)
     p = only("a: 1\n")
     assert where(p) == (1, 1)
     assert fragment in p.message
