@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 MetricValue = bool | int | float
 
-OPS: dict[str, Callable[[object, object], bool]] = {
+OPS: dict[str, Callable[[MetricValue, MetricValue], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
     ">": operator.gt,

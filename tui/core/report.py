@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import hhmm, local, wall
 from tui.core.durations import format_duration
-from tui.core.state import IncidentState, due, phase_views, postmortem_due
+from tui.core.state.countdown import due, postmortem_due
+from tui.core.state.incident import IncidentState
+from tui.core.state.phases import phase_views
 from tui.core.textsafe import clean_line
+
+if TYPE_CHECKING:
+    from tui.core.store.database import Store
 
 ONELINE_MAX = 80
 
@@ -21,6 +26,8 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
     book = s.book
     tz = book.timezone
     d = due(s, now)
+    pm_due = postmortem_due(s)
+    current = s.current_phase()
     items = []
     for phase in s.phases():
         for item in phase.checklist:
@@ -46,7 +53,7 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
         "severity_title": s.severity_title,
         "protocol": s.protocol,
         "phase": s.phase,
-        "phase_title": s.current_phase().title if s.current_phase() else None,
+        "phase_title": current.title if current else None,
         "started_at": _iso(s.started_at, tz),
         "detected_at": _iso(s.detected_at, tz),
         "elapsed_seconds": int((now - s.detected_at).total_seconds()) if s.detected_at else 0,
@@ -57,8 +64,8 @@ def status_dict(s: IncidentState, now: datetime) -> dict[str, Any]:
         "update_state": d.state if d else None,
         "overdue": bool(d and d.overdue),
         "resolved_at": _iso(s.resolved_at, tz),
-        "postmortem_due": _iso(postmortem_due(s), tz),
-        "postmortem_overdue": bool(postmortem_due(s) and now > postmortem_due(s)),
+        "postmortem_due": _iso(pm_due, tz),
+        "postmortem_overdue": bool(pm_due and now > pm_due),
         "closed_at": _iso(s.closed_at, tz),
         "phases": [
             {
@@ -142,7 +149,7 @@ def oneline_for(s: IncidentState, now: datetime) -> str:
     return clean_line(text)[:ONELINE_MAX]
 
 
-def oneline(store, now: datetime, incident_id: str | None) -> str:
+def oneline(store: Store, now: datetime, incident_id: str | None) -> str:
     """For a tmux status bar: the named incident, else the most urgent open one."""
     if incident_id:
         from tui.core.lookup import resolve_incident
@@ -205,7 +212,8 @@ def status_text(s: IncidentState, now: datetime) -> str:
                 if st and st.done and st.by_event is not None:
                     who += f" by publishing #{st.by_event}"
                 elif st and st.skipped and not st.done:
-                    who = f"  \u2014 skipped by {st.by} {hhmm(st.at, tz)}: {st.reason}"
+                    when = hhmm(st.at, tz) if st.at else "?"
+                    who = f"  \u2014 skipped by {st.by} {when}: {st.reason}"
                 lines.append(f"    [{tick}] {item.id:<24} {item.text} ({item.owner}){who}")
     if s.closed_at:
         lines.append(f"closed {wall(s.closed_at, tz)}")
@@ -238,7 +246,7 @@ def log_lines(s: IncidentState, *, everything: bool = False) -> list[str]:
     return out
 
 
-def list_dicts(store, now: datetime, *, include_closed: bool) -> list[dict[str, Any]]:
+def list_dicts(store: Store, now: datetime, *, include_closed: bool) -> list[dict[str, Any]]:
     rows = []
     for row in store.incidents(include_closed=include_closed):
         s = store.state(row.id)
