@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ class Row:
     sent_at: datetime | None
 
     def as_dict(self) -> dict[str, Any]:
-        def iso(at):
+        def iso(at: datetime | None) -> str | None:
             return to_iso(at) if at else None
 
         return {
@@ -83,7 +84,7 @@ _COLUMNS = (
 )
 
 
-def _row(r) -> Row:
+def _row(r: Sequence[Any]) -> Row:
     return Row(
         r[0],
         r[1],
@@ -132,7 +133,9 @@ def enqueue(
             event_id,
         ),
     )
-    return int(cur.lastrowid)
+    if cur.lastrowid is None:
+        raise StoreError("the outbox row was not written")
+    return cur.lastrowid
 
 
 def rows(store: Store, incident_id: str | None = None) -> list[Row]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from tui.core.config import Config, Destination
 from tui.core.state import IncidentState
+from tui.core.vocabulary import Purpose
 
 # purposes that become an incident update on a status page; the post-mortem is
-# attached to the incident (draft, then publish)
-STATUS_PAGE_PURPOSES = ("ack", "update", "resolved", "postmortem")
+# attached to the incident (draft, then publish); amends are not an incident update
+STATUS_PAGE_PURPOSES: Final[tuple[Purpose, ...]] = ("ack", "update", "resolved", "postmortem")
 MAX_NAME = 255
 MAX_BODY = 25_000
 
@@ -127,7 +128,7 @@ def plan(
     return out
 
 
-def _iso_utc(at) -> str | None:
+def _iso_utc(at: datetime | None) -> str | None:
     """``2026-11-27T00:02:00.000Z`` (the status page's form), None when unknown."""
     if at is None:
         return None

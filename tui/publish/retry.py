@@ -83,7 +83,7 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     ``BACKOFF_BASE * 2^attempts``, times a factor drawn uniformly from 0.5 to 1.0."""
     r = rng or random
     low, high = JITTER
-    return r.uniform(low, high) * min(BACKOFF_CAP, BACKOFF_BASE * (2**attempts))
+    return r.uniform(low, high) * min(BACKOFF_CAP, BACKOFF_BASE * (2.0**attempts))
 
 
 def parse_retry_after(value: str | None) -> float | None:
