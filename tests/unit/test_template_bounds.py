@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MAJOR
-from tui.publish.drafting import DraftError, _environment, render_file
+from tui.core.templating import playbook_environment
+from tui.publish.drafting import DraftError, render_file
 
 HANG_GUARD = 120  # seconds: only so that a hang fails; a bounded render ends within ~2 s
 
 
 def render(dirs: list[Path], name: str, variables: dict | None = None) -> str:
-    return render_file(_environment(tuple(dirs)), name, variables or {}, DraftError)
+    return render_file(playbook_environment(tuple(dirs)), name, variables or {}, DraftError)
 
 
 def refused(tmp_path: Path, source: str, name: str = "t.j2") -> str:

@@ -17,8 +17,11 @@ they include) inside their templates directories:
   directory -- for the playbook's entries and for ``include``/``extends``/
   ``import`` inside templates (:class:`ContainedLoader`).
 
-Every refusal is a :class:`TemplateLimit` naming the template file and line.
-Jinja2 is imported on first use, not when this module is imported.
+:func:`playbook_environment` is the one environment built for playbook
+templates (message drafts and post-mortem documents alike): bounded, contained,
+strict about undefined names. Every refusal is a :class:`TemplateLimit` naming
+the template file and line. Jinja2 is imported on first use, not when this
+module is imported.
 """
 
 from __future__ import annotations
@@ -27,12 +30,17 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.playbook import contained_template
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jinja2 import BaseLoader, Environment, Template
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SandboxedEnvironment
 
 MAX_SECONDS = 2.0
 MAX_RANGE = 10_000
@@ -88,7 +96,8 @@ def _size(value: Any, limit: int = MAX_STRING) -> int:
         return len(value)
     if not isinstance(value, (list, tuple, dict, set, frozenset)):
         return 0
-    total, todo = 0, [value]
+    total = 0
+    todo: list[Any] = [value]
     while todo and total <= limit:
         item = todo.pop()
         if isinstance(item, (str, bytes)):
@@ -150,15 +159,15 @@ def _check_replace(text: str, old: Any, new: Any) -> None:
         _refuse_big(len(text) + grows, "a replaced string")
 
 
-def _join_size(items: list, sep: str) -> int:
+def _join_size(items: list[Any], sep: str) -> int:
     return sum(len(str(x)) for x in items) + len(sep) * max(len(items) - 1, 0)
 
 
-def _guard_filter(name: str, func: Callable) -> Callable:
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """A filter that checks the deadline, refuses amplifying arguments, and bounds its result."""
     from jinja2.utils import pass_context, pass_environment, pass_eval_context
 
-    def check_args(value: Any, args: tuple, kwargs: dict) -> Any:
+    def check_args(value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         _tick()
         _check_size(value, f"the {name} filter's input")
         for arg in (*args, *kwargs.values()):
@@ -205,7 +214,7 @@ def _guard_filter(name: str, func: Callable) -> Callable:
 
 
 @lru_cache(maxsize=1)
-def _classes() -> tuple[type, type]:
+def _classes() -> tuple[type[SandboxedEnvironment], Callable[[Iterable[Path]], BaseLoader]]:
     """The Jinja2 subclasses, built on first use: importing this module imports no Jinja2."""
     from jinja2 import BaseLoader, TemplateNotFound, nodes
     from jinja2.runtime import markup_join, str_join
@@ -217,7 +226,9 @@ def _classes() -> tuple[type, type]:
         def __init__(self, dirs: Iterable[Path]) -> None:
             self.dirs = [Path(d) for d in dirs]
 
-        def get_source(self, environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        def get_source(
+            self, environment: Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
             for directory in self.dirs:
                 path, problem = contained_template(directory, template)
                 if problem:
@@ -258,12 +269,12 @@ def _classes() -> tuple[type, type]:
             self.globals["range"] = _bounded_range
             self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
 
-        def add_filter(self, name: str, func: Callable) -> None:
+        def add_filter(self, name: str, func: Callable[..., Any]) -> None:
             """Register a project filter: bounded like the built-in ones."""
             self.filters[name] = _guard_filter(name, func)
 
         # the tree: every loop steps through the budget, every ``~`` is bounded
-        def _parse(self, source, name, filename):
+        def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
             tree = super()._parse(source, name, filename)
             for loop in tree.find_all(nodes.For):
                 loop.iter = nodes.Call(
@@ -277,7 +288,7 @@ def _classes() -> tuple[type, type]:
             return tree
 
         @staticmethod
-        def bounded_loop(iterable: Any):
+        def bounded_loop(iterable: Any) -> Iterator[Any]:
             _tick()
             for item in iterable:
                 _step()
@@ -293,7 +304,7 @@ def _classes() -> tuple[type, type]:
                 return markup_join(values)
             return str_join(values)
 
-        def concat(self, parts: Iterable[Any]) -> str:  # type: ignore[override]
+        def concat(self, parts: Iterable[Any]) -> str:
             """Block bodies (``set`` blocks, macros, filters) joined within the bound."""
             parts = list(parts)
             total = sum(len(p) for p in parts)
@@ -302,7 +313,7 @@ def _classes() -> tuple[type, type]:
             return "".join(parts)
 
         # the sandbox's hooks: each one checks the deadline
-        def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
             _tick()
             if operator == "*":
                 for seq, n in ((left, right), (right, left)):
@@ -329,13 +340,13 @@ def _classes() -> tuple[type, type]:
             _tick()
             return super().getitem(obj, argument)
 
-        def wrap_str_format(self, value: Any):
+        def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
             wrapper = super().wrap_str_format(value)
             if wrapper is not None:
                 _check_brace_format(value.__self__)
             return wrapper
 
-        def call(__self, __context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _tick()
             owner = getattr(__obj, "__self__", None)
             for arg in (*args, *kwargs.values()):
@@ -375,17 +386,49 @@ def _classes() -> tuple[type, type]:
     return BoundedEnvironment, ContainedLoader
 
 
-def BoundedEnvironment(**options: Any):  # used like the class it builds
+def BoundedEnvironment(**options: Any) -> SandboxedEnvironment:  # used like the class
     """Jinja2's sandbox with deadlines and size bounds (see the module docstring)."""
     return _classes()[0](**options)
 
 
-def ContainedLoader(dirs: Iterable[Path]):
+def ContainedLoader(dirs: Iterable[Path]) -> BaseLoader:
     """Templates from these directories, first match wins; never a file outside them."""
     return _classes()[1](dirs)
 
 
-def render_bounded(template, variables: dict[str, Any]) -> str:
+@lru_cache(maxsize=16)
+def playbook_environment(
+    dirs: tuple[Path, ...],
+    *,
+    autoescape: bool = False,
+    finalize: Callable[[Any], Any] | None = None,
+    filters: tuple[tuple[str, Callable[..., Any]], ...] = (),
+) -> SandboxedEnvironment:
+    """The one environment playbook templates render in, drafts and post-mortems alike.
+
+    A :func:`BoundedEnvironment` reading from ``dirs`` through a :func:`ContainedLoader`,
+    with ``StrictUndefined`` (a misspelt name is an error, never an empty string), block
+    tags that leave no blank lines, and no trailing newline. ``autoescape`` for HTML;
+    ``finalize`` runs on every printed value (after the size check); ``filters`` are
+    added bounded like the built-in ones. One environment per set of arguments, built once.
+    """
+    from jinja2 import StrictUndefined
+
+    env = BoundedEnvironment(
+        loader=ContainedLoader(dirs),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=autoescape,
+        finalize=finalize,
+    )
+    for name, func in filters:
+        env.filters[name] = _guard_filter(name, func)  # as ``add_filter`` does
+    return env
+
+
+def render_bounded(template: Template, variables: dict[str, Any]) -> str:
     """Render within the budget: TemplateLimit when it takes too long or grows too big."""
     previous = getattr(_local, "budget", None)
     _local.budget = _Budget(MAX_SECONDS)

@@ -13,8 +13,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -114,22 +112,6 @@ def context(state: IncidentState, now: datetime) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=8)
-def _environment(dirs: tuple[Path, ...]):
-    from jinja2 import StrictUndefined
-
-    from tui.core.templating import BoundedEnvironment, ContainedLoader
-
-    return BoundedEnvironment(
-        loader=ContainedLoader(dirs),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        autoescape=False,
-    )
-
-
 def render(
     state: IncidentState,
     purpose: str,
@@ -142,7 +124,9 @@ def render(
     name = book.templates.get(purpose, {}).get(kind)
     if name is None:
         raise DraftError(f"the playbook has no {purpose}/{kind} template")
-    env = _environment(tuple(book.template_dirs()))
+    from tui.core.templating import playbook_environment
+
+    env = playbook_environment(tuple(book.template_dirs()))
     return render_file(env, name, {**context(state, now), **(extra or {})}, DraftError)
 
 
