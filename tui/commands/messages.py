@@ -7,8 +7,8 @@ never recorded without being queued, nor queued without being recorded.
 Under the playbook's two-person rule (``approval_role``) the message waits
 for the role's holder instead; ``decide`` is their answer. ``record_published``
 notes a message that went out by other means. After the resolution no ack or
-update goes out, and resolution, post-mortem and amends messages promise no
-next update.
+update goes out; only an ack or update has its next-update promise read from
+its text, and a promise must lie in the future.
 """
 
 from __future__ import annotations
