@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import local, wall
 from tui.core.durations import format_duration
 from tui.core.playbook import Playbook
 from tui.core.state import IncidentState, cadence_at
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # no brackets or newlines inside, bounded length: linear even on hostile "[[[[..." pastes
 BLANK = re.compile(r"\[\[([^\[\]\n]{0,200})\]\]")
@@ -130,7 +133,9 @@ def render(
     return render_file(env, name, {**context(state, now), **(extra or {})}, DraftError)
 
 
-def render_file(env, name: str, variables: dict[str, Any], error: type[Exception]) -> str:
+def render_file(
+    env: Environment, name: str, variables: dict[str, Any], error: type[Exception]
+) -> str:
     """Render one template; any problem becomes ``error``: one line naming the file and line.
 
     Rendering is bounded (time, loops, sizes; see :mod:`tui.core.templating`) when ``env``
