@@ -3,7 +3,7 @@
 publish -> outbox row -> worker -> destination adapter -> event:
 
 * :mod:`~tui.publish.drafting` renders the playbook's templates into drafts (blanks for people);
-* :mod:`~tui.publish.checks` says what a message must and must not say (one module per kind of rule);
+* :mod:`~tui.publish.checks` says what a message must and must not say (a module per rule kind);
 * :mod:`~tui.publish.publishing` turns a message into one payload per destination;
 * :mod:`~tui.publish.outbox` is the durable queue: rows written with the event that asked
   for them, claimed with a lease, in order per incident and destination;

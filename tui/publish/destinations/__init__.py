@@ -14,8 +14,9 @@ destination's ``type:`` and asks it two things (:class:`Adapter`):
 Each adapter declares its :data:`Guarantee`: *exactly-once* when ``find`` can
 see whether the row arrived (Statuspage: the key is in the incident's metadata);
 *at-least-once* when it cannot look (``find`` answers "not there", so the row is
-sent again); *at-most-once* when a duplicate is worse than a loss (``find``
-answers "there", so the worker records the row as sent and never repeats it).
+sent again); *at-most-once* when a duplicate is worse than a loss (``find`` answers
+"there", with ``provider_ref`` or the row's key as the reference, so the worker
+records the row as sent and never repeats it).
 
 Every failure is a :class:`~tui.publish.retry.DeliveryError` judged by the retry
 policy (:mod:`tui.publish.retry`); an HTTP adapter sends each request through
