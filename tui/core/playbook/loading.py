@@ -15,7 +15,8 @@ from pathlib import Path
 from tui.core.playbook.model import Playbook
 from tui.core.playbook.templates import check_template_files
 from tui.core.playbook.validation import Validator
-from tui.core.yamlsafe import Problem, YamlLoadError, load_bytes, read_file
+from tui.core.yamlsafe.nodes import Problem, YamlLoadError
+from tui.core.yamlsafe.reading import load_bytes, read_file
 
 
 class PlaybookError(Exception):

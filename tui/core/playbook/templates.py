@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.core.playbook.model import Playbook
-from tui.core.yamlsafe import Map, Node
+from tui.core.yamlsafe.nodes import Map, Node
 
 if TYPE_CHECKING:  # the validator imports this module: only its type is needed here
     from tui.core.playbook.validation.nodes import NodeChecker

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from tui.core.playbook.model import Phase, Playbook
 from tui.core.state.events import QUIET
-from tui.core.vocabulary import CLOSING
+from tui.core.vocabulary import CLOSING, Purpose
 
 
 @dataclass(slots=True)
@@ -231,7 +231,7 @@ class IncidentState:
             last_event_id=self.last_event_id,
         )
 
-    def next_purpose(self) -> str:
+    def next_purpose(self) -> Purpose:
         """The message the team owes customers next, from the phase and what was published."""
         published = {u.purpose for u in self.updates}
         if "resolved" in published:

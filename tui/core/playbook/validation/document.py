@@ -18,7 +18,7 @@ from tui.core.playbook.validation.nodes import show, suggest
 from tui.core.playbook.validation.phases import PhaseRules
 from tui.core.playbook.validation.recovery import RecoveryRules
 from tui.core.playbook.validation.severity import SeverityRules
-from tui.core.yamlsafe import Node, Scalar
+from tui.core.yamlsafe.nodes import Node, Scalar
 
 
 class Validator(SeverityRules, PhaseRules, MessageRules, RecoveryRules):

@@ -19,7 +19,7 @@ from tui.core.vocabulary import (
     REQUIREMENTS,
     TEMPLATE_PURPOSES,
 )
-from tui.core.yamlsafe import Map, Node
+from tui.core.yamlsafe.nodes import Map, Node
 
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
 

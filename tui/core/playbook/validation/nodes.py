@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui.core.durations import DurationError, parse_duration
-from tui.core.yamlsafe import Map, Node, Problem, Scalar, Seq
+from tui.core.yamlsafe.nodes import Map, Node, Problem, Scalar, Seq
 
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 

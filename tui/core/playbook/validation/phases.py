@@ -14,7 +14,7 @@ from typing import cast
 from tui.core.playbook.model import MAX_CADENCE, STATUSES, Cadence, ChecklistItem, Phase
 from tui.core.playbook.validation.nodes import NodeChecker, suggest
 from tui.core.vocabulary import PUBLISH_PURPOSES
-from tui.core.yamlsafe import Map, Node, Scalar
+from tui.core.yamlsafe.nodes import Map, Node, Scalar
 
 
 class PhaseRules(NodeChecker):

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from tui.core.playbook.model import CREDIT_BOUNDS, OFFERS, CreditStep, RecoveryPolicy, frozen_map
 from tui.core.playbook.validation.nodes import NodeChecker
-from tui.core.yamlsafe import Map, Node
+from tui.core.yamlsafe.nodes import Map, Node
 
 
 class RecoveryRules(NodeChecker):

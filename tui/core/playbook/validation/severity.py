@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from tui.core import conditions as cond
 from tui.core.playbook.model import METRIC_TYPES, Metric, SeverityLevel
 from tui.core.playbook.validation.nodes import NodeChecker, show, suggest
-from tui.core.yamlsafe import Map, Node, Scalar
+from tui.core.yamlsafe.nodes import Map, Node, Scalar
 
 
 class SeverityRules(NodeChecker):
