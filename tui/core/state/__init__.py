@@ -18,6 +18,7 @@ from the precise module.
 
 from tui.core.state.countdown import (
     Due,
+    DueState,
     cadence_at,
     due,
     next_update_due,
@@ -118,6 +119,7 @@ __all__ = [
     "DraftHold",
     "DraftVersion",
     "Due",
+    "DueState",
     "Event",
     "IncidentState",
     "ItemState",

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from tui.core.durations import format_duration
 from tui.core.playbook.model import Cadence
 from tui.core.state.incident import IncidentState
 from tui.core.vocabulary import PROMISING
 
+DueState = Literal["on track", "due soon", "LATE"]
+
 
 @dataclass(frozen=True, slots=True)
 class Due:
+    """The next update's countdown at one instant: when, why, and how much time is left."""
+
     at: datetime
-    reason: str
-    seconds_left: int
-    state: str  # "on track" | "due soon" | "LATE"
+    reason: str  # "promised in the last update", "cadence: every 30m", "... deadline"
+    seconds_left: int  # negative once LATE
+    state: DueState
 
     @property
     def overdue(self) -> bool:
@@ -77,6 +82,7 @@ def due(s: IncidentState, now: datetime) -> Due | None:
         return None
     at, reason = found
     left = int((at - now).total_seconds())
+    state: DueState
     if left < 0:
         state = "LATE"
     elif timedelta(seconds=left) <= s.book.due_soon:

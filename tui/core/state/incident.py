@@ -277,6 +277,7 @@ _ITEM_TEXTS: dict[str, dict[str, str]] = {}
 
 
 def item_text(s: IncidentState, item_id: str) -> str:
+    """The checklist item's text (its id if the playbook has none such); cached per playbook."""
     book = s.book
     texts = _ITEM_TEXTS.get(book.sha256)
     if texts is None:
