@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from tui import commands
+from tui.cli.context import Context
 from tui.core.clock import FrozenClock
 from tui.core.playbook import load_playbook
 from tui.core.resources import shipped_playbooks_dir
@@ -132,7 +133,7 @@ C-1008,Umbrella Health,enterprise,12500.00,EUR,no,
 """
 
 
-def run_demo(ctx) -> int:
+def run_demo(ctx: Context) -> int:
     import sys
 
     from tui.core import report
@@ -144,7 +145,7 @@ def run_demo(ctx) -> int:
         incident = seed_demo(store, now)
         state = store.state(incident)
     if not ctx.args.print and sys.stdin.isatty() and sys.stdout.isatty():
-        from tui.cli import launch_dashboard
+        from tui.cli.launch import launch_dashboard
 
         server, config = start_demo_page(folder)
         if config is not None:
