@@ -51,3 +51,25 @@ def test_every_guarantee_names_test_files_that_exist():
         assert files, f"a guarantee without its test: {row}"
         for name in files:
             assert (ROOT / name).is_file(), f"{name} (named in Guarantees) does not exist"
+
+
+def test_readme_lists_the_action_ids_of_the_table():
+    from tui.core.actions import markdown_reference
+
+    text = (ROOT / "README.md").read_text()
+    listed = text.split("<!-- actions:", 1)[1].split("-->", 1)[1].split("<!-- /actions -->")[0]
+    assert listed.strip() == markdown_reference().strip(), "regenerate: markdown_reference()"
+
+
+def test_readme_keymap_example_validates(tmp_path):
+    from tui.core.config import load_config
+
+    text = (ROOT / "README.md").read_text()
+    [example] = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("keymap:")]
+    path = tmp_path / "config.yaml"
+    path.write_text(example)
+    assert load_config(path).keymap == {
+        "publish": ("P",),
+        "next_phase": ("n", "ctrl+right"),
+        "help": ("h", "question_mark"),
+    }

@@ -360,3 +360,12 @@ def help_rows(keymap: Mapping[str, tuple[str, ...]]) -> list[tuple[str, str, str
     ]
     rows += list(NAVIGATION)
     return sorted(rows, key=lambda r: SECTION_ORDER.index(r[0]))
+
+
+def markdown_reference() -> str:
+    """The table as the README prints it (a test keeps the README's copy equal to this)."""
+    lines = ["| action id | default keys | where | what it does |", "|---|---|---|---|"]
+    for a in ACTIONS:
+        keys = " ".join(f"`{key_display(k)}`" for k in a.keys)
+        lines.append(f"| `{a.id}` | {keys} | {a.scope} | {a.description} |")
+    return "\n".join(lines) + "\n"
