@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from tui import commands
 from tui.cli.context import Context
@@ -12,6 +14,12 @@ from tui.core.clock import FrozenClock
 from tui.core.playbook import load_playbook
 from tui.core.resources import shipped_playbooks_dir
 from tui.core.store import Store
+
+if TYPE_CHECKING:
+    from tui.localpage.serve import BackgroundServer
+
+Step: TypeAlias = tuple[float, str, Callable[..., object], tuple[Any, ...]]
+"""(minutes after detection, who, which command, its arguments after the incident id)"""
 
 DEMO_TITLE = "API and dashboard unavailable for most customers"
 
@@ -35,7 +43,7 @@ def seed_demo(store: Store, now: datetime) -> str:
         {"users_affected_pct": 38, "core_feature_down": True, "error_rate_pct": 61},
         detected_at=detected,
     ).incident_id
-    steps = [
+    steps: list[Step] = [
         (3, "maria", commands.assign, ("commander", "maria")),
         (3, "maria", commands.assign, ("comms", "dev")),
         (4, "maria", commands.assign, ("support", "sam")),
@@ -57,7 +65,7 @@ def seed_demo(store: Store, now: datetime) -> str:
         ack_at.now() + timedelta(minutes=30),
         note="status page, Twitter and LinkedIn",
     )
-    later = [
+    later: list[Step] = [
         (13.5, "dev", commands.set_item, ("ack-status-page", True)),
         (14, "dev", commands.set_item, ("ack-social", True)),
         (15, "maria", commands.skip_item, ("brief-leadership", "the CTO is in the war room")),
@@ -75,7 +83,7 @@ DEMO_KEY_ENV = "WARROOM_DEMO_PAGE_KEY"
 DEMO_PORT = 8765
 
 
-def start_demo_page(folder: Path):
+def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]:
     """The local status page for the demo, and a config that publishes to it.
 
     The API key is random, lives only in this process's environment (the
