@@ -17,13 +17,13 @@ from typing import TypeVar
 
 from tui.core import conditions as cond
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # the ``warroom_playbook:`` value this warroom reads
 
-STATUSES = ("investigating", "identified", "monitoring", "resolved")
+STATUSES = ("investigating", "identified", "monitoring", "resolved")  # a phase's page status
 METRIC_TYPES = ("bool", "percent", "count", "number")
-OFFERS = ("credit", "trial_extension", "consultation")
-CREDIT_BOUNDS = (Decimal(5), Decimal(20))
-MAX_CADENCE = timedelta(hours=24)
+OFFERS = ("credit", "trial_extension", "consultation")  # what a plan may offer its customers
+CREDIT_BOUNDS = (Decimal(5), Decimal(20))  # every credit, in %, whatever the playbook says
+MAX_CADENCE = timedelta(hours=24)  # the longest a cadence may leave customers without news
 
 K = TypeVar("K")
 V = TypeVar("V")

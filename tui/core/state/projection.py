@@ -390,10 +390,11 @@ class Projector:
             # the new protocol skips the current phase: move to the next one it has
             order = [p.id for p in s.book.phases]
             later = [p for p in ids if order.index(p) > order.index(s.phase)]
-            if later:
-                s.phase_left[s.phase] = at or s.started_at or s.detected_at  # type: ignore[assignment]
+            started = s.started_at
+            if later and started is not None:  # (severity is only classified once started)
+                s.phase_left[s.phase] = at or started
                 s.phase = later[0]
-                s.phase_entered.setdefault(later[0], at or s.started_at)  # type: ignore[arg-type]
+                s.phase_entered.setdefault(later[0], at or started)
         for item in s.book.items(s.protocol):
             s.items.setdefault(item.id, ItemState())
 
