@@ -62,6 +62,7 @@ from tui.core.state.incident import (
 )
 
 PlaybookResolver = Callable[[str, str], Playbook]
+"""(sha256, source) -> the playbook the incident pinned (the store reads it back)."""
 
 # Queue counts by one person on one channel, each within this long of the previous
 # one, are one timeline line ("counted 47 waiting in Tickets (40 → 47)").

@@ -44,6 +44,11 @@ Whatever the input, the only exception raised is :class:`YamlLoadError`, which c
 
 ``Scalar.text`` is the scalar's content as parsed (for plain scalars exactly the source text; for
 quoted ones the unquoted, unescaped content).
+
+Where each part lives: :mod:`~tui.core.yamlsafe.nodes` (the node tree, :class:`Problem`,
+:class:`YamlLoadError`), :mod:`~tui.core.yamlsafe.reading` (file and byte checks before
+parsing, the entry points), :mod:`~tui.core.yamlsafe.builder` (events to nodes, within the
+limits). Other layers import from ``tui.core.yamlsafe``.
 """
 
 from __future__ import annotations
