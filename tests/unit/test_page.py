@@ -972,7 +972,7 @@ def test_a_published_incident_shows_when_it_started_in_the_customers_zone(
         server.stop()
     from zoneinfo import ZoneInfo
 
-    from tui.localpage.app import wall_time
+    from tui.localpage.status import wall_time
 
     shown = wall_time(detected.astimezone(ZoneInfo("America/New_York")))
     assert re.search(r"[AP]M E[SD]T$", shown)

@@ -28,9 +28,10 @@ def _safe_link(url: str) -> bool:
     return url.strip().lower().startswith(_SCHEMES)
 
 
-def _link_open(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+def _link_open(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
     tokens[idx].attrSet("rel", "nofollow noopener noreferrer")
-    return self.renderToken(tokens, idx, options, env)
+    rendered: str = self.renderToken(tokens, idx, options, env)
+    return rendered
 
 
 @cache

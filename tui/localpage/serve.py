@@ -35,7 +35,7 @@ class _Server(uvicorn.Server):
 
 
 def _server(
-    db_path: str | os.PathLike,
+    db_path: str | os.PathLike[str],
     *,
     api_key: str,
     host: str,
@@ -74,7 +74,7 @@ def _server(
 
 
 def serve(
-    db_path: str | os.PathLike,
+    db_path: str | os.PathLike[str],
     *,
     api_key: str,
     host: str = "127.0.0.1",
@@ -112,7 +112,7 @@ class BackgroundServer:
 
     def __init__(
         self,
-        db_path: str | os.PathLike,
+        db_path: str | os.PathLike[str],
         *,
         api_key: str,
         host: str = "127.0.0.1",
