@@ -270,12 +270,11 @@ def config_help() -> str:
 
 
 def register(sub: Subparsers) -> None:
-    purposes = PUBLISH_PURPOSES
     c = add_command(
         sub, "draft", cmd_draft, "render the next message from its template and check it"
     )
     c.add_argument(
-        "--template", choices=purposes, help="the message (default: what the phase owes)"
+        "--template", choices=PUBLISH_PURPOSES, help="the message (default: what the phase owes)"
     )
     c.add_argument("--kind", choices=DESTINATION_KINDS, help="default statuspage")
     c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
@@ -283,7 +282,7 @@ def register(sub: Subparsers) -> None:
     c = add_command(sub, "publish", cmd_publish, "check and queue a message for the status page(s)")
     c.epilog_factory = config_help
     c.formatter_class = argparse.RawDescriptionHelpFormatter
-    c.add_argument("--template", choices=purposes)
+    c.add_argument("--template", choices=PUBLISH_PURPOSES)
     c.add_argument("--body-file", metavar="FILE", help="the message text (- for stdin)")
     c.add_argument("--set", action="append", metavar="BLANK=TEXT", help="fill a blank")
     c.add_argument("--destination", action="append", metavar="ID", help="default: all")
