@@ -61,7 +61,7 @@ def _load_all(paths: list[Path]) -> list[tuple[Path, Playbook | None, str]]:
     return out
 
 
-class StartScreen(Screen[dict | None]):
+class StartScreen(Screen[dict[str, Any] | None]):
     """Dismisses with {"playbook": Path, "title": str, "metrics": dict}, or None."""
 
     BINDINGS = bindings("start")

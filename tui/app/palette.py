@@ -64,9 +64,9 @@ def system_commands(app: App[Any], screen: Screen[Any], keymap: Keymap) -> Itera
         entry = found.setdefault((id(node), binding.action), (node, binding, []))
         if shown not in entry[2]:
             entry[2].append(shown)
-    for node, binding, keys in found.values():
+    for node, binding, shown_keys in found.values():
         yield SystemCommand(
-            f"{binding.description} ({' / '.join(keys)})",
+            f"{binding.description} ({' / '.join(shown_keys)})",
             binding.tooltip or f"a key on this screen ({type(node).__name__})",
             lambda n=node, a=binding.action: app.call_later(app.run_action, a, n),
         )

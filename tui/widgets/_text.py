@@ -10,12 +10,18 @@ every rendered line before it is written (:func:`guard_terminal`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
+from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
+from textual.document._document import EditResult
 from textual.document._edit import Edit
 from textual.strip import Strip
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from tui.core.clock import hhmm
 from tui.core.textsafe import _UNSAFE, clean, clean_line, safe
@@ -39,13 +45,13 @@ def literal(text: str, style: str = "", *, wrap: bool = False, lines: bool = Fal
 class SafeTextArea(TextArea):
     """A TextArea that only ever holds safe text: constructor, load_text, every edit (paste)."""
 
-    def __init__(self, text: str = "", **kwargs) -> None:
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
         super().__init__(safe(text), **kwargs)
 
     def load_text(self, text: str) -> None:
         super().load_text(safe(text))
 
-    def edit(self, edit: Edit):
+    def edit(self, edit: Edit) -> EditResult:
         edit.text = safe(edit.text)
         return super().edit(edit)
 
@@ -60,7 +66,7 @@ class SafeInput(Input):
         return safe(value, one_line=True)
 
 
-def _safe_segments(segments):
+def _safe_segments(segments: Iterable[Segment]) -> Iterator[Segment]:
     for segment in segments:
         text = segment.text
         if _UNSAFE.search(text):
@@ -82,7 +88,7 @@ def guard_terminal() -> None:
     if getattr(render, "_warroom_guard", False):
         return
 
-    def guarded(self: Strip, console):
+    def guarded(self: Strip, console: Console) -> str:
         if self._render_cache is None and any(_UNSAFE.search(s.text) for s in self._segments):
             self._segments = list(_safe_segments(self._segments))
         return render(self, console)
@@ -103,14 +109,17 @@ def short_time(at: datetime | None, tz: str) -> str:
     return hhmm(at, tz) if at else "--:--"
 
 
-def update_if_changed(widget, content: Text, *, layout: bool = False) -> None:
+def update_if_changed(widget: Static, content: Text, *, layout: bool = False) -> None:
     """Repaint a Static only when its content changed.
 
     ``layout=False`` (the default here) is for widgets whose size the stylesheet
     fixes (one-line titles, the header): a new text then costs a repaint of that
     widget, not a layout of the whole screen -- the header ticks every second.
     """
-    if getattr(widget, "_warroom_last", None) == content:
+    if _SHOWN.get(widget) == content:
         return
-    widget._warroom_last = content
+    _SHOWN[widget] = content
     widget.update(content, layout=layout)
+
+
+_SHOWN: WeakKeyDictionary[Static, Text] = WeakKeyDictionary()  # what each Static shows now
