@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
+from tui.core.files import ReadRefused, read_bounded
 from tui.core.yamlsafe.builder import build
 from tui.core.yamlsafe.nodes import Node, Problem, YamlLoadError, position, printable
 
@@ -83,28 +83,12 @@ def read_file(path: str | os.PathLike[str]) -> tuple[bytes, str]:
     YamlLoadError for anything unreadable, not a regular file, or too large.
     """
     try:
-        name = printable(os.fsdecode(path))
-    except Exception:
-        name = printable(repr(path))
-
-    def cannot(reason: str) -> YamlLoadError:
-        return YamlLoadError([Problem(name, 1, 1, f"cannot read file: {printable(reason)}")])
-
-    try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise cannot("Is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            raise cannot("not a regular file")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise cannot(exc.strerror or str(exc) or type(exc).__name__) from None
-    except (TypeError, ValueError) as exc:  # e.g. a NUL in the path
-        raise cannot(str(exc)) from None
-    if len(data) > MAX_BYTES:
-        raise _too_large(name, max(len(data), st.st_size))
-    return data, name
+        return read_bounded(path, MAX_BYTES)  # the one size-limited reader (tui.core.files)
+    except ReadRefused as refused:
+        if refused.kind == "too large":
+            raise _too_large(refused.name, refused.size) from None
+        problem = Problem(refused.name, 1, 1, f"cannot read file: {refused.reason}")
+        raise YamlLoadError([problem]) from None
 
 
 def load_file(path: str | os.PathLike[str]) -> Node:
