@@ -1,4 +1,5 @@
-"""Atomic writes of output files (issue 8, item 9): whole or nothing, private, never redirected."""
+"""Atomic writes of output files (issue 8, item 9): whole or nothing, private, never redirected;
+and the one bounded reader of input files (playbooks, customer lists)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from tests.conftest import MAJOR
 from tui.core import files
-from tui.core.files import WriteError, write_atomic
+from tui.core.files import ReadRefused, WriteError, read_bounded, write_atomic
 
 
 def mode_of(path) -> int:
@@ -165,3 +166,35 @@ def test_cli_out_refuses_a_link_and_keeps_an_existing_file_private(cli, tmp_path
         "(warroom does not write through links)"
     )
     assert victim.read_text() == "precious"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_read_bounded_gives_the_bytes_and_a_printable_name(tmp_path):
+    path = tmp_path / "in\x1b[31mput.csv"
+    path.write_bytes(b"a,b\n")
+    data, name = read_bounded(path, 10)
+    assert data == b"a,b\n"
+    assert name == str(path).replace("\x1b", "\\x1b")  # no escape reaches a terminal
+
+
+def test_read_bounded_refuses_what_it_should_not_read(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # a FIFO would block a plain open(): refused before opening
+    big = tmp_path / "big"
+    with open(big, "wb") as fh:
+        fh.truncate(5_000)  # sparse
+    cases = {
+        tmp_path: ("directory", "Is a directory"),
+        fifo: ("not regular", "not a regular file"),
+        tmp_path / "missing": ("unreadable", "No such file or directory"),
+    }
+    for path, (kind, reason) in cases.items():
+        with pytest.raises(ReadRefused) as info:
+            read_bounded(path, 100)
+        assert (info.value.kind, info.value.reason, info.value.name) == (kind, reason, str(path))
+    with pytest.raises(ReadRefused) as info:
+        read_bounded(big, 100)
+    assert (info.value.kind, info.value.size) == ("too large", 5_000)
+    assert read_bounded(big, 5_000)[0] == bytes(5_000)  # exactly the limit is fine
