@@ -14,8 +14,8 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
 - ``amends``     postmortem, offers
 - ``page``       page serve (the local status page)
 - ``history``    log, list
-- ``dashboard``  dashboard (what plain ``warroom`` runs), demo (seeded by ``demo``);
-  ``launch`` starts the Textual app
+- ``dashboard``  dashboard (what plain ``warroom`` runs), demo; the sample
+  incident is seeded in ``demo``, and ``launch`` starts the Textual app
 
 Shared by all: ``context`` (what a handler gets: options, clock, actor, the
 store; output helpers; exit codes) and ``parser`` (one-line usage errors, the
