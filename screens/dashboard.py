@@ -1,11 +1,17 @@
-"""The dashboard: header, the five panes, the footer. Acts on what the panes ask for."""
+"""The dashboard: header, the five panes, the footer. Acts on what the panes ask for.
+
+It paints every state the app hands it and keeps the draft's rule -- one editor
+at a time, a take-over asked for, nothing typed ever lost (it is saved as a
+version and its author told). It reaches the app only through
+:class:`screens._host.Host`: commands, the dialogs, the clock.
+"""
 
 from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.css.query import NoMatches
@@ -13,8 +19,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TextArea
 
+from screens import draft_notices as notices
+from screens._host import host
 from tui import commands
-from tui.core.state import DraftVersion, IncidentState, item_text
+from tui.core.state import IncidentState
 from tui.core.store import Presence
 from tui.widgets.checklist import PhaseChecklist
 from tui.widgets.countdown import UpdateCountdown
@@ -37,14 +45,17 @@ COMPACT_HEIGHT = 32
 AUTOSAVE_AFTER = 1.0  # seconds of no typing before the draft is saved
 
 
-class Dashboard(Screen):
+class Dashboard(Screen[None]):
     BINDINGS = bindings("dashboard")
 
-    def __init__(self, state: IncidentState, *, bell: bool = True, me: str = "") -> None:
+    def __init__(
+        self, state: IncidentState, *, bell: bool = True, me: str = "", session: str = ""
+    ) -> None:
         super().__init__()
         self.state = state
         self.bell = bell
         self.me = me
+        self.session = session  # this dashboard's, in the room: who holds the draft
         self.active = "checklist"
         self._ready = False  # panes composed: until then, states are only kept
         self._presence: list[Presence] = []
@@ -77,7 +88,7 @@ class Dashboard(Screen):
         self.apply_presence(self._presence)
         self.query_one(PhaseChecklist).focus()
 
-    def on_resize(self, event) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width, event.size.height)
 
     def _layout(self, width: int, height: int) -> None:
@@ -90,7 +101,7 @@ class Dashboard(Screen):
     # state ------------------------------------------------------------------
     @property
     def now(self) -> datetime:
-        return self.app.clock.now()  # type: ignore[attr-defined]
+        return host(self).clock.now()
 
     def apply_state(self, state: IncidentState) -> None:
         self.state = state
@@ -145,10 +156,6 @@ class Dashboard(Screen):
 
     # the draft: one editor at a time --------------------------------------------------
     @property
-    def session(self) -> str:
-        return self.app.room.session  # type: ignore[attr-defined]
-
-    @property
     def editing_draft(self) -> bool:
         return self._editor is not None and self._editor.editing
 
@@ -192,58 +199,24 @@ class Dashboard(Screen):
         editor.set_editing(False)
         who = taker or "someone"
         if not dirty or not purpose:
-            self.notify(
-                f"{who} took over the draft. Nothing of yours was unsaved.",
-                title="Draft",
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
+            self._tell(notices.taken_over(self.state, who, None))
             return
+        host(self).attempt(
+            commands.save_draft,
+            purpose,
+            text,
+            self.session,
+            done=lambda state: self._tell(notices.taken_over(state, who, (purpose, text))),
+        )
 
-        def told(state: IncidentState) -> None:
-            version = _saved_as(state, purpose, text)
-            number = version.number if version else "?"
-            where = (
-                "kept aside (ctrl+o: versions)"
-                if version and version.aside
-                else f"the draft {who} now edits"
-            )
-            self.notify(
-                f"{who} took over the draft. Your unsaved text was saved as version "
-                f"{number}: {where}.",
-                title="Draft",
-                severity="warning",
-                timeout=20,
-                markup=False,
-            )
-
-        self._run_draft(commands.save_draft, purpose, text, self.session, done=told)
-
-    def _run_draft(self, fn, *args, done=None, failed=None, **kwargs) -> None:
-        """A draft command in the background; the outcome's state applied, then ``done(state)``."""
-        app = self.app
-
-        def work():
-            try:
-                return app.room.run(fn, *args, **kwargs)  # type: ignore[attr-defined]
-            except commands.CommandError as exc:  # refused: show why, and the state that says so
-                return exc, app.room.attach(app.room.incident_id)  # type: ignore[attr-defined]
-
-        def back(result) -> None:
-            if isinstance(result[0], commands.CommandError):
-                app._applied(result[1], None, None)  # type: ignore[attr-defined]
-                if failed is not None:
-                    failed(str(result[0]))
-                else:
-                    app._error(str(result[0]))  # type: ignore[attr-defined]
-                return
-            _outcome, state = result
-            app._applied(state, None, None)  # type: ignore[attr-defined]
-            if done is not None:
-                done(state)
-
-        app.background(work, back, group="commands")  # type: ignore[attr-defined]
+    def _tell(self, notice: notices.Notice) -> None:
+        self.notify(
+            notice.text,
+            title="Draft",
+            severity=notice.severity,
+            timeout=notice.timeout,
+            markup=False,
+        )
 
     def _tell_arrived_versions(self, state: IncidentState) -> None:
         """While I edit, another dashboard's text arrived (a save after a take-over): say so."""
@@ -251,23 +224,9 @@ class Dashboard(Screen):
         seen, self._versions_seen = self._versions_seen, counts
         if seen is None or not self.editing_draft:
             return
-        editor = self.query_one(DraftEditor)
-        for purpose, versions in state.draft_versions.items():
-            for v in versions[seen.get(purpose, 0) :]:
-                if v.by == self.me and not v.aside:
-                    continue
-                if v.aside:
-                    what = "kept aside as version"
-                elif editor.text_area.text == v.text:
-                    what = "is in your editor: version"
-                else:
-                    what = "arrived after you started typing: version"
-                self.notify(
-                    f"{v.by}'s text {what} {v.number} (ctrl+o: versions).",
-                    title="Draft",
-                    timeout=15,
-                    markup=False,
-                )
+        text = self.query_one(DraftEditor).text_area.text
+        for notice in notices.arrived(state, seen, self.me, text):
+            self._tell(notice)
 
     def action_edit_draft(self) -> None:
         """enter on the draft: edit it; if someone else is editing, offer the take-over."""
@@ -314,15 +273,15 @@ class Dashboard(Screen):
                 self._cancel_autosave()
                 editor.set_editing(False)
                 if dirty and purpose:
-                    self._run_draft(
+                    host(self).attempt(
                         commands.save_draft,
                         purpose,
                         text,
                         self.session,
-                        done=lambda state: self._kept(state, purpose, text, message),
+                        done=lambda state: self._tell(notices.kept(state, purpose, text, message)),
                     )
                     return
-            self.notify(message, title="Draft", severity="warning", timeout=10, markup=False)
+            self._tell(notices.refused(message))
 
         def granted(state: IncidentState) -> None:
             hold = state.draft_hold
@@ -330,17 +289,8 @@ class Dashboard(Screen):
                 self._hold_confirmed = True
             self._show_hold()
 
-        self._run_draft(commands.hold_draft, self.session, take=take, done=granted, failed=refused)
-
-    def _kept(self, state: IncidentState, purpose: str, text: str, why: str) -> None:
-        version = _saved_as(state, purpose, text)
-        number = version.number if version else "?"
-        self.notify(
-            f"{why}. What you typed was kept as version {number} (ctrl+o: versions).",
-            title="Draft",
-            severity="warning",
-            timeout=20,
-            markup=False,
+        host(self).attempt(
+            commands.hold_draft, self.session, take=take, done=granted, failed=refused
         )
 
     def _cancel_autosave(self) -> None:
@@ -352,7 +302,7 @@ class Dashboard(Screen):
         pending, self._pending_draft = self._pending_draft, None
         editor = self._editor
         if pending is not None and editor is not None and pending[0] != editor.purpose:
-            self._run_draft(commands.save_draft, pending[0], pending[1], self.session)
+            host(self).attempt(commands.save_draft, pending[0], pending[1], self.session)
 
     def _stop_editing(self, *, release: bool) -> None:
         """Leave editing: what is unsaved is saved (a version), then the draft is freed."""
@@ -365,7 +315,7 @@ class Dashboard(Screen):
         self._hold_confirmed = False
         if release:
             text = unsaved[1] if unsaved else None
-            self._run_draft(
+            host(self).attempt(
                 commands.release_draft,
                 self.session,
                 unsaved,
@@ -403,53 +353,23 @@ class Dashboard(Screen):
         self.notify(f"Terminal bell {word} for a late update", timeout=3)
 
     def action_help(self) -> None:
-        self.app.action_help()  # type: ignore[attr-defined]
+        host(self).action_help()
 
     # what the panes ask for ---------------------------------------------------------
     @on(ToggleItem)
     def _toggle_item(self, message: ToggleItem) -> None:
         item = self.state.items.get(message.item_id)
         done = bool(item and item.done)
-        self.app.run_command(commands.set_item, message.item_id, not done)  # type: ignore[attr-defined]
+        host(self).run_command(commands.set_item, message.item_id, not done)
 
     @on(PhaseChecklist.SkipRequested)
     def _skip_item(self, message: PhaseChecklist.SkipRequested) -> None:
         """``s`` on an item: ask why, then record the skip (an event, shown with the reason)."""
-        from screens.form import Field, FormScreen
-
-        item_id = message.item_id
-        current = self.state.items.get(item_id)
-        text = item_text(self.state, item_id)
-
-        def validate(values: dict[str, str]) -> str | None:
-            return None if values["reason"].strip() else "say why it is skipped"
-
-        def done(values: dict[str, str] | None) -> None:
-            if values is not None:
-                self.app.run_command(  # type: ignore[attr-defined]
-                    commands.skip_item, item_id, values["reason"], quiet=False
-                )
-
-        reason = current.reason if current and current.skipped else ""
-        self.app.push_screen(
-            FormScreen(
-                f"Skip: {text}",
-                [
-                    Field(
-                        "reason", "Why is it skipped? (shown in the checklist and the log)", reason
-                    )
-                ],
-                validate=validate,
-                submit_label="Skip",
-            ),
-            done,
-        )
+        host(self).skip_item(message.item_id)
 
     @on(ToggleAction)
     def _toggle_action(self, message: ToggleAction) -> None:
-        self.app.run_command(  # type: ignore[attr-defined]
-            commands.set_action, message.channel_id, message.action_id, None
-        )
+        host(self).run_command(commands.set_action, message.channel_id, message.action_id, None)
 
     @on(AdjustQueue)
     def _adjust_queue(self, message: AdjustQueue) -> None:
@@ -458,13 +378,11 @@ class Dashboard(Screen):
         oldest = ch.oldest_since if ch else None
         if depth > 0 and oldest is None:
             oldest = self.now
-        self.app.run_command(  # type: ignore[attr-defined]
-            commands.set_queue, message.channel_id, depth, oldest
-        )
+        host(self).run_command(commands.set_queue, message.channel_id, depth, oldest)
 
     @on(EditQueue)
     def _edit_queue(self, message: EditQueue) -> None:
-        self.app.edit_queue(message.channel_id)  # type: ignore[attr-defined]
+        host(self).edit_queue(message.channel_id)
 
     @on(DraftEdited)
     def _draft_edited(self, message: DraftEdited) -> None:
@@ -480,7 +398,7 @@ class Dashboard(Screen):
         if pending is None:
             return
         purpose, text = pending
-        self.app.run_command(  # type: ignore[attr-defined]
+        host(self).run_command(
             commands.save_draft,
             purpose,
             text,
@@ -491,17 +409,9 @@ class Dashboard(Screen):
 
     def _saved(self, purpose: str, text: str) -> None:
         self.query_one(DraftEditor).mark_saved(text)
-        versions = self.state.draft_versions.get(purpose, ())
-        if versions and versions[-1].aside and versions[-1].text == text:
-            holder = self.state.draft_hold.actor if self.state.draft_hold else "someone"
-            self.notify(
-                f"{holder} is editing the draft: your text was kept as version "
-                f"{versions[-1].number} (ctrl+o: versions).",
-                title="Draft",
-                severity="warning",
-                timeout=20,
-                markup=False,
-            )
+        notice = notices.kept_aside(self.state, purpose, text)
+        if notice is not None:
+            self._tell(notice)
 
     def published(self, purpose: str) -> None:
         """The draft became a message: drop its pending autosave, start the next afresh."""
@@ -515,7 +425,7 @@ class Dashboard(Screen):
             pending, self._pending_draft = self._pending_draft, None  # another message's typing
             editor.set_editing(False)
             self._hold_confirmed = False
-            self._run_draft(commands.release_draft, self.session, pending)
+            host(self).attempt(commands.release_draft, self.session, pending)
 
     def flush_draft(self) -> tuple[str, str] | None:
         """The unsaved draft, for the app to save before it exits."""
@@ -523,38 +433,31 @@ class Dashboard(Screen):
         return pending
 
     def action_next_phase(self) -> None:
-        self.app.confirm_next_phase()  # type: ignore[attr-defined]
+        host(self).confirm_next_phase()
 
     def action_record_update(self) -> None:
-        self.app.record_update()  # type: ignore[attr-defined]
+        host(self).record_update()
 
     def action_assign(self) -> None:
-        self.app.assign_role()  # type: ignore[attr-defined]
+        host(self).assign_role()
 
     def action_metrics(self) -> None:
-        self.app.edit_metrics()  # type: ignore[attr-defined]
+        host(self).edit_metrics()
 
     def action_note(self) -> None:
-        self.app.add_note()  # type: ignore[attr-defined]
+        host(self).add_note()
 
     def action_publish(self) -> None:
-        self.app.publish_draft()  # type: ignore[attr-defined]
+        host(self).publish_draft()
 
     def action_approve(self) -> None:
-        self.app.approve_pending()  # type: ignore[attr-defined]
+        host(self).approve_pending()
 
     def action_outbox(self) -> None:
-        self.app.show_outbox()  # type: ignore[attr-defined]
+        host(self).show_outbox()
 
     def action_postmortem(self) -> None:
-        self.app.show_postmortem()  # type: ignore[attr-defined]
+        host(self).show_postmortem()
 
     def action_offers(self) -> None:
-        self.app.show_offers()  # type: ignore[attr-defined]
-
-
-def _saved_as(state: IncidentState, purpose: str, text: str) -> DraftVersion | None:
-    """The newest saved version of ``purpose`` holding exactly ``text`` (what a save became)."""
-    return next(
-        (v for v in reversed(state.draft_versions.get(purpose, ())) if v.text == text), None
-    )
+        host(self).show_offers()

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens._host import host
 from tui.core.textsafe import clean_line
 from tui.widgets.keys import bindings
 
@@ -30,8 +31,8 @@ class OutboxScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.refresh_outbox(self)  # type: ignore[attr-defined]
-        self.set_interval(1.0, lambda: self.app.refresh_outbox(self))  # type: ignore[attr-defined]
+        host(self).refresh_outbox(self)
+        self.set_interval(1.0, lambda: host(self).refresh_outbox(self))
 
     def show_rows(self, rows: list) -> None:
         if not self.is_attached:
@@ -73,12 +74,12 @@ class OutboxScreen(ModalScreen[None]):
     def action_retry(self) -> None:
         row = self._selected()
         if row is not None:
-            self.app.outbox_action("retry", row.id, self)  # type: ignore[attr-defined]
+            host(self).outbox_action("retry", row.id, self)
 
     def action_cancel_row(self) -> None:
         row = self._selected()
         if row is not None:
-            self.app.outbox_action("cancel", row.id, self)  # type: ignore[attr-defined]
+            host(self).outbox_action("cancel", row.id, self)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from screens._host import host
 from tui.core.state import PM_FIELDS, IncidentState
 from tui.core.textsafe import clean, clean_line
 from tui.widgets._text import SafeTextArea
@@ -64,7 +65,7 @@ class PostmortemScreen(Screen):
     def on_mount(self) -> None:
         self.show_actions(self.state)
         self.query_one(f"#pm-{PM_FIELDS[0]}", TextArea).focus()
-        self.app.refresh_postmortem(self)  # type: ignore[attr-defined]
+        host(self).refresh_postmortem(self)
 
     # live state ----------------------------------------------------------------------
     def apply_state(self, state: IncidentState) -> None:
@@ -78,7 +79,7 @@ class PostmortemScreen(Screen):
             if field not in self._pending and not area.has_focus and area.text != theirs:
                 area.load_text(theirs)
         self.show_actions(state)
-        self.app.refresh_postmortem(self)  # type: ignore[attr-defined]
+        host(self).refresh_postmortem(self)
 
     def show_actions(self, state: IncidentState) -> None:
         listing = self.query_one("#pm-actions", OptionList)
@@ -121,9 +122,7 @@ class PostmortemScreen(Screen):
 
         pending, self._pending = self._pending, {}
         for field, text in pending.items():
-            self.app.run_command(  # type: ignore[attr-defined]
-                commands.edit_postmortem, field, text, tell_noop=False
-            )
+            host(self).run_command(commands.edit_postmortem, field, text, tell_noop=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from tui import commands
@@ -133,7 +132,7 @@ class PostmortemScreen(Screen):
         if action is None:
             return
         nxt = ACTION_STATUSES[(ACTION_STATUSES.index(action.status) + 1) % len(ACTION_STATUSES)]
-        self.app.run_command(  # type: ignore[attr-defined]
+        host(self).run_command(
             commands.set_remedial_action,
             action.id,
             action.action,
@@ -143,15 +142,15 @@ class PostmortemScreen(Screen):
         )
 
     def action_add_action(self) -> None:
-        self.app.add_remedial_action()  # type: ignore[attr-defined]
+        host(self).add_remedial_action()
 
     def action_export(self) -> None:
         self.action_save()
-        self.app.export_postmortem()  # type: ignore[attr-defined]
+        host(self).export_postmortem()
 
     def action_publish(self) -> None:
         self.action_save()
-        self.app.publish_postmortem()  # type: ignore[attr-defined]
+        host(self).publish_postmortem()
 
     def action_back(self) -> None:
         self.action_save()
@@ -210,7 +209,7 @@ class OffersScreen(Screen):
         return options or [Option(Text("No customers in the file."), disabled=True)]
 
     def action_write(self) -> None:
-        self.app.write_offers(self.source, self.result)  # type: ignore[attr-defined]
+        host(self).write_offers(self.source, self.result)
 
     def action_back(self) -> None:
         self.dismiss(None)

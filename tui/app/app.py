@@ -5,11 +5,11 @@ the delivery thread (:mod:`tui.app.courier`). All database work runs in thread
 workers (the :class:`~tui.app.room.Room` serialises them); results come back
 with ``call_from_thread``. A worker error becomes a notification, never a crash.
 
-The dialogs live in :mod:`tui.app.flows`, one module per purpose; the app names
-each once, as the screens ask for it (:class:`screens._host.Host`, which mypy
-checks this class against). Running and leaving are in :mod:`tui.app.run`, the
-terminal driver in :mod:`tui.app.driver`, help and the palette in
-:mod:`tui.app.palette`.
+Commands from keys go through :mod:`tui.app.command_path`; the dialogs live in
+:mod:`tui.app.flows`, one module per purpose. The app names each once, as the
+screens ask for it (:class:`screens._host.Host`, which mypy checks this class
+against). Running and leaving are in :mod:`tui.app.run`, the terminal driver in
+:mod:`tui.app.driver`, help and the palette in :mod:`tui.app.palette`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from screens._host import Host
 from screens.dashboard import Dashboard
-from tui import commands
+from tui.app import command_path
 from tui.app.courier import Courier
 from tui.app.driver import driver_for
 from tui.app.flows import incident, offers, opening, outbox, postmortem, publish
@@ -50,6 +50,8 @@ QUIT_WITHIN = 1.9  # then the watchdog ends the process
 
 
 class Loading(Screen[None]):
+    """What shows while the database opens (a locked or slow file takes a moment)."""
+
     def compose(self) -> ComposeResult:
         yield Static("warroom: opening the incident database\u2026", id="loading")
 
@@ -192,86 +194,27 @@ class WarroomApp(App[None]):
 
     def _synced(self, sync: Sync) -> None:
         if sync.state is not None:
-            self._pm_state(sync.state)
-        if self.dashboard is not None and self.dashboard.is_attached:
-            if sync.state is not None:
-                self.dashboard.apply_state(sync.state)
-            if sync.presence is not None:
-                self.dashboard.apply_presence(sync.presence)
+            self.show_state(sync.state)
+        if sync.presence is not None and self.dashboard is not None and self.dashboard.is_attached:
+            self.dashboard.apply_presence(sync.presence)
         self.set_timer(self.poll_every, self._schedule_poll)
 
     def _tick(self) -> None:
         if self.dashboard is not None and self.dashboard.is_attached:
             self.dashboard.tick()
 
-    # commands from keys --------------------------------------------------------------
-    def run_command(
-        self,
-        fn: Callable[..., commands.Outcome],
-        *args: Any,
-        quiet: bool = True,
-        tell_noop: bool = True,
-        then: Callable[[], None] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Run a :mod:`tui.commands` function off the UI thread.
+    # the one command path (tui/app/command_path.py) and background work ---------------
+    run_command = command_path.run_command
+    attempt = command_path.attempt
 
-        The screen shows the change itself, so a success is silent unless ``quiet``
-        is False; a no-op ("already ticked by alice") and an error are always said.
-        """
-
-        def done(result: tuple[commands.Outcome, IncidentState]) -> None:
-            outcome, state = result
-            noop = outcome.event_id is None
-            say = outcome.message if (noop and tell_noop) or (not noop and not quiet) else None
-            self._applied(state, say, then)
-
-        self.background(lambda: self.room.run(fn, *args, **kwargs), done, group="commands")
-
-    def attempt(
-        self,
-        fn: Callable[..., commands.Outcome],
-        *args: Any,
-        done: Callable[[IncidentState], None] | None = None,
-        failed: Callable[[str], None] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """A command that may be refused (the draft's hold): the state is applied either way,
-        then ``done(state)``, or ``failed(reason)`` (without ``failed``: the reason is said)."""
-        room = self.room
-
-        def work() -> tuple[commands.Outcome | commands.CommandError, IncidentState]:
-            try:
-                return room.run(fn, *args, **kwargs)
-            except commands.CommandError as exc:  # refused: show why, and the state that says so
-                return exc, room.current()
-
-        def back(result: tuple[commands.Outcome | commands.CommandError, IncidentState]) -> None:
-            outcome, state = result
-            self._applied(state, None, None)
-            if isinstance(outcome, commands.CommandError):
-                (failed or self.error)(str(outcome))
-            elif done is not None:
-                done(state)
-
-        self.background(work, back, group="commands")
-
-    def _pm_state(self, state: IncidentState) -> None:
+    def show_state(self, state: IncidentState) -> None:
+        """A new state, to every screen that shows one (the dashboard, the post-mortem)."""
         from screens.postmortem import PostmortemScreen
 
         if isinstance(self.screen, PostmortemScreen):
             self.screen.apply_state(state)
-
-    def _applied(
-        self, state: IncidentState, message: str | None, then: Callable[[], None] | None
-    ) -> None:
-        self._pm_state(state)
         if self.dashboard is not None and self.dashboard.is_attached:
             self.dashboard.apply_state(state)
-        if message:
-            self.notify(message, timeout=3, markup=False)
-        if then is not None:
-            then()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: a notification, never a crash or a silent stop."""

@@ -26,6 +26,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
+from typing import Any, TextIO
 
 GRACE = 1.5  # seconds from losing the terminal to the hard exit (the promise is 2 s)
 SAVE_BEFORE = 0.6  # the watchdog's own save attempt starts this long before the deadline
@@ -126,7 +128,7 @@ class Lifeline:
             self._save_lock.release()
 
     # internals ------------------------------------------------------------------------
-    def _signalled(self, signum: int, _frame) -> None:
+    def _signalled(self, signum: int, _frame: FrameType | None) -> None:
         dead = signum != signal.SIGTERM
         self.terminal_lost(f"signal {signal.Signals(signum).name}", 128 + signum, dead=dead)
         self.save_once()
@@ -225,7 +227,7 @@ class TerminalFile:
     exception (which leaves the next writers blocked on a full queue forever).
     """
 
-    def __init__(self, file, lifeline: Lifeline) -> None:
+    def __init__(self, file: TextIO, lifeline: Lifeline) -> None:
         self._file = file
         self._lifeline = lifeline
         self.dead = False
@@ -260,7 +262,7 @@ class TerminalFile:
     def isatty(self) -> bool:
         return True
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)
 
 

@@ -15,12 +15,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui import commands
 from tui.core.clock import Clock
 from tui.core.state import IncidentState
 from tui.core.store import IncidentRow, Presence, Store, StoreError, explain
+
+if TYPE_CHECKING:
+    from tui.core.config import Config
+    from tui.core.playbook import Playbook
 
 HEARTBEAT_EVERY = 3.0  # seconds; others see us gone PRESENCE_TTL (10 s) after the last one
 
@@ -58,7 +62,7 @@ class _Guard:
         self._lock.acquire()
         return self
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> Literal[False]:
         self._lock.release()
         if isinstance(exc, sqlite3.Error):
             raise StoreError(explain(self._room.path, exc, self._room.timeout)) from None
@@ -120,6 +124,11 @@ class Room:
             self.incident_id = incident_id
             return self._handed_over()
 
+    def current(self) -> IncidentState:
+        """The attached incident's fresh state (after a refused command: what says why)."""
+        with self._lock:
+            return self._handed_over()
+
     def _handed_over(self) -> IncidentState:
         """The attached incident's fresh state, remembered as seen (call under the lock)."""
         assert self.incident_id is not None
@@ -171,7 +180,7 @@ class Room:
         with self._lock:
             return fn(self.store)
 
-    def preview_publish(self, purpose: str, body: str, config) -> dict[str, Any]:
+    def preview_publish(self, purpose: str, body: str, config: Config) -> dict[str, Any]:
         """What a publish would send where, its findings, its promise, whether it needs approval."""
         from tui.core.clock import wall
         from tui.publish import outbox
@@ -197,7 +206,8 @@ class Room:
         role = book.approval_role
         if role and state.roles.get(role) != self.actor:
             holder = state.roles.get(role) or "nobody (assign the role first)"
-            title = book.role(role).title if book.role(role) else role
+            defined = book.role(role)
+            title = defined.title if defined else role
             approval = f"Two-person rule: it goes out when {holder} ({title}) approves."
         return {
             "findings": findings,
@@ -206,7 +216,9 @@ class Room:
             "approval": approval,
         }
 
-    def start(self, book, title: str, metrics: dict, *, force: bool = False) -> str:
+    def start(
+        self, book: Playbook, title: str, metrics: dict[str, Any], *, force: bool = False
+    ) -> str:
         with self._lock:
             outcome = commands.start(
                 self.store, self.clock, self.actor, book, title, metrics, force=force

@@ -14,6 +14,7 @@ from tui.core.state import DraftHold, IncidentState
 from tui.core.textsafe import clean, clean_line
 from tui.core.vocabulary import PUBLISH_PURPOSES
 from tui.publish.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
+from tui.widgets._host import now_of
 from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
 from tui.widgets.keys import bindings
 from tui.widgets.messages import DraftEdited
@@ -339,4 +340,4 @@ class DraftEditor(Vertical):
         self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
 
     def app_now(self) -> datetime:
-        return self.app.clock.now()  # type: ignore[attr-defined]
+        return now_of(self)

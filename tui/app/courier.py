@@ -1,0 +1,83 @@
+"""The delivery thread: the outbox drained to the status pages while the dashboard runs.
+
+A daemon thread with a database connection of its own runs the
+:class:`~tui.publish.worker.Deliverer` loop, so HTTP never touches the UI
+thread and a request hanging on a dead status page never holds up quitting
+(killed mid-request, the row keeps our lease; the next deliverer sees this
+process gone and checks the page first). A failed or retried delivery is said
+once per row and outcome; a sent one is not (the timeline says it). Started
+only when the config names destinations and delivery is on.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.app.app import WarroomApp
+    from tui.publish.worker import Attempt, Deliverer
+
+
+class Courier:
+    """One per app: :meth:`start` once a dashboard shows, :meth:`wake` after a
+    publish, :meth:`stop` on leaving."""
+
+    def __init__(self, app: WarroomApp) -> None:
+        self._app = app
+        self._stop: threading.Event | None = None
+        self._deliverer: Deliverer | None = None
+        self._told: dict[int, str] = {}  # row id -> the outcome already said
+
+    def start(self) -> None:
+        app = self._app
+        if not app.deliver or not app.config.destinations or self._deliverer is not None:
+            return
+        from tui.core.store import Store
+        from tui.publish.worker import Deliverer
+
+        self._stop = stop = threading.Event()
+
+        def loop() -> None:
+            try:
+                store = Store(app.room.path, timeout=app.room.timeout)
+            except Exception as exc:
+                app.from_thread(app.error, f"delivery could not start: {exc}")
+                return
+            deliverer = Deliverer(store, app.config, app.clock)
+            self._deliverer = deliverer
+            try:
+                deliverer.run(stop=stop, report=self._report)
+            except Exception as exc:
+                app.from_thread(app.error, f"delivery stopped: {type(exc).__name__}: {exc}")
+            finally:
+                deliverer.close()
+                store.close()
+
+        threading.Thread(target=loop, name="warroom-delivery", daemon=True).start()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a message was just published, approved or retried)."""
+        if self._deliverer is not None:
+            self._deliverer.wake.set()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self.wake()
+
+    def _report(self, attempt: Attempt) -> None:
+        if attempt.outcome == "sent":
+            return  # the timeline says it (delivery.sent event)
+        if self._told.get(attempt.row_id) == attempt.outcome:
+            return  # said once is enough: the outbox screen (o) has the details
+        self._told[attempt.row_id] = attempt.outcome
+        severity = "error" if attempt.outcome == "failed" else "warning"
+        word = "failed" if attempt.outcome == "failed" else "will be retried"
+        self._app.from_thread(
+            self._app.notify,
+            f"Delivery of outbox #{attempt.row_id} {word}: {attempt.detail}",
+            severity=severity,
+            timeout=8,
+            markup=False,
+        )
