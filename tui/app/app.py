@@ -295,7 +295,7 @@ class WarroomApp(App[None]):
 
         self.push_screen(HelpScreen(help_table(self.config.keymap)))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action by name, on every screen: the screen's keys and its focused pane's."""
         from tui.app.palette import system_commands
 

@@ -21,6 +21,7 @@ from tui import commands
 from tui.core.clock import Clock
 from tui.core.state import IncidentState
 from tui.core.store import IncidentRow, Presence, Store, StoreError, explain
+from tui.core.vocabulary import PROMISING
 
 if TYPE_CHECKING:
     from tui.core.config import Config
@@ -196,7 +197,7 @@ class Room:
         planned = plan(state, config, purpose, body, None, incident_key=key)
         now = self.clock.now()
         promise = ""
-        if purpose in ("ack", "update"):
+        if purpose in PROMISING:
             at = extract_promise(body, now, book.timezone)
             if at:
                 promise = f"Next update promised by {wall(at, book.timezone)}: the countdown moves."
