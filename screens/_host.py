@@ -16,7 +16,7 @@ from textual.message_pump import MessagePump
 
 from tui import commands
 from tui.core.state import IncidentState
-from tui.widgets._host import ClockHost
+from tui.widgets._host import PaneHost
 
 if TYPE_CHECKING:
     from screens.outbox import OutboxScreen
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from tui.amends.offers import OffersResult
 
 
-class Host(ClockHost, Protocol):
-    """The app as the screens see it: the command path, help, and the dialogs."""
+class Host(PaneHost, Protocol):
+    """The app as the screens see it: the clock and config, the command path, help,
+    and the dialogs."""
 
     # the one command path, off the UI thread ----------------------------------
     def run_command(

@@ -58,10 +58,10 @@ class OutboxScreen(ModalScreen[None]):
         failed = sum(r.state == "failed" for r in rows)
         sent = sum(r.state == "sent" for r in rows)
         detail = Text(f" {pending} pending \u00b7 {sent} sent \u00b7 {failed} failed ")
-        config = getattr(self.app, "config", None)
-        for dest in getattr(config, "destinations", ()):
+        destinations = host(self).config.destinations
+        for dest in destinations:
             detail.append(f" \u00b7 {dest.id} \u2192 {clean_line(dest.base_url)}", style="dim")
-        if not getattr(config, "destinations", ()):
+        if not destinations:
             detail.append(" \u00b7 no destinations configured (see README)", style="bold")
         self.query_one("#outbox-detail", Static).update(detail)
 

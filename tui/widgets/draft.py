@@ -14,7 +14,7 @@ from tui.core.state import DraftHold, IncidentState
 from tui.core.textsafe import clean, clean_line
 from tui.core.vocabulary import PUBLISH_PURPOSES
 from tui.publish.drafting import PUBLISH_TIME, DraftError, find_blanks, render, template_kinds
-from tui.widgets._host import now_of
+from tui.widgets._host import now_of, pane_host
 from tui.widgets._text import SafeTextArea, literal, short_time, update_if_changed
 from tui.widgets.keys import bindings
 from tui.widgets.messages import DraftEdited
@@ -166,9 +166,8 @@ class DraftEditor(Vertical):
         if not kinds:
             return ""
         kind = "statuspage" if "statuspage" in kinds else kinds[0]
-        config = getattr(self.app, "config", None)
         names: list[str] = []
-        for dest in getattr(config, "destinations", ()):
+        for dest in pane_host(self).config.destinations:
             names += [n for n in dest.components if n not in names]
         extra = {"components": names, "now": PUBLISH_TIME}  # filled in when published
         try:
