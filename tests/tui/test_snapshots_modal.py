@@ -103,7 +103,7 @@ def test_publish_with_findings_snapshot(snap_compare, tmp_path, monkeypatch, siz
         await pilot.press("4", "enter")  # the draft opens for reading: enter edits
         await wait_for(lambda: editor.editing, pilot)
         # the first blank: jargon (a warning); the second stays a blank (an error)
-        await pilot.press("ctrl+n", *"Logins fail while the failover runs.", "escape")
+        await pilot.press("ctrl+n", *"A failover runs.", "escape")
         await wait_for(lambda: not editor.editing, pilot)
         await pilot.press("p")
         await opened(pilot, PublishScreen, lambda s: s.errors and s.warnings)
