@@ -146,11 +146,11 @@ ACTIONS: Final[tuple[Action, ...]] = (
     _a("quit", "q", "app.quit", "Quit", "dashboard", "App",
        "Quit (nothing is lost: everything is in the database)"),
     # the dashboard's panes, when focused -----------------------------------------------
-    _a("checklist.toggle", "space,x", "toggle", "Tick/untick", "checklist", "Checklist",
+    _a("checklist.toggle", "space,x", "toggle_item", "Tick/untick", "checklist", "Checklist",
        "Tick or untick the highlighted item"),
     _a("checklist.skip", "s", "skip", "Skip (reason)", "checklist", "Checklist",
        "Skip the highlighted item, with a reason (n needs each ticked or skipped)"),
-    _a("queues.toggle", "space", "toggle", "Action on/off", "queues", "Queues",
+    _a("queues.toggle", "space", "toggle_item", "Action on/off", "queues", "Queues",
        "Turn the highlighted action on or off"),
     _a("queues.edit", "e", "edit", "Edit counts", "queues", "Queues", "Edit the channel's counts"),
     _a("queues.more", "plus,equals_sign", "adjust(1)", "+1", "queues", "Queues",

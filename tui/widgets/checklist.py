@@ -77,7 +77,7 @@ class PhaseChecklist(OptionPane):
                         row.append(f" by publishing #{st.by_event}", style="dim")
                 yield Option(row, id=f"item:{item.id}")
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         option = self.highlighted_option
         if option is not None and option.id and option.id.startswith("item:"):
             self.post_message(ToggleItem(option.id.removeprefix("item:")))
@@ -89,4 +89,4 @@ class PhaseChecklist(OptionPane):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_item()

@@ -70,7 +70,7 @@ class ChannelQueues(OptionPane):
         if option is None or option.disabled:  # keys act on a visible row from the start
             self._highlight_first()
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         option = self.highlighted_option
         if option is not None and option.id and option.id.startswith("action:"):
             _, channel, action = option.id.split(":", 2)
@@ -90,4 +90,4 @@ class ChannelQueues(OptionPane):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_item()
