@@ -436,3 +436,27 @@ async def test_escape_leaves_the_editor_in_the_compact_layout(tmp_path):
         from screens.outbox import OutboxScreen
 
         await wait_for(lambda: isinstance(app.screen, OutboxScreen), pilot)
+
+
+async def test_a_hidden_timeline_waits_for_a_width_instead_of_spinning(tmp_path):
+    """At 80x24 the timeline pane is hidden (width 0). It once re-queued its fill after
+    every refresh while hidden: ~8,700 calls a second, each key press ~2 s. Now it keeps
+    the newest state, writes it when it is shown, and costs nothing while hidden."""
+    from tui.widgets.timeline import Timeline
+
+    app = make_app(seeded_db(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await dashboard(pilot)
+        timeline = screen.query_one(Timeline)
+        assert timeline.size.width == 0
+        calls: list[object] = []
+        fill = timeline.show
+        timeline.show = lambda state: (calls.append(state), fill(state))  # type: ignore[method-assign]
+        for _ in range(20):  # twenty refreshes with nothing new to show
+            timeline.refresh()
+            await pilot.pause()
+        assert len(calls) <= 2, f"the hidden timeline ran {len(calls)} times while idle"
+        await pilot.press("5")
+        await wait_for(lambda: timeline.size.width > 0 and timeline.lines, pilot)
+        text = "\n".join(line.text for line in timeline.lines)
+        assert "acknowledgement" in text.lower() or "published" in text.lower(), text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual.events import Resize
 from textual.widgets import RichLog
 
 from tui.core.state import IncidentState
@@ -12,9 +15,10 @@ SHOWN = 100  # the newest entries on first paint; more arrive live; `warroom log
 
 
 class Timeline(RichLog):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, highlight=False, wrap=True, min_width=20, **kwargs)
         self._shown = 0  # last event id written
+        self._waiting: IncidentState | None = None  # the newest state, while the pane has no width
 
     def on_show(self) -> None:
         """Shown again (the compact layout shows one pane at a time): the newest line in
@@ -22,12 +26,21 @@ class Timeline(RichLog):
         after `5` at 80x24 the newest lines sat below the bottom edge)."""
         self.scroll_end(animate=False, immediate=False)
 
+    def on_resize(self, event: Resize) -> None:
+        super().on_resize(event)
+        if event.size.width and self._waiting is not None:
+            self.show(self._waiting)
+
     def show(self, state: IncidentState) -> None:
         if not self.size.width:
-            # not laid out yet: writing now would render every line twice (before and
-            # after the first resize); fill in right after the first frame instead
-            self.call_after_refresh(self.show, state)
+            # Not laid out yet, or hidden (the compact layout shows one pane at a time):
+            # writing now would render every line twice, before and after the first
+            # resize. Keep the newest state and write it when the pane gets a width.
+            # (It once re-queued itself after every refresh instead: a hidden timeline
+            # at 80x24 spun ~8,700 times a second and made each key press take ~2 s.)
+            self._waiting = state
             return
+        self._waiting = None
         if self._shown and not any(t.event_id == self._shown for t in reversed(state.timeline)):
             # the last line shown was folded into a newer one (queue +/-): write them afresh
             self.clear()
