@@ -181,8 +181,11 @@ class Room:
         with self._lock:
             return fn(self.store)
 
-    def preview_publish(self, purpose: str, body: str, config: Config) -> dict[str, Any]:
-        """What a publish would send where, its findings, its promise, whether it needs approval."""
+    def preview_publish(
+        self, purpose: str, body: str, config: Config, destinations: list[str] | None = None
+    ) -> dict[str, Any]:
+        """What a publish would send where (``destinations``: only these), its findings,
+        its promise, whether it needs approval."""
         from tui.core.clock import wall
         from tui.publish import outbox
         from tui.publish.checks import check_message
@@ -194,7 +197,7 @@ class Room:
             key = outbox.incident_key(self.store, self.incident_id)
         book = state.book
         findings = check_message(body, purpose, "statuspage", book.message_checks)
-        planned = plan(state, config, purpose, body, None, incident_key=key)
+        planned = plan(state, config, purpose, body, destinations, incident_key=key)
         now = self.clock.now()
         promise = ""
         if purpose in PROMISING:
@@ -213,6 +216,7 @@ class Room:
         return {
             "findings": findings,
             "destinations": [p.summary() for p in planned],
+            "plans": planned,  # each destination's payload: the screen previews it
             "promise": promise,
             "approval": approval,
         }
