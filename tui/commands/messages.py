@@ -13,6 +13,7 @@ its text, and a promise must lie in the future.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -78,12 +79,15 @@ def publish(
     promised_next_at: datetime | None = None,
     accept_warnings: bool = False,
     note: str = "",
+    notify: Mapping[str, bool] | None = None,
 ) -> Outcome:
     """Queue a message for the status page(s): event + outbox rows in one transaction.
 
     The message check runs here too, whatever the caller showed: errors always
     refuse, warnings refuse unless accepted. Under the playbook's two-person
     rule the message waits for the approver instead (an event as well).
+    ``notify``: subscriber notification per destination id, as chosen on the
+    confirm screen (a destination not named keeps its config's default).
     """
     import uuid
 
@@ -123,6 +127,7 @@ def publish(
             )
         except PublishError as exc:
             raise CommandError(str(exc)) from None
+        planned = _with_notify(planned, notify)
         role = s.book.approval_role
         if role and s.roles.get(role) != actor:
             holder = s.roles.get(role)
@@ -156,6 +161,20 @@ def publish(
     return Outcome(
         incident_id, event_id, f"queued for {', '.join(p.destination.id for p in planned)}"
     )
+
+
+def _with_notify(planned: list[Planned], notify: Mapping[str, bool] | None) -> list[Planned]:
+    """Each payload's ``notify`` as the person chose it for that destination."""
+    from dataclasses import replace
+
+    if not notify:
+        return planned
+    return [
+        replace(p, payload={**p.payload, "notify": bool(notify[p.destination.id])})
+        if p.destination.id in notify
+        else p
+        for p in planned
+    ]
 
 
 def _publish(
