@@ -456,6 +456,9 @@ class Dashboard(Screen[None]):
     def action_outbox(self) -> None:
         host(self).show_outbox()
 
+    def action_republish(self) -> None:
+        host(self).republish_elsewhere()
+
     def action_postmortem(self) -> None:
         host(self).show_postmortem()
 

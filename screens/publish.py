@@ -2,21 +2,31 @@
 
 Errors block. Warnings need a second, explicit key (``w``) before ``y``
 publishes. Everything shown is literal text.
+
+Each destination has its block (:func:`tui.publish.preview.describe`): its id,
+type and delivery guarantee, and what it receives -- the status and components
+on a status page, the chat text, the email subject and how many recipients.
+``s`` turns subscriber notification on or off for the highlighted destination
+(the default is its config's ``notify_subscribers``); the choice goes into that
+destination's payload (``notify``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from tui.core.textsafe import clean, clean_line
 from tui.publish.drafting import PUBLISH_TIME
+from tui.publish.preview import describe, has_subscribers
 from tui.widgets.keys import bindings
 
 
@@ -28,6 +38,8 @@ class PublishPreview:
     findings: list  # tui.publish.checks.Finding
     promise: str  # "next update promised by 2:45 PM EST" or ""
     approval: str  # "" or "needs approval by maria (Incident commander)"
+    plans: list[Any] = field(default_factory=list)  # tui.publish.publishing.Planned, one each
+    note: str = ""  # why this publish (a re-publish to the other destinations says so)
 
 
 class PublishScreen(ModalScreen[dict | None]):
@@ -46,6 +58,10 @@ class PublishScreen(ModalScreen[dict | None]):
         self.errors = [f for f in preview.findings if f.severity == "error"]
         self.warnings = [f for f in preview.findings if f.severity != "error"]
         self.accepted = False
+        # subscriber notification per destination id: the config's default, toggled by ``s``
+        self.notify_choice: dict[str, bool] = {
+            p.destination.id: bool(p.payload.get("notify")) for p in preview.plans
+        }
 
     def compose(self) -> ComposeResult:
         p = self.preview
@@ -54,9 +70,12 @@ class PublishScreen(ModalScreen[dict | None]):
             yield Static(title, id="publish-title")
             with VerticalScroll(id="publish-scroll"):
                 where = Text()
-                for line in p.destinations:
-                    where.append("\u2192 ", style="bold")
-                    where.append(clean_line(line) + "\n")
+                if p.note:
+                    where.append(clean_line(p.note) + "\n", style="bold")
+                if not p.plans:
+                    for line in p.destinations:
+                        where.append("\u2192 ", style="bold")
+                        where.append(clean_line(line) + "\n")
                 if p.promise:
                     where.append(clean_line(p.promise) + "\n", style="bold")
                 if p.approval:
@@ -64,10 +83,48 @@ class PublishScreen(ModalScreen[dict | None]):
                     if PUBLISH_TIME in p.body:
                         where.append(f"{PUBLISH_TIME} becomes the time it is approved.\n")
                 yield Static(where, id="publish-where")
+                if p.plans:
+                    yield OptionList(
+                        *[Option(self._block(plan), id=plan.destination.id) for plan in p.plans],
+                        id="publish-destinations",
+                        markup=False,
+                    )
                 yield Static(Text(clean(self.shown)), id="publish-body")
                 yield Static(self._findings(), id="publish-findings")
             yield Static(self._status(), id="publish-status")
         yield Footer()
+
+    def _block(self, plan: Any) -> Text:
+        """One destination's block: id, type, guarantee, what it receives, notification."""
+        shown = describe(plan.destination, plan.payload)
+        out = Text()
+        out.append("\u2192 ", style="bold")
+        out.append(clean_line(shown.dest_id), style="bold")
+        out.append(f" ({clean_line(shown.type)}) ")
+        out.append(f" {shown.guarantee} ", style="reverse")
+        for line in shown.lines:
+            out.append("\n    " + clean_line(line))
+        dest_id = plan.destination.id
+        if has_subscribers(plan.destination.type):
+            on = self.notify_choice.get(dest_id, False)
+            out.append("\n    subscribers: ")
+            out.append("NOTIFIED" if on else "not notified", style="bold" if on else "")
+            out.append("  (s toggles)", style="dim")
+        return out
+
+    def action_toggle_notify(self) -> None:
+        """s: subscriber notification on/off for the highlighted destination."""
+        if not self.preview.plans:
+            return
+        listing = self.query_one("#publish-destinations", OptionList)
+        index = listing.highlighted if listing.highlighted is not None else 0
+        plan = self.preview.plans[index]
+        dest_id = plan.destination.id
+        if not has_subscribers(plan.destination.type):
+            self.notify(f"{dest_id} has no subscribers to notify.", timeout=3, markup=False)
+            return
+        self.notify_choice[dest_id] = not self.notify_choice.get(dest_id, False)
+        listing.replace_option_prompt_at_index(index, self._block(plan))
 
     def on_mount(self) -> None:
         if self.shown != self.preview.body:  # it carries the time of publishing: keep it true
@@ -129,7 +186,13 @@ class PublishScreen(ModalScreen[dict | None]):
                 severity="warning",
             )
             return
-        self.dismiss({"accept_warnings": bool(self.warnings), "body": self.shown})
+        self.dismiss(
+            {
+                "accept_warnings": bool(self.warnings),
+                "body": self.shown,
+                "notify": dict(self.notify_choice),
+            }
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

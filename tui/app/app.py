@@ -174,6 +174,7 @@ class WarroomApp(App[None]):
             self._polling = True
             self.set_interval(self.tick_every, self._tick)
             self._schedule_poll(force=True)
+            publish.watch_deliveries(self)  # the header's line on failed or stuck deliveries
 
     # the poller: one in flight at a time, re-armed after each result -------------
     def _schedule_poll(self, force: bool = False) -> None:
@@ -277,6 +278,7 @@ class WarroomApp(App[None]):
     skip_item = incident.skip_item
     publish_draft = publish.publish_draft
     approve_pending = publish.approve_pending
+    republish_elsewhere = publish.republish_elsewhere
     show_outbox = outbox.show_outbox
     refresh_outbox = outbox.refresh_outbox
     outbox_action = outbox.outbox_action

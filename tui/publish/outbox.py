@@ -380,3 +380,32 @@ def retry(store: Store, row_id: int, actor: str, now: datetime) -> Row:
 def cancel(store: Store, row_id: int, actor: str, now: datetime) -> Row:
     """Give up on a failed or pending row (it will never be sent); later rows may go."""
     return _mark(store, row_id, actor, now, allowed=("failed", "pending"), to="cancelled")
+
+
+STALE_AFTER = timedelta(minutes=10)
+"""A pending row older than this is shown as stuck on the dashboard header. A module
+constant for now (no config key yet): change it here."""
+
+
+def needs_attention(
+    rows: Sequence[Row], now: datetime, stale_after: timedelta = STALE_AFTER
+) -> list[Row]:
+    """The rows a person must see: failed ones, and pending ones waiting (or retrying)
+    longer than ``stale_after``; newest first."""
+    late = ensure_utc(now) - stale_after
+    return [
+        r
+        for r in reversed(rows)
+        if r.state == "failed" or (r.state == "pending" and r.created_at <= late)
+    ]
+
+
+def holders(store: Store, row_id: int) -> set[str]:
+    """The destinations that have, or are getting, the message of row ``row_id`` (its
+    publish event's rows that are sent or pending), the row's own destination included."""
+    cur = store.conn.execute(
+        "SELECT destination FROM outbox WHERE event_id = (SELECT event_id FROM outbox "
+        "WHERE id = ?) AND (state IN ('sent', 'pending') OR id = ?)",
+        (row_id, row_id),
+    )
+    return {r[0] for r in cur}

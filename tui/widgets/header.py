@@ -1,4 +1,9 @@
-"""The header: incident, severity in words, elapsed time, phase, roles, who is in the room."""
+"""The header: incident, severity in words, elapsed time, phase, roles, who is in the room.
+
+When a delivery needs a person (a row failed for good, or has waited longer than
+``tui.publish.outbox.STALE_AFTER``), the roles line gives way to it, in words:
+`` DELIVERY `` status: failed — 401, check STATUSPAGE_API_KEY · d: send to the others.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from tui.core.clock import wall
 from tui.core.durations import countdown
 from tui.core.state import IncidentState, due
 from tui.core.store import Presence
+from tui.publish.outbox import Row
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
+
+MAX_ERROR = 70  # characters of the row's error shown in the header (the outbox has it all)
 
 
 class IncidentHeader(Static):
@@ -26,6 +34,7 @@ class IncidentHeader(Static):
         self._now: datetime | None = None
         self.compact = False  # narrow terminals: the countdown moves up here
         self.me = ""  # who runs this dashboard: approvals waiting for them are shouted
+        self.problems: list[Row] = []  # deliveries that need a person, newest first
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state, self._now = state, now
@@ -34,6 +43,35 @@ class IncidentHeader(Static):
     def show_presence(self, presence: list[Presence]) -> None:
         self._presence = presence
         self._paint()
+
+    def show_deliveries(self, problems: list[Row]) -> None:
+        """Failed or stuck outbox rows (``outbox.needs_attention``), newest first."""
+        self.problems = list(problems)
+        self._paint()
+
+    def delivery_line(self) -> Text | None:
+        """The header's words for the first delivery problem (None: nothing to say)."""
+        if not self.problems or self._now is None:
+            return None
+        row = self.problems[0]
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" DELIVERY ", style="bold reverse")
+        line.append(" ")
+        line.append_text(literal(row.destination, "bold"))
+        error = (row.last_error or "").strip()
+        if row.state == "failed":
+            line.append(": failed")
+        else:
+            waited = int((self._now - row.created_at).total_seconds()) // 60
+            line.append(f": waiting {waited} min, {row.attempts} attempt(s)")
+        if error:
+            line.append(" \u2014 ")
+            line.append_text(literal(error[:MAX_ERROR]))
+        more = len(self.problems) - 1
+        if more:
+            line.append(f" (+{more} more)", style="dim")
+        line.append("  d: send to the others \u00b7 o: outbox", style="bold")
+        return line
 
     def tick(self, now: datetime) -> None:
         self._now = now
@@ -86,6 +124,9 @@ class IncidentHeader(Static):
             room = Text(no_wrap=True, overflow="ellipsis")
             room.append(" AWAITING YOUR APPROVAL ", style="bold reverse")
             room.append_text(literal(f" {waiting[0].by}'s {waiting[0].purpose} message: press v"))
+        delivery = self.delivery_line()
+        if delivery is not None:
+            roles = delivery  # a message not reaching customers outranks the roles line
         lines = [line1, roles, room]
         if self.compact:
             lines.append(self._countdown(s, now))

@@ -5,11 +5,21 @@ goes, the promise it makes, whether it needs approval), then the
 confirmation screen shows the final text with ``{published_at}`` filled in.
 A draft someone else is typing is never published from under them. After a
 publish or an approval the delivery thread is woken, so the message leaves now.
+
+The deliveries are watched too (:func:`watch_deliveries`): every few seconds the
+incident's outbox rows are read off the UI thread and the header says, in words,
+which destination failed or has waited longer than ``outbox.STALE_AFTER``.
+``d`` (:func:`republish_elsewhere`) takes the newest such message and opens the
+same confirmation for the destinations that have not got it; the failed row stays
+in the outbox screen, untouched (nothing is dropped silently).
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
+
+from textual.css.query import NoMatches
 
 from tui import commands
 
@@ -37,8 +47,17 @@ def publish_draft(app: WarroomApp) -> None:
     )
 
 
-def confirm_publish(app: WarroomApp, purpose: str, body: str, preview: dict[str, Any]) -> None:
-    """The publish screen for ``body``; confirmed, the one command publishes it."""
+def confirm_publish(
+    app: WarroomApp,
+    purpose: str,
+    body: str,
+    preview: dict[str, Any],
+    *,
+    destinations: list[str] | None = None,
+    note: str = "",
+) -> None:
+    """The publish screen for ``body``; confirmed, the one command publishes it
+    (``destinations``: only to these; ``note``: a line saying why, on the screen)."""
     from screens.publish import PublishPreview, PublishScreen
     from tui.publish.drafting import at_publishing
 
@@ -56,11 +75,14 @@ def confirm_publish(app: WarroomApp, purpose: str, body: str, preview: dict[str,
             result.get("body", body),  # the final text the screen showed
             app.config,
             accept_warnings=result["accept_warnings"],
+            destinations=destinations,
+            notify=result.get("notify"),
             quiet=False,
             then=lambda: _after_publish(app, purpose),
         )
 
-    app.push_screen(PublishScreen(PublishPreview(purpose, body, **preview), finalize), answered)
+    shown = PublishPreview(purpose, body, **preview, note=note)
+    app.push_screen(PublishScreen(shown, finalize), answered)
 
 
 def _after_publish(app: WarroomApp, purpose: str) -> None:
@@ -102,3 +124,103 @@ def approve_pending(app: WarroomApp) -> None:
 
     body = at_publishing(req.body, app.clock.now(), s.book.timezone)
     app.push_screen(ApproveScreen(heading, body), answered)
+
+
+WATCH_EVERY = 2.0  # seconds between two reads of the outbox for the header
+
+
+def watch_deliveries(app: WarroomApp) -> None:
+    """Keep the header's delivery line current (call once, when the dashboard shows)."""
+    busy = False
+
+    def read() -> list[Any]:
+        from tui.publish import outbox
+
+        incident = app.room.incident_id
+        if incident is None:
+            return []
+        return app.room.read(lambda store: outbox.rows(store, incident))
+
+    def show(rows: list[Any]) -> None:
+        nonlocal busy
+        busy = False
+        show_deliveries(app, rows)
+
+    def tick() -> None:
+        nonlocal busy
+        if busy or app.dashboard is None or not app.dashboard.is_attached:
+            return
+        busy = True
+
+        def work() -> list[Any]:
+            nonlocal busy
+            try:
+                return read()
+            except Exception:
+                busy = False
+                raise
+
+        app.background(work, show, what="reading the outbox", group="deliveries")
+
+    app.set_interval(WATCH_EVERY, tick)
+    tick()
+
+
+def show_deliveries(app: WarroomApp, rows: list[Any]) -> None:
+    """The rows that need a person, to the header (in words)."""
+    from tui.publish import outbox
+    from tui.widgets.header import IncidentHeader
+
+    if app.dashboard is None or not app.dashboard.is_attached:
+        return
+    problems = outbox.needs_attention(rows, app.clock.now())
+    with suppress(NoMatches):
+        app.dashboard.query_one(IncidentHeader).show_deliveries(problems)
+
+
+def republish_elsewhere(app: WarroomApp) -> None:
+    """d: the newest failed or stuck message, to the destinations that have not got it."""
+    from tui.publish import outbox
+
+    incident = app.room.incident_id
+    if incident is None:
+        return
+
+    def work() -> tuple[Any, list[str]] | None:
+        def find(store: Any) -> tuple[Any, list[str]] | None:
+            rows = outbox.rows(store, incident)
+            problems = outbox.needs_attention(rows, app.clock.now())
+            if not problems:
+                return None
+            row = problems[0]
+            have = outbox.holders(store, row.id)
+            others = [d.id for d in app.config.destinations if d.id not in have]
+            return row, others
+
+        return app.room.read(find)
+
+    def found(result: tuple[Any, list[str]] | None) -> None:
+        if result is None:
+            app.notify("No delivery has failed or waited too long.", timeout=3)
+            return
+        row, others = result
+        if not others:
+            app.error(
+                f"every other destination has the {row.purpose} message already; "
+                f"#{row.id} to {row.destination} stays in the outbox (o)"
+            )
+            return
+        body = str(row.payload.get("body", ""))
+        note = (
+            f"Re-publishing the {row.purpose} message that did not reach {row.destination} "
+            f"(#{row.id}, {row.state}) to: {', '.join(others)}"
+        )
+        purpose = "postmortem" if row.payload.get("kind") == "postmortem" else row.purpose
+        app.background(
+            lambda: app.room.preview_publish(purpose, body, app.config, others),
+            lambda preview: confirm_publish(
+                app, purpose, body, preview, destinations=others, note=note
+            ),
+        )
+
+    app.background(work, found)
