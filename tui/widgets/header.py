@@ -7,6 +7,7 @@ When a delivery needs a person (a row failed for good, or has waited longer than
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from tui.core.durations import countdown
 from tui.core.state import IncidentState, due
 from tui.core.store import Presence
 from tui.publish.outbox import Row
+from tui.widgets._host import pane_host
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
 
 MAX_ERROR = 70  # characters of the row's error shown in the header (the outbox has it all)
@@ -67,11 +69,28 @@ class IncidentHeader(Static):
         if error:
             line.append(" \u2014 ")
             line.append_text(literal(error[:MAX_ERROR]))
+        hint = self._fix_hint(row.destination, error)
+        if hint:
+            line.append_text(literal(f", {hint}", "bold"))
         more = len(self.problems) - 1
         if more:
             line.append(f" (+{more} more)", style="dim")
         line.append("  d: send to the others \u00b7 o: outbox", style="bold")
         return line
+
+    def _fix_hint(self, dest_id: str, error: str) -> str:
+        """For a refused key (401, 403): which setting to check -- its name, never its value."""
+        if not re.search(r"\b(401|403)\b", error):
+            return ""
+        dest = pane_host(self).config.destination(dest_id)
+        if dest is None:
+            return ""
+        named = [
+            getattr(dest, field, None)
+            for field in ("api_key_env", "api_key_file", "url_env", "url_file", "password_env")
+        ]
+        setting = next((n for n in named if n), None)
+        return f"check {setting}" if setting else ""
 
     def tick(self, now: datetime) -> None:
         self._now = now
