@@ -34,6 +34,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar, Final, Literal, Protocol, get_args
 
 from tui.core.config import Destination
+from tui.publish.destinations.betterstack import BetterStackAdapter
+from tui.publish.destinations.cachet import CachetAdapter
+from tui.publish.destinations.email import EmailAdapter
+from tui.publish.destinations.instatus import InstatusAdapter
 from tui.publish.destinations.statuspage import StatuspageAdapter
 
 if TYPE_CHECKING:
@@ -72,6 +76,10 @@ AdapterFactory = Callable[[Destination, Callable[[], None] | None], Adapter]
 
 ADAPTERS: Final[Mapping[str, AdapterFactory]] = {
     "statuspage": StatuspageAdapter,
+    "cachet": CachetAdapter,
+    "instatus": InstatusAdapter,
+    "betterstack": BetterStackAdapter,
+    "email": EmailAdapter,
 }
 """Config ``type:`` -> the adapter that speaks to that provider."""
 
