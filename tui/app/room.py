@@ -197,11 +197,13 @@ class Room:
             key = outbox.incident_key(self.store, self.incident_id)
         book = state.book
         findings = check_message(body, purpose, "statuspage", book.message_checks)
-        planned = plan(state, config, purpose, body, destinations, incident_key=key)
         now = self.clock.now()
+        at = extract_promise(body, now, book.timezone) if purpose in PROMISING else None
+        planned = plan(
+            state, config, purpose, body, destinations, incident_key=key, at=now, next_update_at=at
+        )
         promise = ""
         if purpose in PROMISING:
-            at = extract_promise(body, now, book.timezone)
             if at:
                 promise = f"Next update promised by {wall(at, book.timezone)}: the countdown moves."
             else:

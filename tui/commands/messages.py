@@ -124,6 +124,8 @@ def publish(
                 body,
                 destinations,
                 incident_key=outbox.incident_key(store, incident_id),
+                at=now,
+                next_update_at=promised_next_at,
             )
         except PublishError as exc:
             raise CommandError(str(exc)) from None
@@ -265,6 +267,8 @@ def decide(
                 body,
                 req.destinations,
                 incident_key=outbox.incident_key(store, incident_id),
+                at=now,
+                next_update_at=promised,
             )
         except PublishError as exc:
             raise CommandError(str(exc)) from None

@@ -35,8 +35,10 @@ class Planned:
         p = self.payload
         comps = ", ".join(f"{name}: {status}" for name, status in p["component_names"].items())
         notify = "subscribers notified" if p["notify"] else "no notifications"
+        dest = self.destination
+        page = f", page {dest.page_id}" if dest.page_id else ""
         return (
-            f"{self.destination.id} ({self.destination.type}, page {self.destination.page_id}): "
+            f"{dest.id} ({dest.type}{page}): "
             f"status {p['status']}" + (f"; {comps}" if comps else "") + f"; {notify}"
         )
 
@@ -66,8 +68,16 @@ def plan(
     destinations: list[str] | None = None,
     *,
     incident_key: str,
+    at: datetime,
+    next_update_at: datetime | None = None,
 ) -> list[Planned]:
-    """One payload per destination (all configured ones unless named)."""
+    """One payload per destination (all configured ones unless named).
+
+    ``at``: the publish event's time (sent where a provider takes one, so an update
+    that leaves the outbox late keeps its true time); ``next_update_at``: the promised
+    next update, if any. Every payload carries ``purpose``, ``at``,
+    ``next_update_at`` (ISO 8601 UTC with ``Z``, or None) and ``incident_title``.
+    """
     if purpose not in STATUS_PAGE_PURPOSES:
         raise PublishError(
             f"a {purpose} message is not an incident update on a status page "
@@ -89,6 +99,12 @@ def plan(
         raise PublishError("the message is empty")
     if len(text) > MAX_BODY:
         raise PublishError(f"the message is {len(text)} characters; a status page takes {MAX_BODY}")
+    common = {
+        "purpose": purpose,
+        "at": _iso_utc(at),
+        "next_update_at": _iso_utc(next_update_at),
+        "incident_title": state.title,
+    }
     out = []
     for dest in chosen:
         if purpose == "postmortem":
@@ -104,6 +120,8 @@ def plan(
                         "component_names": {},
                         "notify": dest.notify_subscribers,
                         "incident_key": incident_key,
+                        "started_at": _iso_utc(state.detected_at),
+                        **common,
                     },
                 )
             )
@@ -122,6 +140,7 @@ def plan(
                     "impact": "major" if state.severity == "major" else "minor",
                     "incident_key": incident_key,
                     "started_at": _iso_utc(state.detected_at),
+                    **common,
                 },
             )
         )
