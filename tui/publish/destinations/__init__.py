@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal, Protocol, get_args
 from tui.core.config import Destination
 from tui.publish.destinations.betterstack import BetterStackAdapter
 from tui.publish.destinations.cachet import CachetAdapter
+from tui.publish.destinations.discord import DiscordAdapter
 from tui.publish.destinations.email import EmailAdapter
 from tui.publish.destinations.instatus import InstatusAdapter
+from tui.publish.destinations.openstatus import OpenstatusAdapter
 from tui.publish.destinations.statuspage import StatuspageAdapter
 
 if TYPE_CHECKING:
@@ -80,6 +82,8 @@ ADAPTERS: Final[Mapping[str, AdapterFactory]] = {
     "instatus": InstatusAdapter,
     "betterstack": BetterStackAdapter,
     "email": EmailAdapter,
+    "openstatus": OpenstatusAdapter,
+    "discord": DiscordAdapter,
 }
 """Config ``type:`` -> the adapter that speaks to that provider."""
 
