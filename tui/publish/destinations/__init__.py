@@ -2,7 +2,7 @@
 
 The worker (:mod:`tui.publish.worker`) knows nothing of any provider. For each
 claimed outbox row it builds the adapter that :data:`ADAPTERS` names for the
-destination's ``type:`` and asks it two things (:class:`Adapter`):
+destination's ``type:`` and asks it three things (:class:`Adapter`):
 
 * :meth:`Adapter.send` -- turn the rendered update (the row's payload) into the
   provider's requests, send them, and read the provider's id for the incident
@@ -10,6 +10,8 @@ destination's ``type:`` and asks it two things (:class:`Adapter`):
 * :meth:`Adapter.find` -- after an *ambiguous* failure (the provider may have
   done it), look for the row's correlation key on the provider before the row
   is sent again.
+* :meth:`Adapter.check` -- one read-only call (``warroom destinations check``):
+  the key is accepted and the provider answers.
 
 Each adapter declares its :data:`Guarantee`: *exactly-once* when ``find`` can
 see whether the row arrived (Statuspage: the key is in the incident's metadata);
@@ -70,6 +72,13 @@ class Adapter(Protocol):
         whether ``row`` is already there). ``already``: how many earlier rows of the
         incident with the same text were sent (a repeated text must not be taken
         for this row)."""
+        ...
+
+    def check(self, client: httpx.Client) -> str:
+        """One read-only call (auth and reachability; a connection check where the
+        provider has no read-only call, and the text says so): a one-line OK text, or
+        a :class:`~tui.publish.retry.DeliveryError` whose text says what is wrong.
+        Used by ``warroom destinations check``; never sends an update."""
         ...
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tui.core.config import Destination
+from tui.core.textsafe import clean_line
 from tui.publish.destinations.http import request_json
 from tui.publish.outbox import Row
 from tui.publish.retry import DeliveryError
@@ -54,6 +55,18 @@ class StatuspageAdapter:
         return request_json(
             client, self.dest, method, self._url(path), auth=_oauth, body=body, before=self.before
         )
+
+    def check(self, client: httpx.Client) -> str:
+        """One read-only call (``GET /pages/{page}``): the key is accepted and the page
+        answers. A one-line OK text; a DeliveryError with the problem otherwise."""
+        page = self._request(client, "GET", "")
+        if not isinstance(page, dict) or not isinstance(page.get("id"), str):
+            raise DeliveryError(
+                f"{self._url('')} answered, but not with a status page (check base_url)",
+                retryable=False,
+            )
+        name = clean_line(str(page.get("name") or page["id"]))[:80]
+        return f"page {name!r} ({page['id']}) answers; the key is accepted"
 
     # the two operations --------------------------------------------------------
     def find(
