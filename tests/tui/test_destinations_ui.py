@@ -11,6 +11,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import time
 from datetime import timedelta
 
 import httpx
@@ -217,3 +221,119 @@ async def test_a_row_waiting_longer_than_stale_after_is_named(tmp_path, pages):
         header = (await dashboard(pilot)).query_one(IncidentHeader)
         await pilot.pause(2.5)  # one read of the outbox at least (WATCH_EVERY is 2 s)
         assert header.problems == [] and "DELIVERY" not in str(header.render())
+
+
+# ------------------------------------------------------------ what each type is shown
+
+
+ALL_TYPES = """\
+destinations:
+  - {id: status, type: statuspage, page_id: abc123, api_key_env: SP_KEY, components: {API: c1}}
+  - {id: ops-chat, type: slack, url_env: SLACK_WEBHOOK_URL}
+  - {id: room, type: teams, url_env: TEAMS_URL}
+  - {id: partners, type: webhook, url: "https://hooks.partner.example/warroom"}
+  - {id: customers, type: email, host: smtp.acme.example, from: "status@acme.example",
+     to: ["ops@acme.example", "cto@acme.example"], to_file: contacts.txt}
+  - {id: digest, type: email, host: smtp.acme.example, from: "status@acme.example",
+     to: ["ops@acme.example"]}
+"""
+
+
+def test_each_type_shows_what_it_receives_literally(tmp_path):
+    from datetime import UTC, datetime
+
+    from tui.publish.preview import describe
+    from tui.publish.publishing import plan
+
+    path = tmp_path / "config.yaml"
+    path.write_text(ALL_TYPES)
+    config = load_config(path)
+    db = seeded_db(tmp_path)
+    with Store(db) as store:
+        state = store.state(store.incidents()[0].id)
+    body = "Logins fail for most customers <!channel> \x1b[31m.\nWe are restoring service."
+    at = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    shown = {
+        p.destination.id: describe(p.destination, p.payload)
+        for p in plan(state, config, "update", body, incident_key="k", at=at)
+    }
+    status = "\n".join(shown["status"].lines)
+    assert "status identified" in status and "API: major_outage" in status
+    assert shown["status"].guarantee == "exactly-once"
+    slack = "\n".join(shown["ops-chat"].lines)
+    assert "API and dashboard unavailable for most customers" in slack
+    assert "Logins fail for most customers" in slack and "<!channel>" not in slack  # escaped
+    assert "Logins fail" in "\n".join(shown["room"].lines)
+    assert "incident.update" in shown["partners"].lines[0]
+    assert shown["customers"].lines == (
+        "subject: [status] API and dashboard unavailable for most customers: Identified",
+        "to: 2 recipients + to_file",
+    )
+    assert shown["digest"].lines[1] == "to: 1 recipient"
+    for s in shown.values():  # every type has an adapter and says its guarantee
+        assert s.guarantee in ("exactly-once", "at-least-once", "at-most-once"), s
+
+
+# ------------------------------------------------------------------- the demo fans out
+
+
+def test_the_demo_publishes_one_update_to_the_page_and_the_webhook_sink(tmp_path, monkeypatch):
+    from tui.cli.demo import DEMO_KEY_ENV, DEMO_SECRET_ENV, start_demo_page
+    from tui.core.clock import SystemClock
+    from tui.publish.worker import Deliverer
+
+    monkeypatch.setenv(DEMO_KEY_ENV, "restored-after")  # the demo sets both: undone at teardown
+    monkeypatch.setenv(DEMO_SECRET_ENV, "restored-after")
+    server, config_path = start_demo_page(tmp_path)
+    assert server is not None and config_path is not None
+    try:
+        config = load_config(config_path)
+        assert [(d.id, d.type) for d in config.destinations] == [
+            ("status", "statuspage"),
+            ("webhook-sink", "webhook"),
+        ]
+        secret = os.environ[DEMO_SECRET_ENV]
+        assert secret not in config_path.read_text()  # named, never written
+        db = seeded_db(tmp_path)
+        with Store(db) as store:
+            incident = store.incidents()[0].id
+            commands.publish(
+                store, SystemClock(), "dev", incident, "update", TEXT, config,
+                accept_warnings=True,
+            )  # fmt: skip
+            deliverer = Deliverer(store, config, SystemClock())
+            try:
+                deliverer.run(until_idle=True)
+            finally:
+                deliverer.close()
+            assert [(r.destination, r.state) for r in outbox.rows(store)] == [
+                ("status", "sent"),
+                ("webhook-sink", "sent"),
+            ]
+        (on_page,) = incidents(server, os.environ[DEMO_KEY_ENV])
+        assert "Logins and the API fail" in on_page["incident_updates"][0]["body"]
+        (received,) = httpx.get(f"{server.url}/sink/messages").json()
+        assert received["body"] == TEXT and received["status"] == "identified"
+        assert received["event"] == "incident.update"
+        listed = httpx.get(f"{server.url}/sink").text
+        assert "Logins and the API fail" in listed and "1 signed message(s)" in listed
+        # the sink verifies: unsigned or wrongly signed posts are refused and not listed
+        raw = b'{"event": "incident.update", "id": "x", "status": "identified", "body": "fake"}'
+        assert httpx.post(f"{server.url}/sink", content=raw).status_code == 401
+        stamp = str(int(time.time()))
+        forged = hmac.new(b"not-the-secret", stamp.encode() + b"." + raw, hashlib.sha256)
+        answer = httpx.post(
+            f"{server.url}/sink",
+            content=raw,
+            headers={"Warroom-Timestamp": stamp, "Warroom-Signature": f"v1={forged.hexdigest()}"},
+        )
+        assert answer.status_code == 401
+        good = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256)
+        headers = {"Warroom-Timestamp": stamp, "Warroom-Signature": f"v1={good.hexdigest()}"}
+        assert httpx.post(f"{server.url}/sink", content=raw, headers=headers).status_code == 200
+        assert httpx.post(f"{server.url}/sink", content=raw, headers=headers).status_code == 200
+        listed = httpx.get(f"{server.url}/sink/messages").json()
+        assert [m["body"] for m in listed] == ["fake", TEXT]  # newest first
+        assert listed[0]["copies"] == 2  # a repeated id is counted, listed once
+    finally:
+        server.stop()

@@ -80,14 +80,18 @@ def seed_demo(store: Store, now: datetime) -> str:
 
 
 DEMO_KEY_ENV = "WARROOM_DEMO_PAGE_KEY"
+DEMO_SECRET_ENV = "WARROOM_DEMO_WEBHOOK_SECRET"
 DEMO_PORT = 8765
 
 
 def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]:
-    """The local status page for the demo, and a config that publishes to it.
+    """The local status page for the demo, a webhook sink beside it, and a config
+    that publishes to both: one update fans out to two destinations.
 
-    The API key is random, lives only in this process's environment (the
-    config names the variable), and is never written to disk.
+    The sink (``/sink`` on the page's server, :mod:`tui.localpage.sink`) verifies
+    our signed webhook and lists what it received. The API key and the webhook
+    secret are random, live only in this process's environment (the config
+    names the variables), and are never written to disk.
     """
     import os
     import secrets
@@ -97,6 +101,7 @@ def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]
 
     key = secrets.token_urlsafe(24)
     os.environ[DEMO_KEY_ENV] = key
+    os.environ[DEMO_SECRET_ENV] = secrets.token_urlsafe(24)
     components = ["API", "Dashboard", "Integrations"]
     server = None
     for port in (DEMO_PORT, 0):  # the usual port, or any free one
@@ -108,6 +113,7 @@ def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]
                 page_name="Acme Cloud Status",
                 components=components,
                 time_zone="America/New_York",
+                sink_secret=os.environ[DEMO_SECRET_ENV],
             ).start()
             break
         except (OSError, RuntimeError):
@@ -125,6 +131,11 @@ def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]
         "    rate_per_second: 5\n"
         "    components:\n"
         + "".join(f"      {name}: {component_id(name)}\n" for name in components[:2])
+        + "  - id: webhook-sink\n"
+        "    type: webhook\n"
+        f"    url: {server.url}/sink\n"
+        f"    secret_env: {DEMO_SECRET_ENV}\n"
+        "    rate_per_second: 5\n"
     )
     return server, config
 
@@ -161,7 +172,8 @@ def run_demo(ctx: Context) -> int:
         customers = folder / "customers.csv"
         customers.write_text(SAMPLE_CUSTOMERS, encoding="utf-8")
         welcome = (
-            f"Local status page: {server.url}/ -- fill the draft's blanks, then p to publish. "
+            f"Local status page: {server.url}/ and webhook sink: {server.url}/sink -- one "
+            "publish reaches both. Fill the draft's blanks, then p to publish. "
             f"A sample billing export for the offers (f): {customers}"
             if server
             else "The local status page could not start: publishing is off in this demo"

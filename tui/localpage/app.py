@@ -22,6 +22,8 @@ Routes (any path may also end in ``.json``), one module each:
   every 10 s; update bodies and post-mortems in the Markdown subset of
   :mod:`tui.localpage.markdown`); ``/incidents/{id}`` (an incident's ``shortlink``)
   redirects to its anchor on ``/``.
+* ``/sink`` — with ``sink_secret``: a webhook sink that verifies and lists warroom's
+  signed webhook messages (:mod:`tui.localpage.sink`; ``warroom demo`` fans out to it).
 
 The overall status and how times are written: :mod:`tui.localpage.status`. The storage:
 :mod:`tui.localpage.store`. The API key is compared with :func:`hmac.compare_digest` and
@@ -45,6 +47,7 @@ from tui.localpage.guard import Guard
 from tui.localpage.human_page import page_routes
 from tui.localpage.public_api import public_routes
 from tui.localpage.publisher_api import publisher_routes
+from tui.localpage.sink import WebhookSink, sink_routes
 from tui.localpage.store import PageStore
 from tui.localpage.validation import ApiError
 
@@ -74,8 +77,10 @@ def create_app(
     page_name: str = "Status",
     components: Sequence[str] = ("API", "Dashboard", "Integrations"),
     time_zone: str = "UTC",
+    sink_secret: str | None = None,
 ) -> Starlette:
-    """The status-page app on the SQLite file ``db_path`` (created and seeded if new)."""
+    """The status-page app on the SQLite file ``db_path`` (created and seeded if new);
+    with ``sink_secret``, a webhook sink beside it (:mod:`tui.localpage.sink`)."""
     if not api_key or not isinstance(api_key, str):
         raise ValueError("the status page needs a non-empty API key")
     if not _PAGE_ID.fullmatch(page_id):
@@ -87,12 +92,19 @@ def create_app(
     store = PageStore(db_path, page_id=page_id, components=list(components))
     page = Page(store, page_id, page_name, time_zone, zone)
 
+    sink = WebhookSink(sink_secret.encode("utf-8")) if sink_secret else None
     app = Starlette(
-        routes=[*publisher_routes(page), *public_routes(page), *page_routes(page)],
+        routes=[
+            *publisher_routes(page),
+            *public_routes(page),
+            *page_routes(page),
+            *(sink_routes(sink) if sink else []),
+        ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, 500: _server_error},
         max_body_size=MAX_REQUEST,
     )
     app.add_middleware(Guard, api_key=api_key.encode("utf-8"))
     app.state.store = store
     app.state.page_id = page_id
+    app.state.sink = sink
     return app

@@ -45,6 +45,7 @@ def _server(
     components: Sequence[str],
     time_zone: str,
     ready: threading.Event | None,
+    sink_secret: str | None = None,
 ) -> _Server:
     from tui.localpage.app import create_app
 
@@ -55,6 +56,7 @@ def _server(
         page_name=page_name,
         components=list(components),
         time_zone=time_zone,
+        sink_secret=sink_secret,
     )
     config = uvicorn.Config(
         app,

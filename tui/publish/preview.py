@@ -11,13 +11,17 @@ its id, type, delivery guarantee (the adapter class's ``guarantee`` in
 * our signed webhook: the event and its fields;
 * email: the subject and how many recipients (``+ to_file`` when a file adds more).
 
-An adapter that renders its own text may offer ``preview(dest, payload) ->
-list[str]`` on its class: then those lines are shown, so the preview is what
-goes out. The screen shows every line literally (``clean_line``).
+Where the adapter module renders the text itself, its renderer is used, so the
+preview is what goes out: Slack's and Mattermost's ``text``, the Teams card's
+texts, Discord's messages, the email's ``subject_for``, the webhook's event name
+(:data:`RENDERERS`; looked up by name, so a provider module may change without
+this one). An adapter class may also offer ``preview(dest, payload) -> list[str]``,
+which wins. The screen shows every line literally (``clean_line``).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -32,6 +36,14 @@ CHATS: Final[frozenset[str]] = frozenset({"slack", "mattermost", "teams", "disco
 # the providers whose API has a subscriber-notification switch per message
 SUBSCRIBERS: Final[frozenset[str]] = frozenset({"statuspage", "instatus", "cachet", "betterstack"})
 CHAT_PREVIEW_LINES = 4
+# type -> (module in tui.publish.destinations, its function of the payload)
+RENDERERS: Final[Mapping[str, tuple[str, str]]] = {
+    "slack": ("chat", "slack_message"),
+    "mattermost": ("chat", "mattermost_message"),
+    "teams": ("chat", "teams_message"),
+    "discord": ("discord", "render"),
+    "email": ("email", "subject_for"),
+}
 STATUS_WORDS: Final[Mapping[str, str]] = {
     "investigating": "Investigating",
     "identified": "Identified",
@@ -87,8 +99,57 @@ def _title(payload: Mapping[str, Any]) -> str:
     return str(payload.get("incident_title") or payload.get("name") or "")
 
 
+def rendered(dest_type: str, payload: Mapping[str, Any]) -> str | None:
+    """The text the provider's module itself renders for ``payload`` (None: no renderer)."""
+    where = RENDERERS.get(dest_type)
+    if where is None:
+        return None
+    try:
+        module = importlib.import_module(f"tui.publish.destinations.{where[0]}")
+        made = getattr(module, where[1])(dict(payload))
+    except (ImportError, AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if isinstance(made, str):
+        return made
+    if isinstance(made, list):
+        return "\n".join(str(part) for part in made)
+    if isinstance(made, dict):
+        if isinstance(made.get("text"), str):
+            return str(made["text"])
+        return "\n".join(_card_texts(made))
+    return None
+
+
+def _card_texts(node: Any) -> list[str]:
+    """Every text of an Adaptive Card (TextRun/TextBlock ``text``, fact ``title: value``)."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("text"), str):
+            out.append(node["text"])
+        if "title" in node and "value" in node:
+            out.append(f"{node['title']}: {node['value']}")
+        for value in node.values():
+            out += _card_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            out += _card_texts(item)
+    return out
+
+
+def _chat_lines(text: str) -> tuple[str, ...]:
+    body = [line for line in text.splitlines() if line.strip()]
+    shown = body[:CHAT_PREVIEW_LINES]
+    more = len(body) - len(shown)
+    return (
+        "chat:",
+        *(f"  {line}" for line in shown),
+        *([f"  (+{more} more lines)"] if more > 0 else []),
+    )
+
+
 def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
     kind = dest.type
+    own = rendered(kind, payload)
     postmortem = payload.get("kind") == "postmortem"
     if kind in STATUS_PAGES:
         where = f"page {dest.page_id}" if dest.page_id else dest.base_url
@@ -98,6 +159,8 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
         comps = payload.get("component_names") or {}
         comp = "; ".join(f"{name}: {status}" for name, status in comps.items())
         return (first, f"components: {comp}" if comp else "components: none set")
+    if kind in CHATS and own is not None:
+        return _chat_lines(own)
     if kind in CHATS:
         head = f"{_title(payload)} \u2014 {_status_word(payload)}"
         if postmortem:
@@ -111,7 +174,7 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
             *([f"  (+{more} more lines)"] if more > 0 else []),
         )
     if kind == "webhook":
-        event = "incident.postmortem" if postmortem else f"incident.{payload.get('purpose', '')}"
+        event = _webhook_event(payload, postmortem)
         return (
             f"signed JSON: {event}, status {payload.get('status', '')}",
             f"{len(str(payload.get('body', '')))} characters of text",
@@ -123,9 +186,17 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
         if options.get("to_file"):
             count += " + to_file"
         word = "Post-mortem" if postmortem else _status_word(payload)
-        if payload.get("status") == "resolved" and not postmortem:
-            subject = f"[status] Resolved: {_title(payload)}"
-        else:
-            subject = f"[status] {_title(payload)}: {word}"
+        subject = own or f"[status] {_title(payload)}: {word}"
         return (f"subject: {subject}", f"to: {count}")
     return (f"status {payload.get('status', '')}",)
+
+
+def _webhook_event(payload: Mapping[str, Any], postmortem: bool) -> str:
+    """The webhook's ``event`` name, as its module names it (``EVENTS``)."""
+    purpose = "postmortem" if postmortem else str(payload.get("purpose") or "update")
+    try:
+        module = importlib.import_module("tui.publish.destinations.webhook")
+        events = module.EVENTS
+        return str(events.get(purpose, "incident.update"))
+    except (ImportError, AttributeError):
+        return f"incident.{purpose}"
