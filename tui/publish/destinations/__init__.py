@@ -38,11 +38,13 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal, Protocol, get_args
 from tui.core.config import Destination
 from tui.publish.destinations.betterstack import BetterStackAdapter
 from tui.publish.destinations.cachet import CachetAdapter
+from tui.publish.destinations.chat import MattermostAdapter, SlackAdapter, TeamsAdapter
 from tui.publish.destinations.discord import DiscordAdapter
 from tui.publish.destinations.email import EmailAdapter
 from tui.publish.destinations.instatus import InstatusAdapter
 from tui.publish.destinations.openstatus import OpenstatusAdapter
 from tui.publish.destinations.statuspage import StatuspageAdapter
+from tui.publish.destinations.webhook import WebhookAdapter
 
 if TYPE_CHECKING:
     import httpx
@@ -93,6 +95,10 @@ ADAPTERS: Final[Mapping[str, AdapterFactory]] = {
     "email": EmailAdapter,
     "openstatus": OpenstatusAdapter,
     "discord": DiscordAdapter,
+    "slack": SlackAdapter,
+    "mattermost": MattermostAdapter,
+    "teams": TeamsAdapter,
+    "webhook": WebhookAdapter,
 }
 """Config ``type:`` -> the adapter that speaks to that provider."""
 
