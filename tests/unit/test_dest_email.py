@@ -624,3 +624,16 @@ def test_subjects_and_message_ids():
 def test_email_is_registered_at_least_once():
     assert ADAPTERS["email"] is EmailAdapter
     assert EmailAdapter.guarantee == "at-least-once"
+
+
+def test_the_confirm_screen_shows_the_subject_and_the_recipients_counted_now(rig: Rig):
+    from tui.publish.preview import describe
+
+    payload = {"name": "Logins fail", "status": "investigating", "body": "x"}
+    shown = describe(rig.config.destinations[0], payload)
+    assert shown.guarantee == "at-least-once"
+    assert shown.lines[0] == "subject: [status] Logins fail: Investigating"
+    assert shown.lines[1].startswith("to: 3 recipients"), shown.lines
+    (rig.tmp / "contacts.txt").write_text("nope\n", "utf-8")
+    shown = describe(rig.config.destinations[0], payload)
+    assert "contacts.txt:1:" in shown.lines[1], shown.lines

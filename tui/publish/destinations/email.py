@@ -137,6 +137,20 @@ class EmailAdapter:
             f"{len(recipients)} recipient(s); no mail sent (SMTP has no read-only look-up)"
         )
 
+    @staticmethod
+    def preview(dest: Destination, payload: Mapping[str, Any]) -> list[str]:
+        """For the confirm screen: the subject, and the recipients counted now (the
+        to_file read as the send will read it; a problem in it is shown here first)."""
+        adapter = EmailAdapter(dest)
+        try:
+            count = len(adapter.recipients())
+            to = f"to: {count} recipient{'s' if count != 1 else ''}"
+            if adapter.to_file:
+                to += f" ({len(adapter.to)} in the config, the rest from {adapter.to_file})"
+        except DeliveryError as exc:
+            to = f"to: cannot be counted: {exc}"
+        return [f"subject: {subject_for(payload)}", to, f"from: {clean_line(adapter.sender)}"]
+
     # recipients --------------------------------------------------------------------
     def recipients(self) -> list[str]:
         """``to`` then ``to_file`` (read now), each address once (case-insensitive)."""
