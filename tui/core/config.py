@@ -411,7 +411,11 @@ def _parse_destination(
         return None
     spec = TYPE_KEYS[kind]
     # statuspage keeps the words it always had; the other types say which type
-    a_dest = "a destination" if kind == "statuspage" else f"a {kind} destination"
+    a_dest = (
+        "a destination"
+        if kind == "statuspage"
+        else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} destination"
+    )
     allowed = ("id", "type", *spec.keys)
     for key, given_value in item.items:
         if key.value in _PLAIN_SECRETS:
