@@ -133,7 +133,7 @@ def _exchange(
 
 
 def _message(response: httpx.Response) -> str:
-    """The provider's error text (JSON ``message``/``error``), one clean line."""
+    """The provider's error text (JSON ``message``, ``error``, ``errors``), one clean line."""
     try:
         data = response.json()
     except ValueError:
@@ -143,9 +143,16 @@ def _message(response: httpx.Response) -> str:
         text = data.get("message") or data.get("error")
         if isinstance(text, dict):
             text = text.get("message")
-        if text is None and isinstance(data.get("errors"), list) and data["errors"]:
-            first = data["errors"][0]
+        errors = data.get("errors")
+        if text is None and isinstance(errors, list) and errors:
+            first = errors[0]
             text = first.get("detail") if isinstance(first, dict) else str(first)
+        elif text is None and isinstance(errors, str):  # Better Stack: {"errors": "..."}
+            text = errors
+        elif text is None and isinstance(errors, dict) and errors:  # {"title": ["can't be blank"]}
+            field, problems = next(iter(errors.items()))
+            first = problems[0] if isinstance(problems, list) and problems else problems
+            text = f"{field} {first}"
     # not cut to its final length here: that happens after the redaction
     detail = clean_line(str(text)[:RAW_CAP]) if text else ""
     return f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
