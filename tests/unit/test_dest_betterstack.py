@@ -244,6 +244,7 @@ def test_a_refused_token_stops_the_row_with_words_and_never_leaks(rig: Rig, emul
     assert first.state == "failed" and second.state == "pending"
     error = first.last_error or ""
     assert "HTTP 401" in error and "refused the token" in error, error
+    assert "Invalid Team API token" in error, "the provider's own words are kept"
     assert f"environment variable {KEY_ENV}" in error
     assert emulator.reports() == []
 
@@ -261,6 +262,7 @@ def test_an_unknown_resource_is_refused_with_words(rig: Rig, emulator):
     assert row.state == "failed"
     error = row.last_error or ""
     assert "HTTP 422" in error and "resource ids" in error, error
+    assert "affected_resources unknown resource '999'" in error, "the provider's own words"
     assert emulator.reports() == []
 
 

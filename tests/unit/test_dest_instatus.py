@@ -272,7 +272,7 @@ def test_check_makes_one_read_only_call(emulator, monkeypatch):
     adapter = adapter_for(_dest(emulator.url))
     assert isinstance(adapter, InstatusAdapter)
     with httpx.Client() as client:
-        text = adapter.check(client)  # type: ignore[attr-defined]
+        text = adapter.check(client)
     assert text.startswith("OK") and PAGE in text
     assert emulator.writes == 0
 
