@@ -11,6 +11,7 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
 - ``incident``   start, status, check, uncheck, skip, assign, unassign, metric,
   phase, posted, note, queue, action, close
 - ``publish``    draft, publish, approve, reject, deliver, outbox
+- ``destinations`` destinations (list), destinations check
 - ``amends``     postmortem, offers
 - ``page``       page serve (the local status page)
 - ``history``    log, list
@@ -29,7 +30,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui.cli import amends, dashboard, history, incident, page, playbook, publish
+from tui.cli import amends, dashboard, destinations, history, incident, page, playbook, publish
 from tui.cli.context import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Context, UsageError, err, safe
 from tui.cli.parser import (
     Parser,
@@ -42,7 +43,7 @@ from tui.cli.parser import (
 )
 
 # The command groups, in the order `warroom --help` lists their commands.
-GROUPS = (playbook, incident, publish, amends, page, history, dashboard)
+GROUPS = (playbook, incident, publish, destinations, amends, page, history, dashboard)
 
 
 def build_parser() -> Parser:
