@@ -55,7 +55,8 @@ Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, Any, dict[str, 
 class LoopbackServer:
     """A ThreadingHTTPServer on 127.0.0.1 (a free port) calling ``handle(method, path,
     headers, body) -> (status, json_or_None, extra_headers)``; started in a thread,
-    stopped (and its socket closed) by :meth:`stop`."""
+    stopped by :meth:`stop` (its socket closed, its handler threads joined); every answer
+    says ``Connection: close``."""
 
     def __init__(self, handle: Handler):
         outer = self
@@ -73,6 +74,7 @@ class LoopbackServer:
                 if data is not None:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
+                self.send_header("Connection", "close")  # no handler thread outlives it
                 for k, v in extra.items():
                     self.send_header(k, v)
                 self.end_headers()
@@ -86,7 +88,8 @@ class LoopbackServer:
 
         self.handle = handle
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = False
+        self._server.block_on_close = True  # server_close() joins the handler threads
         self._thread: threading.Thread | None = None
 
     @property
