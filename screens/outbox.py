@@ -46,7 +46,7 @@ class OutboxScreen(ModalScreen[None]):
             line.append(f"{_MARK.get(r.state, r.state.upper()):<10}", style="bold")
             line.append(f" #{r.id} {r.incident_id} {r.purpose} \u2192 {r.destination}")
             line.append(f"  attempts {r.attempts}", style="dim")
-            if r.last_error and r.state != "sent":
+            if r.last_error:  # a sent row keeps one only when it may not have arrived
                 line.append(f"  {clean_line(r.last_error)[:80]}", style="italic")
             options.append(Option(line, id=str(r.id)))
         if not options:

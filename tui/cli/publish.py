@@ -225,7 +225,7 @@ def cmd_outbox(ctx: Context) -> int:
     for r in rows:
         line = f"{r.id:>4} {r.incident_id:<7} {r.purpose:<9} -> {r.destination:<12} {r.state:<9}"
         line += f" attempts {r.attempts}"
-        if r.last_error and r.state != "sent":
+        if r.last_error:  # a sent row keeps one only when it may not have arrived
             line += f"  last error: {r.last_error}"
         out(line)
     return EXIT_OK

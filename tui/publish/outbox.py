@@ -269,15 +269,27 @@ def remember_provider_incident(store: Store, row: Row, provider_id: str) -> None
         )
 
 
-def complete(store: Store, row: Row, owner: str, provider_ref: str, now: datetime) -> bool:
-    """Mark sent (if we still hold the lease) and write the event; False if we lost it."""
+def complete(
+    store: Store,
+    row: Row,
+    owner: str,
+    provider_ref: str,
+    now: datetime,
+    *,
+    note: str | None = None,
+) -> bool:
+    """Mark sent (if we still hold the lease) and write the event; False if we lost it.
+
+    ``note``: kept as the row's ``last_error`` (and in the event) when the row is
+    recorded as sent without proof -- an at-most-once destination after an ambiguous
+    failure ("may not have arrived"); None clears it."""
     with store.write() as w:
         if not _held(store, row, owner):
             return False
         store.conn.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, provider_ref = ?, lease_owner = NULL, "
-            "lease_until = NULL, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-            (_t(now), provider_ref, row.id),
+            "lease_until = NULL, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (_t(now), provider_ref, note, row.id),
         )
         store.conn.execute(
             "INSERT OR IGNORE INTO provider_incidents(incident_id, destination, provider_id) "
@@ -295,6 +307,7 @@ def complete(store: Store, row: Row, owner: str, provider_ref: str, now: datetim
                 "purpose": row.purpose,
                 "provider_ref": provider_ref,
                 "attempts": row.attempts + 1,
+                **({"note": note} if note else {}),
             },
         )
     return True

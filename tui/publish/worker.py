@@ -9,7 +9,10 @@ records the outcome in the outbox, with its event:
 * a failure the retry policy (:mod:`tui.publish.retry`) retries -> the row waits,
   released, for the policy's time (:func:`~tui.publish.outbox.retry_later`);
   an ambiguous one is looked for on the provider before it is sent again
-  (:meth:`~tui.publish.destinations.Adapter.find`), and completed if it is there;
+  (:meth:`~tui.publish.destinations.Adapter.find`), and completed if it is there
+  (an *at-most-once* destination, which cannot be asked, records it as sent without
+  sending it again, its ``last_error`` saying it may not have arrived:
+  :func:`unconfirmed`);
 * a failure that stops -> the row fails until a person retries it
   (:func:`~tui.publish.outbox.fail`, a ``delivery.failed`` event).
 
@@ -57,6 +60,7 @@ RENEW_EVERY: Final = (
 )
 
 Outcome = Literal["sent", "retry", "failed"]
+MAY_NOT_HAVE_ARRIVED: Final = "may not have arrived"
 
 
 class LeaseLost(Exception):
@@ -77,6 +81,19 @@ def lease_for(dest: Destination) -> timedelta:
     rate-limit wait and within its timeouts, plus a margin."""
     per_request = 1.0 / dest.rate_per_second + PHASES_PER_REQUEST * dest.timeout
     return timedelta(seconds=REQUESTS_PER_ATTEMPT * per_request + LEASE_MARGIN)
+
+
+def unconfirmed(guarantee: str, dest: Destination, row: outbox.Row) -> str | None:
+    """At-most-once (a chat hook: nothing to look up): after an ambiguous failure the row
+    is recorded as sent, not sent again, with this note as its ``last_error`` (shown by
+    ``warroom outbox`` and the outbox screen). None for a row that was found."""
+    if guarantee != "at-most-once":
+        return None
+    why = row.last_error or "its deliverer stopped mid-attempt"
+    return (
+        f"{MAY_NOT_HAVE_ARRIVED} ({why}); not sent again: {dest.type} is at-most-once "
+        "(a duplicate cannot be taken back); look in the channel and post it by hand if missing"
+    )
 
 
 class Deliverer:
@@ -170,8 +187,10 @@ class Deliverer:
                     outbox.remember_provider_incident(self.store, row, found)
                     provider_ref = found
                 if done and found:
-                    outbox.complete(self.store, row, self.owner, found, self.clock.now())
-                    return Attempt(row.id, "sent", "found on the status page after a retry")
+                    note = unconfirmed(adapter.guarantee, dest, row)
+                    now = self.clock.now()
+                    outbox.complete(self.store, row, self.owner, found, now, note=note)
+                    return Attempt(row.id, "sent", note or "found on the status page after a retry")
             ref = adapter.send(self.client, row, provider_ref)
         except DeliveryError as exc:
             return self._failed(row, exc)

@@ -347,7 +347,8 @@ class _HookAdapter:
         return provider_ref or str(row.payload["incident_key"])
 
     def _judge(self, answer: Answer) -> None:
-        if self.ok_text is not None and answer.text.strip() != self.ok_text:
+        garbage = answer.content_type == "text/html" and self.ok_text is None
+        if garbage or (self.ok_text is not None and answer.text.strip() != self.ok_text):
             # a 2xx that is not the hook's "ok": a proxy's page, a captive portal... the
             # message may or may not have reached the hook
             shown = answer.text[:60] or "(empty)"
@@ -396,7 +397,8 @@ class MattermostAdapter(_HookAdapter):
 
 
 class TeamsAdapter(_HookAdapter):
-    """Microsoft Teams Workflows webhook: an Adaptive Card, answered 202 (any 2xx)."""
+    """Microsoft Teams Workflows webhook: an Adaptive Card, answered 202 (any 2xx but an
+    HTML page, which is a proxy's or a portal's, not the workflow's)."""
 
     what = "Teams Workflows webhook"
 

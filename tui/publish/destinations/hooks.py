@@ -101,6 +101,7 @@ class Answer:
 
     status: int
     text: str
+    content_type: str = ""
 
 
 def post(
@@ -132,7 +133,8 @@ def post(
     said = _said(response.text[:RAW_CAP], hidden)
     judged = verdict(status)
     if judged == "sent":
-        return Answer(status, said)
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        return Answer(status, said, ctype)
     if judged == "redirect":
         location = "(given)" if hook.secret else _said(response.headers.get("Location", ""), [])
         raise DeliveryError(
