@@ -25,9 +25,10 @@ ours. After an ambiguous attempt :meth:`BetterStackAdapter.find` reads the
 report's status updates and looks for the row by its exact text and its
 ``published_at`` (:mod:`tui.publish.destinations.lookup`); before the report is
 known, it reads the status reports (the first page and, when there are more, the
-last one, where new reports land) and looks only at those with the incident's
+last one, where new reports land) and takes the newest report with the incident's
 title. Found: the row is complete, never sent twice; not found: it is sent again.
-A lookup makes at most four requests (two pages of reports, two of updates).
+A lookup makes at most four requests (two pages of reports, two of updates): with
+the send, an attempt stays within the worker's ``REQUESTS_PER_ATTEMPT``.
 
 Errors (``{"errors": ...}``) keep the provider's words where :mod:`.http` reads
 them; a refused token, an unknown page and a refused body each say what to fix.
@@ -134,9 +135,10 @@ class BetterStackAdapter:
             for r in self._records(client, "/status-reports")
             if str((r.get("attributes") or {}).get("title", "")).strip() == title
         ]
-        # the newest report with the title first (ids grow); at most two are read
+        # only the newest report with the title (ids grow): the one this incident's first
+        # row would have created (an older one is an earlier incident's)
         reports.sort(key=lambda r: _id_order(r.get("id")), reverse=True)
-        for report in reports[:2]:
+        for report in reports[:1]:
             ref = report.get("id")
             ref = str(ref) if isinstance(ref, str | int) and not isinstance(ref, bool) else ""
             if ref and self._holds(client, ref, body, at, already):
