@@ -10,6 +10,8 @@ through the proxy.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,6 +140,21 @@ class Rig:
             e.data["outbox_id"] for e in self.store.events(self.incident) if e.kind == DELIVERY_SENT
         ]
         assert sorted(sent) == [r.id for r in rows], "one delivery.sent event per row"
+
+    def warroom(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The real ``warroom`` entry point on this war room (the key in the env only)."""
+        exe = Path(sys.executable).parent / "warroom"
+        e = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+        e.update(
+            WARROOM_DB=str(self.store.path),
+            WARROOM_CONFIG=str(self.config_path),
+            WARROOM_AS="alice",
+        )
+        e[self.key_env] = os.environ.get(self.key_env, self.key)
+        e.update(env)
+        return subprocess.run(
+            [str(exe), *args], capture_output=True, text=True, env=e, cwd=self.tmp, timeout=60
+        )
 
     def event_times(self) -> list[str]:
         """Each row's publish time as the payload carries it (oldest first)."""

@@ -309,6 +309,21 @@ def test_check_says_what_is_wrong(emulator, monkeypatch, token, page, words):
     assert emulator.token not in str(caught.value)
 
 
+def test_warroom_destinations_check(rig: Rig, emulator):
+    """The real CLI: OK with the right key (exit 0), the problem in words with a wrong one
+    (exit 1); never the key; nothing written."""
+    ok = rig.warroom("destinations", "check")
+    assert ok.returncode == 0, (ok.stdout, ok.stderr)
+    assert "betterstack (betterstack): OK" in ok.stdout, ok.stdout
+    wrong = "wrong-" + secrets.token_hex(12)
+    bad = rig.warroom("destinations", "check", **{KEY_ENV: wrong})
+    assert bad.returncode == 1, (bad.stdout, bad.stderr)
+    assert "refused the token" in bad.stdout + bad.stderr, (bad.stdout, bad.stderr)
+    for text in (ok.stdout, ok.stderr, bad.stdout, bad.stderr):
+        assert emulator.token not in text and wrong not in text
+    assert emulator.writes == 0
+
+
 # ------------------------------------------------------------- the emulator is strict
 
 
