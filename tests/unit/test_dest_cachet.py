@@ -279,6 +279,9 @@ def test_one_transient_fault_still_delivers_exactly_once_in_order(rig: Rig, faul
     hits = [s for s in rig.proxy.requests() if s.fault == fault]
     assert len(hits) == 1 and hits[0].method == "POST", hits
     assert [a.outcome for a in attempts].count("retry") == 1, attempts
+    if fault == "429":  # Laravel's throttle answers Retry-After: the row waits that long
+        (retried,) = [a for a in attempts if a.outcome == "retry"]
+        assert "again in 1.0 s" in retried.detail, retried.detail
     rig.assert_delivered()
 
 
@@ -319,10 +322,11 @@ def test_a_repeated_message_is_neither_lost_nor_doubled(rig: Rig, fault):
     rig.assert_delivered()
 
 
-def test_a_repeated_first_message_counts_the_incidents_own_message(rig: Rig):
+@pytest.mark.parametrize("fault", ["500", "500-after"])
+def test_a_repeated_first_message_counts_the_incidents_own_message(rig: Rig, fault):
     """The ack's text is the incident's message, not an update: an update repeating it
-    that failed before reaching Cachet must still be sent."""
-    rig.proxy.set_script(on_method("POST", 2, "500"))
+    must end as one copy, whether its failed attempt reached Cachet or not."""
+    rig.proxy.set_script(on_method("POST", 2, fault))
     rig.publish("ack", body(1))
     rig.publish("update", body(1))
 
@@ -442,7 +446,7 @@ def _dest(rig: Rig):
 def test_check_proves_the_token_with_one_read_only_call(rig: Rig):
     with httpx.Client() as client:
         text = adapter_for(_dest(rig)).check(client)
-    assert text.startswith("OK"), text
+    assert "the token is accepted" in text, text
     assert [(s.method, s.path) for s in rig.cachet.seen] == [
         ("GET", f"{rig.cachet.prefix}/subscribers?per_page=1")
     ]
@@ -455,7 +459,7 @@ def test_check_accepts_a_cachet3_token_without_subscribers_manage(tmp_path, monk
         r.cachet.tokens[r.key] = frozenset({"incidents.manage", "incident-updates.manage"})
         with httpx.Client() as client:
             text = adapter_for(_dest(r)).check(client)
-        assert text.startswith("OK") and "accepts the token" in text
+        assert "the token is accepted" in text and "403" in text, text
     finally:
         r.proxy.stop()
         r.cachet.stop()

@@ -177,13 +177,14 @@ class CachetAdapter:
         except DeliveryError as exc:
             if self.version == 3 and str(exc).startswith("HTTP 403"):
                 return (
-                    f"OK: Cachet 3 at {self.dest.base_url} accepts the token (GET /subscribers: "
-                    "403 without subscribers.manage, not needed); incidents.manage and "
-                    "incident-updates.manage show at the first publish"
+                    f"Cachet 3 at {self.dest.base_url} answers; the token is accepted (GET "
+                    "/subscribers: 403, no subscribers.manage, which warroom does not need); "
+                    "a missing incidents.manage or incident-updates.manage shows at the first "
+                    "publish"
                 )
             raise
         return (
-            f"OK: Cachet {self.version} at {self.dest.base_url} accepts the token "
+            f"Cachet {self.version} at {self.dest.base_url} answers; the token is accepted "
             "(GET /subscribers)"
         )
 
