@@ -146,6 +146,22 @@ def test_an_update_that_leaves_the_outbox_late_keeps_its_true_time(rig: Rig, emu
     assert all(c - parse(s) > timedelta(minutes=30) for c, s in zip(created, sent, strict=True))
 
 
+def test_the_confirm_screen_shows_better_stack_words(rig: Rig):
+    """The preview of the planned payloads is in Better Stack's words, with the guarantee."""
+    from tui.publish.preview import describe
+
+    rig.publish("ack")
+    rig.publish("resolved")
+    rig.publish("postmortem", "Post-mortem: a bad deploy broke logins. Here is what we change.")
+    dest = rig.config.destinations[0]
+    ack, resolved, postmortem = (describe(dest, r.payload) for r in rig.rows())
+    assert ack.guarantee == "exactly-once"
+    assert ack.lines[1] == "resources: API: downtime; Dashboard: downtime"
+    assert "no investigating state" in ack.lines[0]
+    assert resolved.lines[1] == "resources: API: resolved; Dashboard: resolved"
+    assert "final status update" in postmortem.lines[0]
+
+
 # ------------------------------------------------------------------- under faults
 
 

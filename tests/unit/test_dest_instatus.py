@@ -157,6 +157,25 @@ def test_an_update_that_leaves_the_outbox_late_keeps_its_true_time(rig: Rig, emu
     assert all(c - parse(s) > timedelta(minutes=30) for c, s in zip(created, sent, strict=True))
 
 
+def test_the_confirm_screen_shows_instatus_words(rig: Rig):
+    """The preview of the planned payloads is in Instatus's words, with the guarantee."""
+    from tui.publish.preview import describe
+
+    rig.publish("ack")
+    rig.publish("resolved")
+    rig.publish("postmortem", "Post-mortem: a bad deploy broke logins. Here is what we change.")
+    dest = rig.config.destinations[0]
+    ack, resolved, postmortem = (describe(dest, r.payload) for r in rig.rows())
+    assert ack.guarantee == "exactly-once"
+    assert ack.lines == (
+        f"page {PAGE}: status INVESTIGATING",
+        "components: API: MAJOROUTAGE; Dashboard: MAJOROUTAGE",
+    )
+    assert resolved.lines[0].endswith("status RESOLVED")
+    assert "OPERATIONAL" in resolved.lines[1] and "MAJOROUTAGE" not in resolved.lines[1]
+    assert "final update" in postmortem.lines[0]
+
+
 # ------------------------------------------------------------------- under faults
 
 

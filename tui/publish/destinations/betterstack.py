@@ -106,6 +106,23 @@ class BetterStackAdapter:
             records += _data(self._request(client, "GET", f"{path}?page={last}"))
         return records
 
+    @staticmethod
+    def preview(dest: Destination, payload: Mapping[str, Any]) -> list[str]:
+        """What Better Stack receives, in its words (for the confirm screen)."""
+        where = f"status page {dest.page_id}"
+        if payload.get("kind") == "postmortem":
+            return [
+                f"{where}: the post-mortem as a final status update (no post-mortem API)",
+                "resources: every one resolved",
+            ]
+        names = payload.get("component_names") or {}
+        comps = "; ".join(f"{n}: {RESOURCE_STATUS.get(str(s), str(s))}" for n, s in names.items())
+        return [
+            f"{where}: a status report update (no {payload.get('status', '')} state on "
+            "Better Stack: the message says it)",
+            f"resources: {comps or 'none set'}",
+        ]
+
     # the operations ------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
         """One read-only call (the status page): the token and the page id work."""

@@ -97,6 +97,20 @@ class InstatusAdapter:
         except DeliveryError as exc:
             raise _worded(exc, self.dest) from None
 
+    @staticmethod
+    def preview(dest: Destination, payload: Mapping[str, Any]) -> list[str]:
+        """What Instatus receives, in its words (for the confirm screen)."""
+        if payload.get("kind") == "postmortem":
+            return [
+                f"page {dest.page_id}: the post-mortem as a final update, RESOLVED "
+                "(Instatus has no post-mortem)",
+                "components: every one OPERATIONAL",
+            ]
+        status = INCIDENT_STATUS.get(str(payload.get("status")), str(payload.get("status")))
+        names = payload.get("component_names") or {}
+        comps = "; ".join(f"{n}: {COMPONENT_STATUS.get(str(s), str(s))}" for n, s in names.items())
+        return [f"page {dest.page_id}: status {status}", f"components: {comps or 'none set'}"]
+
     # the operations ------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
         """One read-only call (the page's incidents): the key and the page id work."""
