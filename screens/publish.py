@@ -127,6 +127,8 @@ class PublishScreen(ModalScreen[dict | None]):
         listing.replace_option_prompt_at_index(index, self._block(plan))
 
     def on_mount(self) -> None:
+        # the scroll keeps the keys (end, pgdn reach the findings); tab reaches the destinations
+        self.query_one("#publish-scroll", VerticalScroll).focus()
         if self.shown != self.preview.body:  # it carries the time of publishing: keep it true
             self.set_interval(1.0, self._refresh_time)
 

@@ -233,7 +233,7 @@ destinations:
   - {id: room, type: teams, url_env: TEAMS_URL}
   - {id: partners, type: webhook, url: "https://hooks.partner.example/warroom"}
   - {id: customers, type: email, host: smtp.acme.example, from: "status@acme.example",
-     to: ["ops@acme.example", "cto@acme.example"], to_file: contacts.txt}
+     to: ["ops@acme.example", "cto@acme.example"], to_file: CONTACTS}
   - {id: digest, type: email, host: smtp.acme.example, from: "status@acme.example",
      to: ["ops@acme.example"]}
 """
@@ -246,7 +246,9 @@ def test_each_type_shows_what_it_receives_literally(tmp_path):
     from tui.publish.publishing import plan
 
     path = tmp_path / "config.yaml"
-    path.write_text(ALL_TYPES)
+    contacts = tmp_path / "contacts.txt"
+    contacts.write_text("a@customer.example\nb@customer.example\n# c@customer.example\n")
+    path.write_text(ALL_TYPES.replace("CONTACTS", str(contacts)))
     config = load_config(path)
     db = seeded_db(tmp_path)
     with Store(db) as store:
@@ -265,10 +267,11 @@ def test_each_type_shows_what_it_receives_literally(tmp_path):
     assert "Logins fail for most customers" in slack and "<!channel>" not in slack  # escaped
     assert "Logins fail" in "\n".join(shown["room"].lines)
     assert "incident.update" in shown["partners"].lines[0]
-    assert shown["customers"].lines == (
-        "subject: [status] API and dashboard unavailable for most customers: Identified",
-        "to: 2 recipients + to_file",
+    subject, to = shown["customers"].lines[:2]
+    assert (
+        subject == "subject: [status] API and dashboard unavailable for most customers: Identified"
     )
+    assert to.startswith("to: 4 recipients") and "contacts.txt" in to  # 2 + the file's 2
     assert shown["digest"].lines[1] == "to: 1 recipient"
     for s in shown.values():  # every type has an adapter and says its guarantee
         assert s.guarantee in ("exactly-once", "at-least-once", "at-most-once"), s

@@ -142,7 +142,9 @@ def test_outbox_snapshot(snap_compare, tmp_path, monkeypatch, size):
     app = make_app(db, at=DUE_SOON + timedelta(minutes=4), config=config, deliver=False)
 
     async def ready(pilot):
-        await settled_dashboard(pilot)
+        screen = await settled_dashboard(pilot)
+        header = screen.query_one("#header")  # the failed row is named there: wait for it
+        await wait_for(lambda: bool(header.problems), pilot)
         await pilot.press("o")
         await opened(pilot, OutboxScreen, lambda s: len(s.rows) == 3)
 
