@@ -11,6 +11,7 @@ connection dropped right after the message was received (no answer), a 451, a 55
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import email.policy
@@ -18,6 +19,7 @@ import secrets
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 from base64 import b64encode
@@ -53,6 +55,7 @@ PASSWORD_ENV = "WARROOM_TEST_SMTP_PASSWORD"
 USER = "status-bot"
 SENDER = "status@acme.example"
 DRAIN_TIMEOUT = 40.0
+HANG = 1.6  # seconds: longer than the 1 s timeout the fault suite configures
 RESOLUTION = (
     "Service has been fully restored as of 4:47 PM EST. Thank you for your patience. "
     "We will publish a detailed incident report within 72 hours."
@@ -85,7 +88,9 @@ class Received:
 @dataclass
 class Handler:
     """Records every mail; ``script``: what to do at each DATA (None: accept, "drop":
-    keep the mail, then close the connection without answering, else a reply line)."""
+    keep the mail, then close the connection without answering; "hang": keep it and
+    answer only after the client gave up; "garbage": keep it and answer with a line that
+    is not SMTP; else a reply line, the mail refused)."""
 
     messages: list[Received] = field(default_factory=list)
     script: list[str | None] = field(default_factory=list)
@@ -93,13 +98,18 @@ class Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         action = self.script.pop(0) if self.script else None
-        if action in (None, "drop"):
+        if action in (None, "drop", "hang", "garbage"):
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
             )
         if action == "drop":
             server.transport.abort()  # the mail is in, the answer never goes out
             return "250 OK"  # written to a closed transport: lost
+        if action == "hang":
+            await asyncio.sleep(HANG)
+            return "250 OK (too late)"
+        if action == "garbage":
+            return "<html>502 Bad Gateway</html>"
         return action or "250 OK queued"
 
 
@@ -158,12 +168,14 @@ class WireTap:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
+        self.sock.settimeout(0.1)
         self.port = int(self.sock.getsockname()[1])
         self.sent = bytearray()
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.conns: list[socket.socket] = []
         self.stopping = False
+        self.refuse = 0  # the next this many connections are reset at once
         self.acceptor = threading.Thread(target=self._accept, daemon=True)
         self.acceptor.start()
 
@@ -171,8 +183,16 @@ class WireTap:
         while not self.stopping:
             try:
                 client, _ = self.sock.accept()
+            except TimeoutError:
+                continue  # a look at ``stopping`` (close() does not wake accept())
             except OSError:
                 return
+            client.settimeout(None)
+            if self.refuse:  # a reset before the greeting: nothing was sent
+                self.refuse -= 1
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                client.close()
+                continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
             self.conns += [client, upstream]
             for a, b, record in ((client, upstream, True), (upstream, client, False)):
@@ -357,7 +377,7 @@ def test_ack_update_resolved_arrive_as_one_thread(rig: Rig):
     assert len(mails) == 3
     first = mails[0].msg
     root = first["Message-ID"]
-    assert root.startswith("<warroom.") and root.endswith("@acme.example>")
+    assert root.startswith("<warroom") and root.endswith("@acme.example>")
     assert first["In-Reply-To"] is None and first["References"] is None
     for mail in mails[1:]:
         assert mail.msg["In-Reply-To"] == root
@@ -637,3 +657,55 @@ def test_the_confirm_screen_shows_the_subject_and_the_recipients_counted_now(rig
     (rig.tmp / "contacts.txt").write_text("nope\n", "utf-8")
     shown = describe(rig.config.destinations[0], payload)
     assert "contacts.txt:1:" in shown.lines[1], shown.lines
+
+
+# ------------------------------------------------------------------ 6. the fault suite
+
+
+@pytest.mark.parametrize("where", ["first", "later"])
+@pytest.mark.parametrize("fault", ["drop", "hang", "garbage", "451", "reset"])
+def test_ack_to_resolution_under_a_fault_loses_nothing_and_keeps_order(
+    rig: Rig, fault: str, where: str
+):
+    """ack, two updates, resolved; one fault at the first or the third mail. Afterwards,
+    de-duplicated by Message-ID (what a mail client does): every update once, in order,
+    one thread; a second copy only where the server had taken the mail in."""
+    tap = WireTap(rig.server.port)
+    try:
+        rig.configure(port=tap.port, timeout=1)
+        at = 0 if where == "first" else 2
+        if fault == "reset":
+            rig.publish("ack", body(1))
+            rig.publish("update", body(2))
+            rig.drain() if at else None
+            tap.refuse = 1
+        else:
+            rig.server.handler.script = [None] * at + [fault]
+        texts = [("ack", body(1)), ("update", body(2)), ("update", body(3))]
+        texts += [("resolved", RESOLUTION)]
+        for purpose, text in texts[len(rig.bodies) :]:
+            rig.publish(purpose, text)
+
+        attempts = rig.drain()
+    finally:
+        tap.stop()
+
+    retries = [a for a in attempts if a.outcome == "retry"]
+    assert len(retries) == 1, attempts
+    rows = rig.rows()
+    assert [r.state for r in rows] == ["sent"] * 4, [(r.state, r.last_error) for r in rows]
+    mails = rig.server.handler.messages
+    ids = [m.msg["Message-ID"] for m in mails]
+    unique = list(dict.fromkeys(ids))
+    assert unique == [message_id_for(r.key, SENDER) for r in rows], "0 lost, order kept"
+    doubled = [i for i in unique if ids.count(i) > 1]
+    taken_in = fault in ("drop", "hang", "garbage")
+    assert len(doubled) == (1 if taken_in else 0), (fault, ids)
+    if doubled:
+        assert doubled == [message_id_for(rows[at].key, SENDER)]
+    root = unique[0]
+    assert {r.provider_ref for r in rows} == {root}
+    assert all(m.msg["In-Reply-To"] == root for m in mails if m.msg["Message-ID"] != root)
+    by_id = {m.msg["Message-ID"]: m.msg for m in mails}
+    plain = [by_id[i].get_body(("plain",)).get_content() for i in unique]
+    assert all(b in t for b, t in zip(rig.bodies, plain, strict=True))

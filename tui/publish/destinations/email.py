@@ -11,10 +11,10 @@ the host is the loopback (a local sink).
 Each update is one mail: ``Subject: [status] <incident title>: <Status>`` (resolved:
 ``Resolved: [status] <incident title>``; the post-mortem: ``...: Post-mortem``), plain
 text plus an HTML alternative (every user text escaped), ``Date`` at send, and
-``Message-ID: <warroom.<row key>@<from domain>>`` -- derived from the row's correlation
-key, so a resend carries the SAME id. The incident's first mail is the thread root:
-every later one has ``In-Reply-To`` and ``References`` pointing to it (the root's id is
-the "provider id" the outbox keeps for the incident). Recipients go in the envelope only
+``Message-ID: <<row key>@<from domain>>`` -- the row's correlation key (``warroom-...``),
+so a resend carries the SAME id. The incident's first mail is the thread root: every
+later one has ``In-Reply-To`` and ``References`` pointing to it (the root's id is the
+"provider id" the outbox keeps for the incident). Recipients go in the envelope only
 (the ``To:`` header is the sender): one customer never sees the others' addresses. The
 title is made one line before it reaches a header (no header injection).
 
@@ -329,8 +329,10 @@ def _judged(adapter: EmailAdapter, secrets: list[str]) -> Iterator[None]:
 
 # building the mail ------------------------------------------------------------------
 def message_id_for(row_key: str, sender: str) -> str:
-    """``<warroom.<row key>@<from domain>>``: the same for every attempt of the row."""
-    return f"<warroom.{_ID_CHARS.sub('-', row_key)}@{_domain(sender)}>"
+    """``<<row key>@<from domain>>`` (the key's ``warroom-`` prefix marks it as ours;
+    a key without it gets ``warroom.``): the same for every attempt of the row."""
+    key = _ID_CHARS.sub("-", row_key)
+    return f"<{key if key.startswith('warroom') else 'warroom.' + key}@{_domain(sender)}>"
 
 
 def subject_for(payload: Mapping[str, Any]) -> str:
