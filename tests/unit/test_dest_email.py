@@ -677,7 +677,8 @@ def test_ack_to_resolution_under_a_fault_loses_nothing_and_keeps_order(
         if fault == "reset":
             rig.publish("ack", body(1))
             rig.publish("update", body(2))
-            rig.drain() if at else None
+            if at:
+                rig.drain()
             tap.refuse = 1
         else:
             rig.server.handler.script = [None] * at + [fault]

@@ -287,6 +287,7 @@ def _judged(adapter: EmailAdapter, secrets: list[str]) -> Iterator[None]:
         raise DeliveryError(
             _redacted(f"{where} answered {code} {_text(exc.smtp_error)}", secrets),
             retryable=not 500 <= code < 600,
+            ambiguous=code < 400,  # not an SMTP reply (-1): the server may have taken it
         ) from None
     except smtplib.SMTPServerDisconnected as exc:
         raise DeliveryError(
