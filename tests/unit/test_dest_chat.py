@@ -555,3 +555,106 @@ def test_the_chat_types_are_registered_at_most_once():
     assert ADAPTERS["teams"] is TeamsAdapter
     for adapter in (SlackAdapter, MattermostAdapter, TeamsAdapter):
         assert adapter.guarantee == "at-most-once"
+
+
+class _TLSServer:
+    """A TLS listener on 127.0.0.1 that completes handshakes and says nothing."""
+
+    def __init__(self, cert: Path, key: Path):
+        import socket
+        import ssl
+
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import ssl
+
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            conn.settimeout(5)
+            try:
+                with self.context.wrap_socket(conn, server_side=True):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass  # the client refused our certificate
+            finally:
+                conn.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+        self.sock.close()
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate (apt-get install openssl)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    server = _TLSServer(cert, key)
+    try:
+        yield server, cert
+    finally:
+        server.stop()
+
+
+def test_check_verifies_the_tls_certificate(tls_server, slack: HookRig, monkeypatch):
+    """An untrusted certificate is refused in words; a trusted one passes, and the line
+    says TLS was verified and that only the connection was checked."""
+    server, cert = tls_server
+    monkeypatch.setenv(
+        URL_ENV, f"https://localhost:{server.port}/services/T1/B1/{slack.hook.token}"
+    )
+    dest = slack.config.destinations[0]
+    with httpx.Client() as client:
+        with pytest.raises(DeliveryError) as err:
+            adapter_for(dest).check(client)
+        assert "certificate is not valid" in str(err.value), err.value
+        assert slack.hook.token not in str(err.value)
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now trusted
+        text = adapter_for(dest).check(client)
+    assert f"TLS (certificate verified) to localhost:{server.port}" in text, text
+    assert "connection check only" in text
+
+
+def test_a_row_taken_over_from_a_killed_deliverer_is_not_posted_again(slack: HookRig):
+    """kill -9 mid-attempt: the next deliverer cannot know whether the hook got it, so
+    (at-most-once) it is recorded, not posted, and says why; later messages go out."""
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(30)
+    slack.publish("ack")
+    slack.publish("update")
+    owner = f"{socket.gethostname()}:{dead.pid}:1"
+    assert outbox.claim(slack.store, owner, slack.clock.now()) is not None
+
+    slack.drain()
+
+    assert slack_bodies(slack.hook) == slack.bodies[1:], "the first was never posted again"
+    assert_all_sent(slack, uncertain={0})
+    assert "stopped mid-attempt" in (slack.rows()[0].last_error or "")
