@@ -267,6 +267,7 @@ class Rig:
             "to": "[ops-digest@acme.example]",
             "to_file": str(self.tmp / "contacts.txt"),
             "timeout": 2,
+            "components": "[API]",
             "rate_per_second": 100,
         }
         keys.update(extra)
@@ -400,6 +401,7 @@ def test_ack_update_resolved_arrive_as_one_thread(rig: Rig):
         rich = msg.get_body(("html",))
         assert plain is not None and rich is not None
         assert text in plain.get_content()
+        assert "Posted: 20" in plain.get_content() and " UTC" in plain.get_content()
         # envelope: the config's to plus the file's addresses, each once; the header
         # names no customer
         assert sorted(a.lower() for a in mail.rcpt_tos) == [
@@ -410,6 +412,11 @@ def test_ack_update_resolved_arrive_as_one_thread(rig: Rig):
         assert "customer.example" not in str(msg["To"]) + str(msg["Cc"])
         assert mail.mail_from == SENDER
     assert rig.server.handler.logins[0] == (USER.encode(), rig.password.encode())
+    ack = mails[0].msg.get_body(("plain",)).get_content()
+    assert "Affected: API (major outage)" in ack
+    assert "Next update by: " in ack, "the promised time is in the mail"
+    resolved = mails[2].msg.get_body(("plain",)).get_content()
+    assert "Affected: API (operational)" in resolved
 
 
 # ---------------------------------------------------------- 2. the password stays secret

@@ -384,9 +384,9 @@ def _facts(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
             )
         )
     if payload.get("at"):
-        facts.append(("Posted", str(payload["at"])))
+        facts.append(("Posted", _when(str(payload["at"]))))
     if payload.get("next_update_at"):
-        facts.append(("Next update by", str(payload["next_update_at"])))
+        facts.append(("Next update by", _when(str(payload["next_update_at"]))))
     return [(k, clean_line(v)) for k, v in facts]
 
 
@@ -460,6 +460,17 @@ def read_to_file(dest_id: str, name: str) -> list[str]:
 
 
 # small helpers ----------------------------------------------------------------------
+def _when(iso: str) -> str:
+    """``2026-11-30T12:00:00.000Z`` -> ``2026-11-30 12:00 UTC`` (as given if unreadable)."""
+    try:
+        at = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if at.tzinfo is None:
+        return iso
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _bare(sender: str) -> str:
     return parseaddr(sender)[1] or sender
 
