@@ -11,7 +11,11 @@ text exactly once, in order.
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +256,24 @@ def test_an_incident_from_acknowledgement_to_resolution(rig: Rig):
     )
 
 
+def test_the_confirm_screens_notify_choice_sets_the_incidents_flag(rig: Rig):
+    commands.publish(
+        rig.store,
+        rig.clock,
+        "alice",
+        rig.incident,
+        "ack",
+        body(1),
+        rig.config,
+        accept_warnings=True,
+        notify={"cachet": False},
+    )
+    rig.sent.append(("ack", body(1)))
+    rig.drain()
+    rig.assert_delivered()
+    assert rig.cachet.incidents[0].notifications is False
+
+
 def test_the_token_goes_in_the_versions_header_only(rig: Rig):
     rig.publish("ack", body(1))
     rig.drain()
@@ -333,6 +355,55 @@ def test_a_repeated_first_message_counts_the_incidents_own_message(rig: Rig, fau
     rig.drain()
 
     assert rig.texts() == [body(1), body(1)]
+    rig.assert_delivered()
+
+
+def test_kill_9_mid_request_then_a_new_process_takes_over(rig: Rig):
+    """A real ``warroom deliver`` killed while its update POST hangs after Cachet committed
+    it; a new process takes the row over as ambiguous, finds it, and sends the rest."""
+    rig.use_config(config_text(rig.proxy.url + rig.cachet.prefix, rig.version, timeout=30))
+    rig.proxy.hold = 60.0
+    rig.proxy.set_script(on_method("POST", 2, "hang-after"))  # the first update
+    rig.ack_to_resolution()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(
+        WARROOM_DB=str(rig.store.path),
+        WARROOM_CONFIG=str(rig.config_path),
+        WARROOM_AS="alice",
+        **{KEY_ENV: rig.key},
+    )
+    exe = str(Path(sys.executable).parent / "warroom")
+    cwd = rig.config_path.parent
+
+    victim = subprocess.Popen(
+        [exe, "deliver"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd
+    )
+    try:
+        committed = rig.proxy.wait_for(
+            lambda seen: any(s.fault == "hang-after" and s.forwarded for s in seen), 30
+        )
+        assert committed, f"the update never reached Cachet: {rig.proxy.requests()}"
+        assert victim.poll() is None
+        os.kill(victim.pid, signal.SIGKILL)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+        victim.communicate(timeout=10)
+    assert victim.returncode == -signal.SIGKILL
+
+    rig.proxy.set_script(None)
+    done = subprocess.run(
+        [exe, "deliver", "--until-idle"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stdout + done.stderr
+    assert rig.key not in done.stdout + done.stderr
     rig.assert_delivered()
 
 

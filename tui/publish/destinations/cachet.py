@@ -27,6 +27,13 @@ Cachet 2.x (``X-Cachet-Token``, ``/api/v1``, answers 200 ``{"data": ...}``):
 * ``occurred_at`` is not sent: 2.x reads it as ``Y-m-d H:i`` in the server's own zone,
   which warroom cannot know; the server's time of the create is kept instead.
 
+Subscriber notification: the first message's choice (the confirm screen's, else
+``notify_subscribers``) sets the incident's flag (3.x ``notifications``, 2.x
+``notify``); both servers mail an update's subscribers only when that flag is on, and
+neither has a per-update flag. A later message's choice is therefore not sent: changing
+the flag needs a PUT of the incident, which resets every field it is not given (2.x
+``visible/notify/stickied``; 3.x writes its nulls too).
+
 Component statuses (both): operational 1, degraded_performance 2, partial_outage 3,
 major_outage 4 (3.x also under_maintenance 6). A 3.x incident update carries no
 components: statuses set at creation stay until the resolve sets them operational.
