@@ -717,3 +717,32 @@ def test_ack_to_resolution_under_a_fault_loses_nothing_and_keeps_order(
     by_id = {m.msg["Message-ID"]: m.msg for m in mails}
     plain = [by_id[i].get_body(("plain",)).get_content() for i in unique]
     assert all(b in t for b, t in zip(rig.bodies, plain, strict=True))
+
+
+def test_warroom_destinations_check_logs_in_over_starttls_and_sends_nothing(rig: Rig):
+    """The real entry point, in a subprocess: OK with the right password; with a wrong
+    one, exit 1 and the server's words, never the password."""
+    import os
+    import sys
+
+    exe = str(Path(sys.executable).parent / "warroom")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(SSL_CERT_FILE=os.environ["SSL_CERT_FILE"], WARROOM_DB=str(rig.tmp / "incident.db"))
+
+    def check(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [exe, "destinations", "check", "--config", str(rig.tmp / "config.yaml")],
+            env={**env, PASSWORD_ENV: password},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    good = check(rig.password)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "customers (email): OK" in good.stdout and "STARTTLS" in good.stdout
+    bad = check("nope-" + rig.password)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "535" in bad.stdout, bad.stdout
+    assert rig.password not in bad.stdout + bad.stderr
+    assert rig.server.handler.messages == [], "a check sends no mail"
