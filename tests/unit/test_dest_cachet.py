@@ -506,6 +506,19 @@ def test_an_html_error_page_becomes_a_clear_error(tmp_path, monkeypatch):
         r.store.close()
 
 
+def test_a_validation_error_names_what_was_invalid(rig: Rig):
+    """2.x: 400 {"errors": [{"detail": "The request was invalid.", "meta": {"details":
+    [...]}}]}; 3.x: 422 {"message": ...}. Either way the words say which field."""
+    adapter = CachetAdapter(_dest(rig))
+    with httpx.Client() as client, pytest.raises(DeliveryError) as caught:
+        adapter._request(client, "POST", "/incidents", {"message": "m", "stickied": False})
+    text = str(caught.value)
+    assert caught.value.retryable is False
+    assert "The name field is required." in text, text
+    assert "Cachet refused the request as invalid" in text
+    assert rig.key not in text
+
+
 # ------------------------------------------------------------------------------ check
 
 

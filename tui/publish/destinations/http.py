@@ -147,6 +147,10 @@ def _message(response: httpx.Response) -> str:
         if text is None and isinstance(errors, list) and errors:
             first = errors[0]
             text = first.get("detail") if isinstance(first, dict) else str(first)
+            meta = first.get("meta") if isinstance(first, dict) else None
+            details = meta.get("details") if isinstance(meta, dict) else None
+            if isinstance(details, list) and details:  # Cachet 2.x: what was invalid
+                text = f"{text}: {'; '.join(str(d) for d in details[:5])}"
         elif text is None and isinstance(errors, str):  # Better Stack: {"errors": "..."}
             text = errors
         elif text is None and isinstance(errors, dict) and errors:  # {"title": ["can't be blank"]}
