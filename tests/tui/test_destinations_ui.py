@@ -340,3 +340,33 @@ def test_the_demo_publishes_one_update_to_the_page_and_the_webhook_sink(tmp_path
         assert listed[0]["copies"] == 2  # a repeated id is counted, listed once
     finally:
         server.stop()
+
+
+# ------------------------------------------------- the choice survives the two-person rule
+
+
+def test_the_notify_choice_waits_with_the_message_for_its_approval(tmp_path, pages):
+    from tests.conftest import MAJOR
+    from tui.core.playbook import load_playbook
+
+    a, b = pages
+    config = config_for(tmp_path, a, b)
+    playbook = tmp_path / "book.yaml"
+    playbook.write_text(
+        MAJOR.read_text().replace("due_soon: 5m", "due_soon: 5m\napproval_role: commander")
+    )
+    (tmp_path / "templates").symlink_to(MAJOR.parent.parent / "templates")
+    db = tmp_path / "w.db"
+    clock = FrozenClock(DUE_SOON)
+    with Store(db) as store:
+        commands.start(store, clock, "maria", load_playbook(playbook), "API down", {})
+        commands.assign(store, clock, "maria", "INC-1", "commander", "maria")
+        asked = commands.publish(
+            store, clock, "dev", "INC-1", "update", TEXT, config,
+            accept_warnings=True, notify={"status": False, "mirror": True},
+        )  # fmt: skip
+        assert "waiting for approval" in asked.message
+        assert outbox.rows(store) == []
+        commands.decide(store, clock, "maria", "INC-1", None, config, approve=True)
+        queued = {r.destination: r.payload["notify"] for r in outbox.rows(store)}
+    assert queued == {"status": False, "mirror": True}  # not the config's True / False

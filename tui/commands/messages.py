@@ -152,6 +152,7 @@ def publish(
                     "destinations": [p.destination.id for p in planned],
                     "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
                     "role": role,
+                    "notify": {p.destination.id: bool(p.payload["notify"]) for p in planned},
                 },
             )
             return Outcome(
@@ -272,6 +273,7 @@ def decide(
             )
         except PublishError as exc:
             raise CommandError(str(exc)) from None
+        planned = _with_notify(planned, req.notify)  # as the requester chose on the confirm screen
         w.append(incident_id, now, actor, ev.APPROVED, {"request_id": req.request_id})
         event_id = _publish(w, incident_id, now, req.by, req.purpose, body, planned, promised, "")
     return Outcome(incident_id, event_id, f"approved {req.request_id}: queued")

@@ -30,6 +30,7 @@ ACTION = "channel.action"  # channel, action, on
 DRAFT = "draft.saved"  # purpose, text, session; aside: kept as a version, not the draft
 DRAFT_HELD = "draft.held"  # session, from, from_session: one editor of the draft at a time
 DRAFT_RELEASED = "draft.released"  # session
+# publish.requested also carries notify: {destination id: bool}, chosen on the confirm screen
 REQUESTED = "publish.requested"  # request_id, purpose, body, destinations, promised_next_at, role
 APPROVED = "publish.approved"  # request_id
 REJECTED = "publish.rejected"  # request_id, reason

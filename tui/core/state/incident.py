@@ -84,6 +84,7 @@ class PublishRequest:
     at: datetime
     status: str = "pending"  # pending | approved | rejected
     decided_by: str | None = None
+    notify: dict[str, bool] = field(default_factory=dict)  # per destination, as chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +221,7 @@ class IncidentState:
                     v.at,
                     v.status,
                     v.decided_by,
+                    dict(v.notify),
                 )
                 for k, v in self.requests.items()
             },

@@ -309,6 +309,7 @@ class Projector:
             d["role"],
             e.actor,
             e.at,
+            notify={str(k): bool(v) for k, v in (d.get("notify") or {}).items()},
         )
         what = _PURPOSE_WORDS.get(d["purpose"], d["purpose"])
         return f"{e.actor} asked the {_role_title(self.state, d['role'])} to approve {what}"
