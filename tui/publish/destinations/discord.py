@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from tui.core.config import Destination, SecretError
 from tui.core.textsafe import clean_line
 from tui.publish.destinations.http import ERROR_CAP, RAW_CAP
-from tui.publish.destinations.redaction import redact
+from tui.publish.destinations.redaction import REDACTED, hide_url_in_logs, redact
 from tui.publish.retry import DeliveryError, parse_retry_after, verdict
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class DiscordAdapter:
     def __init__(self, dest: Destination, before: Callable[[], None] | None = None):
         self.dest = dest
         self.before = before  # the worker's rate limit and lease check, before each request
-        self._secrets: tuple[str, ...] = ()  # the hook URL and its token, for redaction
+        self._url = self._token = ""  # the hook URL and its token, for redaction
 
     # -- check -------------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
@@ -136,7 +136,8 @@ class DiscordAdapter:
 
     def _call(self, client: httpx.Client, method: str, suffix: str, body: Any = None) -> Any:
         url = self._hook_url()
-        self._secrets = (url, url.rsplit("/", 1)[-1])
+        self._url, self._token = url, url.rsplit("/", 1)[-1]
+        hide_url_in_logs(url)
         if self.before is not None:
             self.before()
         try:
@@ -146,13 +147,15 @@ class DiscordAdapter:
             raise
 
     def _clean(self, text: str) -> str:
-        """``text`` without the hook URL or its token (as is, encoded, or in pieces)."""
-        for secret in self._secrets:
-            text = redact(text, secret)
-        text = clean_line(text)
-        for secret in self._secrets:
-            text = redact(text, secret)
-        return text
+        """``text`` without the hook URL or its token (the token as is, encoded, or in
+        pieces of 8 characters or more; the webhook's id alone is not a secret)."""
+        # before and after the cleaning (which may join pieces)
+        return self._hide(clean_line(self._hide(text)))
+
+    def _hide(self, text: str) -> str:
+        if self._url:
+            text = text.replace(self._url, REDACTED)
+        return redact(text, self._token)
 
     def _exchange(self, client: httpx.Client, method: str, url: str, body: Any) -> Any:
         import httpx
@@ -299,34 +302,45 @@ def render(payload: dict[str, Any]) -> list[str]:
     if units(text) <= MAX_CONTENT:
         return [text]
     room = MAX_CONTENT - units(PART_MARK.format(k=99, n=99))
-    parts = split(text, room)
+    parts = split(text, room, keep=len(heading) + 1)
     return [p + PART_MARK.format(k=k, n=len(parts)) for k, p in enumerate(parts, 1)]
 
 
 _SEPARATORS: Final = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
 
 
-def split(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit`` units, cut at the widest boundary that
-    fits (paragraph, line, sentence, clause, word; a hard cut only inside one long word).
+def split(text: str, limit: int, keep: int = 1) -> list[str]:
+    """``text`` in pieces of at most ``limit`` units, cut at the widest boundary in the
+    second half of what fits (paragraph, line, sentence, clause, word), else at any
+    boundary; a hard cut only inside one long word. The first piece is never cut
+    within its first ``keep`` characters (the heading line stays with text).
     Nothing is dropped but the whitespace at each cut."""
     parts: list[str] = []
     rest = text
     while units(rest) > limit:
         window = _prefix(rest, limit)
-        cut = 0
-        for sep in _SEPARATORS:
-            at = window.rfind(sep)
-            if at > 0:
-                cut = at + len(sep)
-                break
-        if cut <= 0:
-            cut = len(window)
+        least = max(keep, 1)
+        cut = (
+            _boundary(window, max(len(window) // 2, least))
+            or _boundary(window, least)
+            or len(window)
+        )
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip(" ")
+        keep = 1
     if rest.strip():
         parts.append(rest)
     return parts
+
+
+def _boundary(window: str, least: int) -> int:
+    """Where to cut ``window``: after its widest separator found at ``least`` or later
+    (a paragraph in the second half beats a word at the end); 0 if none."""
+    for sep in _SEPARATORS:
+        at = window.rfind(sep)
+        if at >= least:
+            return at + len(sep)
+    return 0
 
 
 def _prefix(text: str, limit: int) -> str:

@@ -5,11 +5,17 @@ or cut. Before an error is cleaned, cut to length, stored or shown, every form o
 the key (as is, URL-encoded, base64 alone or as an ``OAuth`` or Basic value) and
 every piece of such a form at least :data:`MIN_FRAGMENT` characters long becomes
 :data:`REDACTED`. Every adapter redacts with this one function.
+
+A secret *URL* (a chat webhook) is also in httpx's own log line for each request
+(``HTTP Request: POST <url>``, level INFO): :func:`hide_url_in_logs` registers it,
+and a filter on the ``httpx`` logger rewrites those lines without it.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Final
+from urllib.parse import urlsplit
 
 REDACTED: Final = "[redacted]"
 MIN_FRAGMENT: Final = 8  # a piece of a key this long (or longer) in an answer is redacted
@@ -55,3 +61,33 @@ def redact(text: str, key: str) -> str:
                 i += 1
         text = "".join(out)
     return text
+
+
+_HIDDEN_URLS: set[str] = set()
+
+
+class _HideUrls(logging.Filter):
+    """Rewrites an ``httpx`` log record without any URL registered by
+    :func:`hide_url_in_logs` (nor its path, where a hook's token is)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _HIDDEN_URLS:
+            text = record.getMessage()
+            for url in sorted(_HIDDEN_URLS, key=len, reverse=True):
+                path = urlsplit(url).path
+                text = text.replace(url, REDACTED)
+                if len(path) >= MIN_FRAGMENT:
+                    text = text.replace(path, "/" + REDACTED)
+            record.msg, record.args = text, ()
+        return True
+
+
+_FILTER = _HideUrls()
+
+
+def hide_url_in_logs(url: str) -> None:
+    """Keep the secret ``url`` out of httpx's request log lines (from now on)."""
+    _HIDDEN_URLS.add(url)
+    logger = logging.getLogger("httpx")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
