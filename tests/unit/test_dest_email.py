@@ -746,3 +746,25 @@ def test_warroom_destinations_check_logs_in_over_starttls_and_sends_nothing(rig:
     assert "535" in bad.stdout, bad.stdout
     assert rig.password not in bad.stdout + bad.stderr
     assert rig.server.handler.messages == [], "a check sends no mail"
+
+
+def test_non_ascii_titles_and_long_lines_survive_the_trip(rig: Rig):
+    """An encoded subject (RFC 2047), UTF-8 text, a 2,000-character line and a line
+    that starts with a dot arrive as written, through the real server."""
+    payload = {
+        "name": "Anmeldung schlägt fehl — ログイン",
+        "status": "investigating",
+        "body": "Wir entschuldigen uns 🙏\n.a dot line\n" + "x" * 2000,
+    }
+    msg = build_message(payload, SENDER, "<m1@acme.example>", "<m1@acme.example>")
+    assert all(len(line) <= 998 for line in msg.as_bytes().splitlines()), "RFC 5322"
+    import smtplib
+
+    with smtplib.SMTP("localhost", rig.server.port, timeout=5) as smtp:
+        smtp.starttls(context=ssl.create_default_context())
+        smtp.login(USER, rig.password)
+        smtp.send_message(msg, to_addrs=["a@customer.example"])
+    got = rig.server.handler.messages[0].msg
+    assert got["Subject"] == "[status] Anmeldung schlägt fehl — ログイン: Investigating"
+    text = got.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith(payload["body"] + "\n")
