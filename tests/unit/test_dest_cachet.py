@@ -274,6 +274,20 @@ def test_the_confirm_screens_notify_choice_sets_the_incidents_flag(rig: Rig):
     assert rig.cachet.incidents[0].notifications is False
 
 
+def test_the_confirm_preview_shows_what_cachet_receives(rig: Rig):
+    from tui.publish.preview import describe
+
+    rig.ack_to_resolution(updates=1)
+    rows = rig.rows()
+    first = describe(_dest(rig), rows[0].payload)
+    assert first.guarantee == "exactly-once"
+    assert first.lines[0] == f"Cachet {rig.version}: status 1 Investigating"
+    assert "API: 4 major outage" in first.lines[1] or "API: 3 partial outage" in first.lines[1]
+    last = describe(_dest(rig), rows[-1].payload)
+    assert last.lines[0] == f"Cachet {rig.version}: status 4 Fixed"
+    assert "API: 1 operational" in last.lines[1]
+
+
 def test_the_token_goes_in_the_versions_header_only(rig: Rig):
     rig.publish("ack", body(1))
     rig.drain()

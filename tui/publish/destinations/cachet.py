@@ -84,6 +84,12 @@ COMPONENT_STATUS: Final[Mapping[str, int]] = {
     "major_outage": 4,
     "under_maintenance": 6,
 }
+_LABELS: Final[Mapping[str, str]] = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Watching",
+    "resolved": "Fixed",
+}
 META_INCIDENT: Final = "warroom_incident"
 META_UPDATE: Final = "warroom_update"
 LOOKUP_PAGE: Final = 100
@@ -168,6 +174,29 @@ class CachetAdapter:
             ambiguous=exc.ambiguous,
             retry_after=exc.retry_after,
         )
+
+    @staticmethod
+    def preview(dest: Destination, payload: Mapping[str, Any]) -> list[str]:
+        """What Cachet receives, in its words and numbers (for the confirm screen)."""
+        version = version_of(dest)
+        where = f"Cachet {version}"
+        if payload.get("kind") == "postmortem":
+            return [f"{where}: the post-mortem as a final update, status 4 Fixed"]
+        word = str(payload.get("status"))
+        number = INCIDENT_STATUS.get(word)
+        label = _LABELS.get(word, word)
+        lines = [f"{where}: status {number} {label}"]
+        names = payload.get("component_names") or {}
+        comps = [
+            f"{name}: {COMPONENT_STATUS.get(str(st), '?')} {str(st).replace('_', ' ')}"
+            for name, st in names.items()
+        ]
+        if comps:
+            note = " (one on the incident, the others set directly)" if version == 2 else ""
+            lines.append("components: " + "; ".join(comps) + note)
+        if payload.get("purpose") not in (None, "ack"):
+            lines.append("subscribers: as the incident's flag (set by the first message)")
+        return lines
 
     # -- check --------------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
