@@ -266,7 +266,7 @@ def test_each_type_shows_what_it_receives_literally(tmp_path):
     assert "API and dashboard unavailable for most customers" in slack
     assert "Logins fail for most customers" in slack and "<!channel>" not in slack  # escaped
     assert "Logins fail" in "\n".join(shown["room"].lines)
-    assert "incident.update" in shown["partners"].lines[0]
+    assert shown["partners"].lines[0].startswith("JSON, unsigned (no secret_env): incident.update")
     subject, to = shown["customers"].lines[:2]
     assert (
         subject == "subject: [status] API and dashboard unavailable for most customers: Identified"

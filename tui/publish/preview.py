@@ -175,8 +175,10 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
         )
     if kind == "webhook":
         event = _webhook_event(payload, postmortem)
+        env, file = (getattr(dest, "secret_refs", {}) or {}).get("secret", (None, None))
+        signed = "signed JSON" if env or file else "JSON, unsigned (no secret_env)"
         return (
-            f"signed JSON: {event}, status {payload.get('status', '')}",
+            f"{signed}: {event}, status {payload.get('status', '')}",
             f"{len(str(payload.get('body', '')))} characters of text",
         )
     if kind == "email":
