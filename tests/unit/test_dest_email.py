@@ -29,26 +29,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller  # a test dependency ([test] in pyproject)
+from aiosmtpd.smtp import AuthResult
 
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
-aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")
-
-from tui import commands  # noqa: E402
-from tui.core.clock import SystemClock  # noqa: E402
-from tui.core.config import Config, load_config  # noqa: E402
-from tui.core.playbook import load_playbook  # noqa: E402
-from tui.core.resources import shipped_playbooks_dir  # noqa: E402
-from tui.core.store import Store  # noqa: E402
-from tui.publish import outbox, retry  # noqa: E402
-from tui.publish.destinations import ADAPTERS  # noqa: E402
-from tui.publish.destinations.email import (  # noqa: E402
+from tui import commands
+from tui.core.clock import SystemClock
+from tui.core.config import Config, load_config
+from tui.core.playbook import load_playbook
+from tui.core.resources import shipped_playbooks_dir
+from tui.core.store import Store
+from tui.publish import outbox, retry
+from tui.publish.destinations import ADAPTERS
+from tui.publish.destinations.email import (
     EmailAdapter,
     build_message,
     message_id_for,
     subject_for,
 )
-from tui.publish.retry import DeliveryError  # noqa: E402
-from tui.publish.worker import Attempt, Deliverer  # noqa: E402
+from tui.publish.retry import DeliveryError
+from tui.publish.worker import Attempt, Deliverer
 
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
 PASSWORD_ENV = "WARROOM_TEST_SMTP_PASSWORD"
@@ -143,14 +142,12 @@ class SmtpServer:
         else:
             kwargs.update(auth_require_tls=False)
         self.port = free_port()
-        self.controller = aiosmtpd_controller.Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, **kwargs
-        )
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
         ok = data.login == USER.encode() and data.password == self.password.encode()
         self.handler.logins.append((data.login, data.password))
-        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpServer:
         self.controller.start()
