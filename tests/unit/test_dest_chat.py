@@ -658,3 +658,24 @@ def test_a_row_taken_over_from_a_killed_deliverer_is_not_posted_again(slack: Hoo
     assert slack_bodies(slack.hook) == slack.bodies[1:], "the first was never posted again"
     assert_all_sent(slack, uncertain={0})
     assert "stopped mid-attempt" in (slack.rows()[0].last_error or "")
+
+
+@pytest.mark.parametrize("kind", ["slack", "teams"])
+def test_the_hook_url_stays_out_of_the_logs(tmp_path, monkeypatch, caplog, kind):
+    """httpx logs every request's URL at INFO: a secret hook URL must not be in it."""
+    import logging
+
+    hook = SlackHook() if kind == "slack" else TeamsHook()
+    rig = make_rig(tmp_path, monkeypatch, hook, kind)
+    try:
+        secret = hook.token if kind == "slack" else hook.sig
+        with caplog.at_level(logging.DEBUG):
+            rig.publish("ack")
+            rig.drain()
+        assert len(CHANNELS[kind](hook)) == 1
+        # the test proxy's own forwarding (to the emulator's port) is not warroom's
+        logged = "\n".join(m for m in (r.getMessage() for r in caplog.records) if hook.url not in m)
+        assert "HTTP Request: POST" in logged, "httpx logged the request"
+        assert not [s for s in _slices(secret) if s in logged], logged
+    finally:
+        close_rig(rig)

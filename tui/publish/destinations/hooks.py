@@ -18,7 +18,9 @@ failures:
 
 Every text a server or httpx gives back is redacted of every secret in play (the
 URL, its path, the signing secret: :func:`~tui.publish.destinations.redaction.redact`)
-before it is cleaned and cut, so a server that echoes the URL cannot leak it.
+before it is cleaned and cut, so a server that echoes the URL cannot leak it; a
+secret URL is kept out of httpx's request log lines too
+(:func:`~tui.publish.destinations.redaction.hide_url_in_logs`).
 
 :func:`reachable` is the connection check of ``warroom destinations check``: a hook
 has no read-only call, so it opens a TCP (and TLS, verifying the certificate)
@@ -27,6 +29,7 @@ connection and sends nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -34,7 +37,7 @@ from urllib.parse import urlsplit
 
 from tui.core.config import Destination, SecretError
 from tui.core.textsafe import clean_line
-from tui.publish.destinations.redaction import redact
+from tui.publish.destinations.redaction import hide_url_in_logs, redact
 from tui.publish.retry import DeliveryError, parse_retry_after, verdict
 
 if TYPE_CHECKING:
@@ -166,6 +169,10 @@ def _exchange(
 ) -> httpx.Response:
     import httpx
 
+    if hook.secret:  # httpx logs "HTTP Request: POST <url>" at INFO: not this one
+        hide_url_in_logs(hook.url)
+        with contextlib.suppress(httpx.InvalidURL, ValueError):
+            hide_url_in_logs(str(httpx.URL(hook.url)))  # as httpx prints it
     try:
         return client.post(hook.url, content=content, headers=headers, timeout=dest.timeout)
     except (UnicodeError, httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError):
