@@ -87,7 +87,7 @@ class DiscordEmulator:
         self.seen: list[tuple[str, str]] = []  # (method, path without the token)
         self._lock = threading.Lock()
         self._counter = 0
-        self._throttle: list[tuple[float, bool]] = []  # the next POSTs answer 429
+        self._throttle: list[tuple[float, bool] | None] = []  # the next POSTs: 429 or not
         self._echo = 0  # the next POSTs answer 400 quoting the URL they came to
         self._server = LoopbackServer(self._handle)
 
@@ -107,10 +107,13 @@ class DiscordEmulator:
     def stop(self) -> None:
         self._server.stop()
 
-    def throttle(self, times: int = 1, retry_after: float = 1.5, header: bool = False) -> None:
-        """The next ``times`` POSTs are rate limited (nothing posted)."""
+    def throttle(
+        self, times: int = 1, retry_after: float = 1.5, header: bool = False, after: int = 0
+    ) -> None:
+        """After ``after`` more POSTs go through, the next ``times`` are rate limited
+        (nothing posted)."""
         with self._lock:
-            self._throttle += [(retry_after, header)] * times
+            self._throttle += [None] * after + [(retry_after, header)] * times
 
     def echo_next(self, times: int = 1) -> None:
         """The next ``times`` POSTs answer 400 with a message quoting the hook URL."""
@@ -163,8 +166,9 @@ class DiscordEmulator:
     def _execute(
         self, query: dict[str, list[str]], body: bytes, target: str
     ) -> tuple[int, Any, dict[str, str]]:
-        if self._throttle:
-            retry_after, header = self._throttle.pop(0)
+        throttled = self._throttle.pop(0) if self._throttle else None
+        if throttled is not None:
+            retry_after, header = throttled
             raise DiscordError(
                 429,
                 {

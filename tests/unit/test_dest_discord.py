@@ -338,6 +338,46 @@ def test_a_long_message_is_split_in_order_and_nothing_is_lost(rig: Rig):
     assert row.state == "sent" and row.provider_ref == rig.emulator.messages[0].id
 
 
+@pytest.mark.parametrize("fault", ["429", "refused"])
+def test_a_later_part_refused_for_now_is_waited_out_not_the_whole_text_again(
+    rig: Rig, monkeypatch, fault
+):
+    """Part 2 of 3 is throttled (Discord's 429) or finds no server: nothing of it was
+    posted, so the adapter waits within the attempt and goes on; part 1 is not doubled."""
+    text = body(1) + "\n\n" + "\n\n".join("Detail. " * 200 for _ in range(3))
+    waits: list[float] = []
+    if fault == "429":
+        rig.emulator.throttle(1, retry_after=0.25, after=1)
+    else:
+        refused = {"n": 0}
+        real = httpx.Client.request
+
+        def request(self, method, url, *args, **kw):
+            if method == "POST":
+                refused["n"] += 1
+                if refused["n"] == 2:  # the 2nd part: no connection
+                    raise httpx.ConnectError("[Errno 111] Connection refused")
+            return real(self, method, url, *args, **kw)
+
+        monkeypatch.setattr(httpx.Client, "request", request)
+    real_init = DiscordAdapter.__init__
+
+    def init(self, *args, **kw):
+        real_init(self, *args, **kw)
+        self.sleep = waits.append  # record the inline wait instead of sleeping it
+
+    monkeypatch.setattr(DiscordAdapter, "__init__", init)
+    rig.publish("ack", text)
+
+    attempts = rig.drain()
+
+    assert [a.outcome for a in attempts] == ["sent"], attempts
+    assert waits == ([0.25] if fault == "429" else [1.0]), "Discord's retry_after, else 1 s"
+    contents = rig.emulator.contents()
+    assert len(contents) == 3 and contents[0].endswith("-# part 1 of 3"), contents
+    assert [c.rsplit("\n", 1)[1] for c in contents] == [f"-# part {k} of 3" for k in (1, 2, 3)]
+
+
 def test_split_prefers_paragraphs_then_sentences_then_words_and_counts_utf16():
     text = "a" * 50 + "\n\n" + "b" * 50
     assert split(text, 60) == ["a" * 50, "b" * 50]

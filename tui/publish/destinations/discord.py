@@ -20,9 +20,13 @@ there is nothing to look up: whether the message landed cannot be known. Between
 sending again (a customer may see one message twice) and not sending (the update
 may be missing from the channel during an outage), a duplicate is the lesser harm:
 :meth:`DiscordAdapter.find` answers "not there" and the worker sends again. The
-same holds for a split message whose later part fails: the whole text is sent again.
-Failures that are known not to have posted anything (a 429, a refused connection, a
-4xx) never cause a duplicate.
+same holds for a split text whose later part fails unclearly: the whole text is sent
+again. Failures known to have posted nothing never cause a duplicate: a 429 or a
+refused connection on a later part of a split text is waited out within the attempt
+(up to :data:`INLINE_WAIT` seconds; the worker's ``before`` holds the lease before
+each request), so the parts already posted are not sent twice. Only a longer wait,
+or a permanent error on a later part retried by a person, sends the earlier parts
+again.
 
 Rate limits: a 429 carries ``retry_after`` (seconds, a float) in its JSON body;
 that value, else the ``Retry-After`` header, is the wait the retry policy honours.
@@ -37,6 +41,7 @@ object (``GET <hook url>``): it proves the URL works without posting anything.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
     from tui.publish.destinations import Guarantee
     from tui.publish.outbox import Row
 
+INLINE_WAIT: Final = 10.0  # seconds a later part of a split text may wait in one attempt
 MAX_CONTENT: Final = 2000  # Discord's limit on ``content`` (counted here in UTF-16 units)
 PART_MARK: Final = "\n-# part {k} of {n}"  # Discord's small "subtext" line
 STATUS_WORDS: Final = {
@@ -72,6 +78,7 @@ class DiscordAdapter:
         self.dest = dest
         self.before = before  # the worker's rate limit and lease check, before each request
         self._url = self._token = ""  # the hook URL and its token, for redaction
+        self.sleep: Callable[[float], None] = time.sleep  # the inline wait of a split text
 
     # -- check -------------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
@@ -90,20 +97,40 @@ class DiscordAdapter:
         of its (first) message."""
         first: str | None = None
         for part in render(row.payload):
-            message = self._call(
-                client,
-                "POST",
-                "?wait=true",
-                {"content": part, "allowed_mentions": {"parse": []}},
-            )
+            ref = self._post(client, part, inline_wait=first is not None)
+            first = first or ref
+        assert first is not None
+        return first
+
+    def _post(self, client: httpx.Client, content: str, *, inline_wait: bool) -> str:
+        """One message; its id. ``inline_wait`` (a later part of a split text): a failure
+        known to have posted nothing (a 429, no connection) is waited out here, up to
+        :data:`INLINE_WAIT` seconds in all, so the parts already posted are not sent
+        again with the whole text."""
+        waited = 0.0
+        while True:
+            try:
+                message = self._call(
+                    client,
+                    "POST",
+                    "?wait=true",
+                    {"content": content, "allowed_mentions": {"parse": []}},
+                )
+            except DeliveryError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else 1.0
+                if not inline_wait or exc.ambiguous or not exc.retryable:
+                    raise
+                if waited + wait > INLINE_WAIT:
+                    raise
+                self.sleep(wait)
+                waited += wait
+                continue
             ref = message.get("id") if isinstance(message, dict) else None
             if not isinstance(ref, str) or not ref:
                 raise DeliveryError(
                     "Discord answered without a message id", retryable=True, ambiguous=True
                 )
-            first = first or ref
-        assert first is not None
-        return first
+            return ref
 
     def find(
         self, client: httpx.Client, row: Row, provider_ref: str | None, already: int = 0
