@@ -155,6 +155,12 @@ class CachetAdapter:
                 "(version: 3 -> /api, version: 2 -> /api/v1), and the incident and "
                 "component ids must exist"
             )
+        elif text.startswith("HTTP 400") and method == "GET":
+            hint = (
+                f"Cachet refused the look-up {path}: a server without incident meta filters "
+                f"cannot be asked whether the row arrived; check version: {self.version} "
+                f"of {where}, or look on the page and retry or cancel the row"
+            )
         elif text.startswith("HTTP 400") or text.startswith("HTTP 422"):
             hint = (
                 f"Cachet refused the request as invalid ({method} {path}); "
