@@ -95,6 +95,16 @@ class Handler:
     script: list[str | None] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
 
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> reply
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         action = self.script.pop(0) if self.script else None
         if action in (None, "drop", "hang", "garbage"):
@@ -765,3 +775,20 @@ def test_non_ascii_titles_and_long_lines_survive_the_trip(rig: Rig):
     assert got["Subject"] == "[status] Anmeldung schlägt fehl — ログイン: Investigating"
     text = got.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert text.startswith(payload["body"] + "\n")
+
+
+def test_a_refused_recipient_stops_the_row_naming_it_and_the_others_get_the_mail(rig: Rig):
+    rig.server.handler.refuse_rcpt = {"alice@customer.example": "550 5.1.1 No such user"}
+    rig.publish("ack", body(1))
+
+    rig.drain()
+
+    row = rig.rows()[0]
+    assert row.state == "failed"
+    assert "alice@customer.example (550" in (row.last_error or ""), row.last_error
+    assert "No such user" in (row.last_error or "")
+    (mail,) = rig.server.handler.messages
+    assert sorted(a.lower() for a in mail.rcpt_tos) == [
+        "bob@customer.example",
+        "ops-digest@acme.example",
+    ]
