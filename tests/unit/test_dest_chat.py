@@ -43,6 +43,7 @@ from tui.publish.destinations.chat import (
     SlackAdapter,
     TeamsAdapter,
     slack_message,
+    teams_message,
 )
 from tui.publish.retry import DeliveryError
 from tui.publish.worker import Attempt, Deliverer
@@ -679,3 +680,37 @@ def test_the_hook_url_stays_out_of_the_logs(tmp_path, monkeypatch, caplog, kind)
         assert not [s for s in _slices(secret) if s in logged], logged
     finally:
         close_rig(rig)
+
+
+@pytest.mark.parametrize("kind", ["slack", "mattermost", "teams"])
+def test_a_long_non_ascii_update_and_a_postmortem_are_accepted(tmp_path, monkeypatch, kind):
+    """25,000 characters of 3-byte text (the most a message may hold) and a post-mortem
+    both pass the strict hook: cut where the provider's limit needs it, with a note."""
+    hook = {"slack": SlackHook, "mattermost": MattermostHook, "teams": TeamsHook}[kind]()
+    rig = make_rig(tmp_path, monkeypatch, hook, kind)
+    try:
+        long = body(1) + " " + "障害" * 12_400
+        rig.publish("ack", long)
+        rig.drain()
+        assert [r.state for r in rig.rows()] == ["sent"], [r.last_error for r in rig.rows()]
+        [shown] = CHANNELS[kind](hook)
+        assert shown.startswith(body(1))
+        if kind != "slack":
+            assert shown.endswith("the full text is on the status page)")
+    finally:
+        close_rig(rig)
+    payload = {
+        "kind": "postmortem",
+        "name": "Logins fail",
+        "status": "resolved",
+        "body": "What happened, and what we change.",
+        "component_names": {},
+        "at": "2026-11-30T14:02:00.000Z",
+        "next_update_at": None,
+    }
+    from tests.emulators.chat import _card_problem, _valid_blocks
+
+    slack = slack_message(payload)
+    assert _valid_blocks(slack["blocks"]) and "Post-mortem" in slack["text"]
+    card = teams_message(payload)["attachments"][0]["content"]
+    assert _card_problem(card) is None and TeamsHook.facts(card)["Status"] == "Post-mortem"

@@ -75,7 +75,7 @@ SLACK_SECTION: Final = 3000  # characters of mrkdwn in one section block
 SLACK_BLOCKS: Final = 50
 SLACK_TEXT: Final = 38_000  # characters of the escaped body in ``text`` (Slack cuts at 40,000)
 MATTERMOST_TEXT: Final = 16_000  # a post holds 16,383 characters
-TEAMS_BODY: Final = 20_000  # a card is at most 28 KB; the body is cut before that
+TEAMS_BODY: Final = 20_000  # bytes of UTF-8: a card is at most 28 KB; the body is cut before
 CUT_NOTE: Final = " … (cut here: the full text is on the status page)"
 
 
@@ -137,6 +137,15 @@ def facts(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(CUT_NOTE)] + CUT_NOTE
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` bytes of UTF-8 (cut between characters, noted)."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    room = limit - len(CUT_NOTE.encode("utf-8"))
+    return data[:room].decode("utf-8", errors="ignore") + CUT_NOTE
 
 
 # ---------------------------------------------------------------------------- the escapes
@@ -220,7 +229,7 @@ def mattermost_message(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def teams_message(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A Workflows webhook message holding one small Adaptive Card (version 1.4)."""
-    body = _cut(str(payload.get("body", "")).strip(), TEAMS_BODY)
+    body = _cut_bytes(str(payload.get("body", "")).strip(), TEAMS_BODY)
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
