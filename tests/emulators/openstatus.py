@@ -22,6 +22,9 @@ Read from the real server's source (openstatusHQ/openstatus, ``apps/server/src/r
 * a body that is not JSON, a missing field, a wrong type, a status outside
   ``investigating | identified | monitoring | resolved``, an unreadable date -> 400.
 
+``ids_as_text=True`` answers report ids as strings, as status-pages.md §5 says the API
+does (the adapter must take either form).
+
 Stricter than upstream on one point: zod strips unknown fields silently; here an unknown
 field is a 400 (a misspelled field of ours would otherwise vanish unnoticed).
 
@@ -119,12 +122,13 @@ class Report:
     monitor_ids: list[int]
     update_ids: list[int] = field(default_factory=list)
 
-    def answer(self) -> dict[str, Any]:
+    def answer(self, ids_as_text: bool = False) -> dict[str, Any]:
+        show = str if ids_as_text else int
         return {
-            "id": self.id,
+            "id": show(self.id),
             "title": self.title,
             "status": self.status,
-            "statusReportUpdateIds": list(self.update_ids),
+            "statusReportUpdateIds": [show(u) for u in self.update_ids],
             "monitorIds": list(self.monitor_ids),
             "pageId": self.page_id,
         }
@@ -162,10 +166,13 @@ class OpenstatusEmulator:
         *,
         pages: dict[int, str] | None = None,
         monitors: tuple[int, ...] = (),
+        ids_as_text: bool = False,
     ):
         self.key = key
         self.pages = pages if pages is not None else {1: "Acme status"}
         self.monitors = set(monitors)
+        # the docs' form: report ids answered as strings (the current source: numbers)
+        self.ids_as_text = ids_as_text
         self.reports: dict[int, Report] = {}
         self.updates: dict[int, Update] = {}
         self.started = int(datetime.now(UTC).timestamp())  # zod's default, fixed at load
@@ -231,14 +238,14 @@ class OpenstatusEmulator:
         if method == "POST" and parts == ["status_report_update"]:
             return self._create_update(_json_object(body))
         if method == "GET" and parts == ["status_report"]:
-            return [r.answer() for r in self.reports.values()]
+            return [r.answer(self.ids_as_text) for r in self.reports.values()]
         if method == "GET" and len(parts) == 2:
             kind, ident = parts
             if kind == "status_report":
                 report = self.reports.get(_int_id(ident))
                 if report is None:
                     raise ApiError(404, f"Status Report {ident} not found")
-                return report.answer()
+                return report.answer(self.ids_as_text)
             if kind == "status_report_update":
                 update = self.updates.get(_int_id(ident))
                 if update is None:
@@ -276,10 +283,13 @@ class OpenstatusEmulator:
         report.update_ids.append(update.id)
         self.reports[report.id] = report
         self.updates[update.id] = update
-        return report.answer()
+        return report.answer(self.ids_as_text)
 
     def _create_update(self, data: dict[str, Any]) -> dict[str, Any]:
         _fields(data, required=("statusReportId", "status", "message"), optional=("date",))
+        given = data["statusReportId"]
+        if self.ids_as_text and isinstance(given, str) and given.isdigit():
+            data = {**data, "statusReportId": int(given)}
         report_id = _number(data, "statusReportId")
         status = _status(data)
         message = _string(data, "message")

@@ -281,6 +281,28 @@ def test_one_transient_fault_still_delivers_exactly_once_in_order(rig: Rig, faul
     rig.assert_delivered()
 
 
+@pytest.mark.parametrize("fault", ["500-after", "reset-after"])
+def test_report_ids_answered_as_strings_work_the_same(rig: Rig, fault):
+    """The docs say ids come back as strings; the current source answers numbers. Either
+    way the report is found again and each update written once."""
+    rig.emulator.ids_as_text = True
+    posts = {"n": 0}
+
+    def script(method: str, path: str, n: int) -> str | None:
+        if method != "POST":
+            return None
+        posts["n"] += 1
+        return fault if posts["n"] in (1, 3) else None  # the create and the 2nd update
+
+    rig.proxy.set_script(script)
+    rig.publish_incident()
+
+    rig.drain()
+
+    rig.assert_delivered()
+    assert [s.fault for s in rig.proxy.requests()].count(fault) == 2
+
+
 def test_faults_in_a_row_including_the_lookups(rig: Rig):
     """Ambiguous failures, then failures of the look-ups that follow them."""
     script = [
