@@ -58,9 +58,12 @@ async def settled_dashboard(pilot) -> Dashboard:
 async def opened(pilot, kind: type, ready=lambda screen: True):
     """Wait for the screen a key opened, and for what it loads in the background.
 
-    Cursors stop blinking (a half-second timer would otherwise decide the frame).
+    The screen's focus has landed, and cursors stop blinking (a half-second timer would
+    otherwise decide the frame).
     """
     await wait_for(lambda: isinstance(pilot.app.screen, kind) and ready(pilot.app.screen), pilot)
+    # the focus a screen gives on mount lands a moment later: a cursor drawn or not
+    await wait_for(lambda: getattr(pilot.app.focused, "screen", None) is pilot.app.screen, pilot)
     for field in pilot.app.screen.query("Input, TextArea"):
         field.cursor_blink = False
     await pilot.pause()
