@@ -82,14 +82,15 @@ class DiscordAdapter:
 
     # -- check -------------------------------------------------------------------------
     def check(self, client: httpx.Client) -> str:
-        """``GET <hook url>``: the webhook object (its name and channel); nothing is posted."""
+        """``GET <hook url>``: the webhook object (its name); nothing is posted. Its ids are
+        not shown: snowflakes made near in time share digits with the hook URL's id, and
+        output is redacted against the URL."""
         hook = self._call(client, "GET", "")
         if not isinstance(hook, dict) or not hook.get("id"):
             raise DeliveryError("the webhook URL did not answer with a webhook", retryable=False)
         name = self._clean(str(hook.get("name") or ""))[:80]
-        channel = self._clean(str(hook.get("channel_id") or "?"))[:40]
         named = f" {name!r}" if name else ""
-        return f"Discord webhook{named} (channel {channel}) answers; nothing was posted"
+        return f"Discord webhook{named} answers; nothing was posted"
 
     # -- send / find -----------------------------------------------------------------------
     def send(self, client: httpx.Client, row: Row, provider_ref: str | None) -> str:
