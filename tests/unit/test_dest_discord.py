@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -286,6 +289,55 @@ def test_faults_in_a_row(rig: Rig):
     rig.drain()
 
     rig.assert_exactly_once()
+
+
+def test_kill_9_mid_request_then_a_new_process_takes_over(rig: Rig):
+    """A ``warroom deliver`` killed while Discord holds its 2nd message (posted, no answer
+    yet): the next process sends it again -- one extra copy, nothing lost, order kept."""
+    rig.use_config(config_text(timeout=30))
+    rig.proxy.hold = 60.0
+    rig.proxy.set_script(on_request(2, "hang-after"))
+    rig.publish_incident()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(
+        WARROOM_DB=str(rig.store.path),
+        WARROOM_CONFIG=str(rig.config_path),
+        WARROOM_AS="alice",
+        **{HOOK_ENV: rig.hook},
+    )
+    exe = str(Path(sys.executable).parent / "warroom")
+
+    victim = subprocess.Popen(
+        [exe, "deliver"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=rig.tmp
+    )
+    try:
+        posted = rig.proxy.wait_for(
+            lambda seen: any(s.fault == "hang-after" and s.forwarded for s in seen), 30
+        )
+        assert posted, rig.proxy.requests()
+        assert victim.poll() is None
+        os.kill(victim.pid, signal.SIGKILL)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+        victim.communicate(timeout=10)
+    assert victim.returncode == -signal.SIGKILL
+
+    rig.proxy.set_script(None)
+    done = subprocess.run(
+        [exe, "deliver", "--until-idle"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=rig.tmp,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    expected = [b for _, b in rig.sent]
+    assert rig.texts() == [expected[0], expected[1], *expected[1:]]
+    rig.assert_rows_sent()
+    rig.assert_secret_kept(done.stdout, done.stderr)
 
 
 def test_discords_retry_after_in_the_body_is_honoured(rig: Rig):

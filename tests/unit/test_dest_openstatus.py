@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -357,6 +360,55 @@ def test_the_same_text_twice_in_one_second_is_neither_lost_nor_doubled(rig: Rig,
 
     rig.assert_delivered()
     assert [u.message for u in rig.report_updates()] == [body(1), same, same]
+
+
+def test_kill_9_mid_request_then_a_new_process_takes_over(rig: Rig):
+    """A ``warroom deliver`` killed while openstatus holds its 2nd update (committed, no
+    answer yet): the next process claims the abandoned row as ambiguous, finds the
+    update on the report and writes nothing twice."""
+    rig.use_config(config_text(rig.proxy.url).replace("timeout: 1", "timeout: 30"))
+    rig.proxy.hold = 60.0
+    rig.proxy.set_script(on_method("POST", 2, "hang-after"))
+    rig.publish_incident()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(
+        WARROOM_DB=str(rig.store.path),
+        WARROOM_CONFIG=str(rig.config_path),
+        WARROOM_AS="alice",
+        **{KEY_ENV: rig.key},
+    )
+    exe = str(Path(sys.executable).parent / "warroom")
+
+    victim = subprocess.Popen(
+        [exe, "deliver"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=rig.tmp
+    )
+    try:
+        committed = rig.proxy.wait_for(
+            lambda seen: any(s.fault == "hang-after" and s.forwarded for s in seen), 30
+        )
+        assert committed, rig.proxy.requests()
+        assert victim.poll() is None
+        os.kill(victim.pid, signal.SIGKILL)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+        victim.communicate(timeout=10)
+    assert victim.returncode == -signal.SIGKILL
+
+    rig.proxy.set_script(None)
+    done = subprocess.run(
+        [exe, "deliver", "--until-idle"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=rig.tmp,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert rig.key not in done.stdout + done.stderr
+    rig.assert_delivered()
+    assert [s.method for s in rig.proxy.requests()].count("POST") == 4, "each written once"
 
 
 # ------------------------------------------------------------------- permanent errors
