@@ -276,6 +276,7 @@ def test_a_postmortem_row_is_an_incident_postmortem_event():
 
 
 def test_check_is_a_connection_check_and_says_so(hook: HookRig):
+    hook.use_config(webhook_config(hook).replace(hook.proxy.url, hook.hook.url))  # no proxy
     with httpx.Client() as client:
         text = adapter_for(hook.config.destinations[0]).check(client)
     assert "reachable" in text and "connection check only" in text
