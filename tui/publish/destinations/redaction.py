@@ -14,6 +14,7 @@ and a filter on the ``httpx`` logger rewrites those lines without it.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -64,6 +65,7 @@ def redact(text: str, key: str) -> str:
 
 
 _HIDDEN_URLS: set[str] = set()
+_HIDDEN_LOCK = threading.Lock()  # delivery threads add while others log
 
 
 class _HideUrls(logging.Filter):
@@ -71,9 +73,11 @@ class _HideUrls(logging.Filter):
     :func:`hide_url_in_logs` (nor its path, where a hook's token is)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _HIDDEN_URLS:
+        with _HIDDEN_LOCK:
+            urls = sorted(_HIDDEN_URLS, key=len, reverse=True)
+        if urls:
             text = record.getMessage()
-            for url in sorted(_HIDDEN_URLS, key=len, reverse=True):
+            for url in urls:
                 path = urlsplit(url).path
                 text = text.replace(url, REDACTED)
                 if len(path) >= MIN_FRAGMENT:
@@ -87,7 +91,8 @@ _FILTER = _HideUrls()
 
 def hide_url_in_logs(url: str) -> None:
     """Keep the secret ``url`` out of httpx's request log lines (from now on)."""
-    _HIDDEN_URLS.add(url)
+    with _HIDDEN_LOCK:
+        _HIDDEN_URLS.add(url)
     logger = logging.getLogger("httpx")
     if _FILTER not in logger.filters:
         logger.addFilter(_FILTER)
