@@ -370,3 +370,25 @@ def test_the_notify_choice_waits_with_the_message_for_its_approval(tmp_path, pag
         commands.decide(store, clock, "maria", "INC-1", None, config, approve=True)
         queued = {r.destination: r.payload["notify"] for r in outbox.rows(store)}
     assert queued == {"status": False, "mirror": True}  # not the config's True / False
+
+
+def test_a_block_shows_hostile_text_literally(tmp_path):
+    from datetime import UTC, datetime
+
+    from screens.publish import PublishPreview
+    from tui.publish.publishing import plan
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "destinations:\n  - {id: room, type: mattermost, url: 'http://127.0.0.1:9/h'}\n"
+    )
+    db = seeded_db(tmp_path)
+    with Store(db) as store:
+        state = store.state(store.incidents()[0].id)
+    body = "Logins fail\x1b[2J\x1b]0;owned\x07 [b]bold[/b] for most customers."
+    at = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    plans = plan(state, load_config(path), "update", body, incident_key="k", at=at)
+    shown = PublishScreen(PublishPreview("update", body, [], [], "", "", plans))._block(plans[0])
+    assert "\x1b" not in shown.plain and "\x07" not in shown.plain
+    assert "[b]bold[/b]" in shown.plain  # markup stays text
+    assert "room (mattermost)" in shown.plain and "at-most-once" in shown.plain
