@@ -148,8 +148,8 @@ class Rig:
         return outbox.rows(self.store, self.incident)
 
     def texts(self) -> list[str]:
-        """What the channel shows, each message's text without its heading line."""
-        return [c.split("\n", 1)[1] for c in self.emulator.contents()]
+        """What the channel shows, each message's text without its heading and facts lines."""
+        return [c.split("\n", 1)[1].rsplit("\n-# As of: ", 1)[0] for c in self.emulator.contents()]
 
     def assert_rows_sent(self) -> None:
         rows = self.rows()
@@ -233,6 +233,11 @@ def test_an_incident_from_acknowledgement_to_resolution_and_its_postmortem(rig: 
         "**Logins fail** · Monitoring",
     )
     assert headings[3:] == ["**Logins fail** · Resolved", "**Logins fail** · Post-mortem"]
+    as_of = [c.rsplit("\n", 1)[1] for c in rig.emulator.contents()]
+    for line, row in zip(as_of, rig.rows(), strict=True):
+        at = datetime.fromisoformat(row.payload["at"].replace("Z", "+00:00"))
+        assert line.startswith(f"-# As of: {at:%H:%M} UTC"), line  # the publish time
+    assert "Components" not in as_of[-1]
     assert all(m.allowed_mentions == {"parse": []} for m in rig.emulator.messages), "no pings"
     # each update a new message (never an edit); the incident's reference: its first one
     assert [m for m, _ in rig.emulator.seen] == ["POST"] * 5
@@ -381,11 +386,13 @@ def test_a_long_message_is_split_in_order_and_nothing_is_lost(rig: Rig):
     marks = [c.rsplit("\n", 1)[1] for c in contents]
     assert marks == [f"-# part {k} of {n}" for k in range(1, n + 1)]
     texts = [c.rsplit("\n", 1)[0] for c in contents]
+    texts[-1], facts_line = texts[-1].rsplit("\n", 1)
+    assert facts_line.startswith("-# As of: "), facts_line
     assert all(t.endswith(".") for t in texts), "each part ends a paragraph"
     assert all(t.startswith(("Paragraph", "Next")) for t in texts[1:]), texts
     joined = " ".join(texts)
     assert joined.split() == ("**Logins fail** · Investigating\n" + text).split()
-    assert contents[-1].rsplit("\n", 1)[0].endswith("Next update by 11:45 PM, promised.")
+    assert texts[-1].endswith("Next update by 11:45 PM, promised.")
     (row,) = rig.rows()
     assert row.state == "sent" and row.provider_ref == rig.emulator.messages[0].id
 

@@ -8,10 +8,14 @@ message: ``POST <hook url>?wait=true`` ``{"content": ..., "allowed_mentions":
 edited: a customer reading the channel sees each step as it happened.
 
 The text: a first line with the incident's title and the status (``**Logins fail**
-· Investigating``), then the message. ``content`` takes at most 2,000 characters:
-a longer text is SPLIT, never cut -- at paragraph, then line, then sentence, then
-word boundaries -- into messages sent in order, each ending ``-# part k of n``, so
-nothing of the meaning (the next-update time is often the last line) is lost.
+· Investigating``), the message, then a small line with what every chat room gets
+(:func:`tui.publish.destinations.chat.facts`: ``As of: 14:02 UTC`` -- the publish time,
+also when delivered late -- the next update promised, the components).
+
+``content`` takes at most 2,000 characters: a longer text is SPLIT, never cut -- at
+paragraph, then line, then sentence, then word boundaries -- into messages sent in
+order, each ending ``-# part k of n``, so nothing of the meaning (the next-update
+time is often the last line) is lost.
 
 Why at-least-once, not exactly-once: a webhook can read back only a message whose
 id it knows (``GET <hook url>/messages/{id}``); it cannot list the channel. An
@@ -47,6 +51,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from tui.core.config import Destination, SecretError
 from tui.core.textsafe import clean_line
+from tui.publish.destinations.chat import facts
 from tui.publish.destinations.http import ERROR_CAP, RAW_CAP
 from tui.publish.destinations.redaction import REDACTED, hide_url_in_logs, redact
 from tui.publish.retry import DeliveryError, parse_retry_after, verdict
@@ -319,7 +324,9 @@ def escape(text: str) -> str:
 
 
 def render(payload: dict[str, Any]) -> list[str]:
-    """The message(s) for one update: a heading line, then the text; split when needed."""
+    """The message(s) for one update: a heading line, the text, a small line with the
+    publish time, the next update and the components (as in every chat room); split
+    when longer than Discord takes."""
     title = str(payload.get("incident_title") or payload.get("name") or "Incident")
     if payload.get("kind") == "postmortem":
         word = "Post-mortem"
@@ -327,6 +334,9 @@ def render(payload: dict[str, Any]) -> list[str]:
         word = STATUS_WORDS.get(str(payload.get("status")), str(payload.get("status")).title())
     heading = f"**{escape(clean_line(title))[:300]}** · {word}"
     text = f"{heading}\n{str(payload['body']).strip()}"
+    shown = [f"{label}: {value}" for label, value in facts(payload) if label != "Status"]
+    if shown:  # the chat rooms' facts: as of, next update, components
+        text += "\n-# " + escape(clean_line(" · ".join(shown)))
     if units(text) <= MAX_CONTENT:
         return [text]
     room = MAX_CONTENT - units(PART_MARK.format(k=99, n=99))
