@@ -6,7 +6,7 @@
 * a destination that failed for good is named on the header, in words, and ``d``
   re-publishes the message to the destinations that have not got it (the failed
   row stays in the outbox);
-* a row waiting longer than ``outbox.STALE_AFTER`` is named too.
+* a row waiting longer than ``STALE_AFTER`` is named too.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from screens.publish import PublishScreen
 from tests.dashboard_helpers import DUE_SOON, dashboard, make_app, seeded_db, wait_for
 from tui import commands
 from tui.core.clock import FrozenClock
-from tui.core.config import load_config
+from tui.core.config import STALE_AFTER, load_config
 from tui.core.store import Store
 from tui.localpage.serve import BackgroundServer
 from tui.localpage.store import component_id
@@ -209,7 +209,7 @@ async def test_a_row_waiting_longer_than_stale_after_is_named(tmp_path, pages):
             store, FrozenClock(DUE_SOON), "dev", incident, "update", TEXT, config,
             destinations=["status"], accept_warnings=True,
         )  # fmt: skip
-    later = DUE_SOON + outbox.STALE_AFTER + timedelta(minutes=1)
+    later = DUE_SOON + STALE_AFTER + timedelta(minutes=1)
     app = make_app(db, at=later, config=config, deliver=False)  # nobody delivers: it waits
     async with app.run_test(size=(160, 40)) as pilot:
         header = (await dashboard(pilot)).query_one(IncidentHeader)

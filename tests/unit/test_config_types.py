@@ -120,7 +120,7 @@ MISTAKES = [
         "  - {id: a, type: slack, url_env: U, page_id: p}\n",
         "2:38",
         "unknown key 'page_id' in a slack destination (allowed: id, type, url, url_env, "
-        "url_file, components, rate_per_second, timeout)",
+        "url_file, components, rate_per_second, timeout, stale_after)",
     ),
     (
         "  - {id: a, type: slack, url: 'http://127.0.0.1:9/', url_env: U}\n",
@@ -255,7 +255,7 @@ def test_statuspage_messages_are_the_ones_scripts_know(tmp_path):
         "api_key_file",
         f"{tmp_path / 'config.yaml'}:4:5: unknown key 'colour' in a destination (allowed: id, "
         "type, base_url, page_id, api_key_env, api_key_file, components, notify_subscribers, "
-        "rate_per_second, timeout)",
+        "rate_per_second, timeout, stale_after)",
         f"{tmp_path / 'config.yaml'}:5:5: a destination needs exactly one of api_key_env or "
         "api_key_file",
     ]
@@ -387,3 +387,41 @@ def test_the_key_tables_name_no_secret_as_a_plain_key():
         assert "secret" not in spec.keys, kind
         for name in spec.secrets:
             assert f"{name}_env" in spec.keys and f"{name}_file" in spec.keys, kind
+
+
+def test_stale_after_is_a_duration_per_destination(tmp_path):
+    config = load(
+        tmp_path,
+        "destinations:\n"
+        "  - {id: a, type: webhook, url: 'http://127.0.0.1:9/a', stale_after: 30m}\n"
+        "  - {id: b, type: webhook, url: 'http://127.0.0.1:9/b'}\n",
+    )
+    waits = {d.id: d.stale_after for d in config.destinations}
+    assert waits == {"a": timedelta(minutes=30), "b": timedelta(minutes=10)}
+    for bad in ("0m", "2d", "soon", "10"):
+        (line,) = problems(
+            tmp_path,
+            f"destinations:\n  - {{id: a, type: webhook, url: 'http://x.example/', "
+            f"stale_after: {bad}}}\n",
+        )
+        assert ":2:" in line and "stale_after must be a duration from 1m to 24h" in line, line
+
+
+def test_a_waiting_row_is_named_after_its_own_destinations_stale_after():
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    def row(row_id: int, dest: str, waited: timedelta, state: str = "pending") -> outbox.Row:
+        return outbox.Row(
+            row_id, "INC-1", dest, "update", f"k{row_id}", {}, state, 1, now, None, False,
+            None, None, now - waited, None,
+        )  # fmt: skip
+
+    rows = [
+        row(1, "patient", timedelta(minutes=15)),  # under its 30m: not yet
+        row(2, "eager", timedelta(minutes=15)),  # over the default 10m
+        row(3, "patient", timedelta(minutes=31)),
+        row(4, "patient", timedelta(minutes=1), state="failed"),  # failed: at once
+    ]
+    waits = {"patient": timedelta(minutes=30)}
+    assert [r.id for r in outbox.needs_attention(rows, now, waits)] == [4, 3, 2]
+    assert [r.id for r in outbox.needs_attention(rows, now)] == [4, 3, 2, 1]

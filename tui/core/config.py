@@ -32,11 +32,13 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
 from tui.core import actions
+from tui.core.durations import DurationError, parse_duration
 from tui.core.yamlsafe import Map, Node, Problem, Scalar, Seq, YamlLoadError, load_bytes, read_file
 
 TYPES = (
@@ -74,7 +76,11 @@ class TypeKeys:
     base_url: str | None = None  # the default base_url; None: required when allowed
 
 
-_LIMITS = ("rate_per_second", "timeout")
+STALE_AFTER: Final = timedelta(minutes=10)
+"""The default ``stale_after``: how long a delivery may wait before a person is told."""
+_STALE_BOUNDS = (timedelta(minutes=1), timedelta(hours=24))
+
+_LIMITS = ("rate_per_second", "timeout", "stale_after")
 _API_KEY = ("api_key_env", "api_key_file")
 _CHAT = TypeKeys(("url", "url_env", "url_file", "components", *_LIMITS), (), {"url": False})
 
@@ -172,6 +178,8 @@ class Destination:
     notify_subscribers: bool = True
     rate_per_second: float = 1.0
     timeout: float = 10.0
+    # a row waiting (or retrying) longer than this is named on the dashboard header
+    stale_after: timedelta = STALE_AFTER
     # validated type-specific values (cachet {"version"}, webhook/chat {"url"}, email {...})
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     # secret name ("url", "secret", "password") -> (environment variable, file); api_key
@@ -515,6 +523,18 @@ def _parse_destination(
             err(given, f"{limited} must be a number from {lo:g} to {hi:g}")
         else:
             fields[limited] = float(v)
+    stale = item.get("stale_after")
+    if stale is not None:
+        try:
+            if not isinstance(stale, Scalar) or not isinstance(stale.value, str):
+                raise DurationError("not text")
+            wait = parse_duration(stale.value)
+        except DurationError:
+            wait = None
+        if wait is None or not _STALE_BOUNDS[0] <= wait <= _STALE_BOUNDS[1]:
+            err(stale, "stale_after must be a duration from 1m to 24h (such as 10m)")
+        else:
+            fields["stale_after"] = wait
     if counted.count:
         return None
     fields["options"] = MappingProxyType(options)

@@ -19,12 +19,13 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from tui.core.clock import ensure_utc, parse_instant, to_iso
+from tui.core.config import STALE_AFTER
 from tui.core.state import DELIVERY_CANCELLED as CANCELLED
 from tui.core.state import DELIVERY_FAILED as FAILED
 from tui.core.state import DELIVERY_RETRIED as RETRIED
@@ -395,21 +396,19 @@ def cancel(store: Store, row_id: int, actor: str, now: datetime) -> Row:
     return _mark(store, row_id, actor, now, allowed=("failed", "pending"), to="cancelled")
 
 
-STALE_AFTER = timedelta(minutes=10)
-"""A pending row older than this is shown as stuck on the dashboard header. A module
-constant for now (no config key yet): change it here."""
-
-
 def needs_attention(
-    rows: Sequence[Row], now: datetime, stale_after: timedelta = STALE_AFTER
+    rows: Sequence[Row], now: datetime, stale_after: Mapping[str, timedelta] | None = None
 ) -> list[Row]:
     """The rows a person must see: failed ones, and pending ones waiting (or retrying)
-    longer than ``stale_after``; newest first."""
-    late = ensure_utc(now) - stale_after
+    longer than their destination's ``stale_after`` (config; default
+    :data:`tui.core.config.STALE_AFTER`); newest first."""
+    waits = stale_after or {}
+    now = ensure_utc(now)
     return [
         r
         for r in reversed(rows)
-        if r.state == "failed" or (r.state == "pending" and r.created_at <= late)
+        if r.state == "failed"
+        or (r.state == "pending" and r.created_at <= now - waits.get(r.destination, STALE_AFTER))
     ]
 
 

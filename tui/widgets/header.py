@@ -1,7 +1,7 @@
 """The header: incident, severity in words, elapsed time, phase, roles, who is in the room.
 
 When a delivery needs a person (a row failed for good, or has waited longer than
-``tui.publish.outbox.STALE_AFTER``), the roles line gives way to it, in words:
+its destination's ``stale_after``), the roles line gives way to it, in words:
 `` DELIVERY `` status: failed — 401, check STATUSPAGE_API_KEY · d: send to the others.
 """
 

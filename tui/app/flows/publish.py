@@ -8,7 +8,7 @@ publish or an approval the delivery thread is woken, so the message leaves now.
 
 The deliveries are watched too (:func:`watch_deliveries`): every few seconds the
 incident's outbox rows are read off the UI thread and the header says, in words,
-which destination failed or has waited longer than ``outbox.STALE_AFTER``.
+which destination failed or has waited longer than its ``stale_after`` (config).
 ``d`` (:func:`republish_elsewhere`) takes the newest such message and opens the
 same confirmation for the destinations that have not got it; the failed row stays
 in the outbox screen, untouched (nothing is dropped silently).
@@ -17,6 +17,7 @@ in the outbox screen, untouched (nothing is dropped silently).
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual.css.query import NoMatches
@@ -166,6 +167,12 @@ def watch_deliveries(app: WarroomApp) -> None:
     tick()
 
 
+def stale_waits(app: WarroomApp) -> dict[str, timedelta]:
+    """Each destination's ``stale_after``: how long its rows may wait before the header
+    names them."""
+    return {d.id: d.stale_after for d in app.config.destinations}
+
+
 def show_deliveries(app: WarroomApp, rows: list[Any]) -> None:
     """The rows that need a person, to the header (in words)."""
     from tui.publish import outbox
@@ -173,7 +180,7 @@ def show_deliveries(app: WarroomApp, rows: list[Any]) -> None:
 
     if app.dashboard is None or not app.dashboard.is_attached:
         return
-    problems = outbox.needs_attention(rows, app.clock.now())
+    problems = outbox.needs_attention(rows, app.clock.now(), stale_waits(app))
     with suppress(NoMatches):
         app.dashboard.query_one(IncidentHeader).show_deliveries(problems)
 
@@ -189,7 +196,7 @@ def republish_elsewhere(app: WarroomApp) -> None:
     def work() -> tuple[Any, list[str]] | None:
         def find(store: Any) -> tuple[Any, list[str]] | None:
             rows = outbox.rows(store, incident)
-            problems = outbox.needs_attention(rows, app.clock.now())
+            problems = outbox.needs_attention(rows, app.clock.now(), stale_waits(app))
             if not problems:
                 return None
             row = problems[0]
