@@ -65,6 +65,7 @@ class Message:
     content: str
     allowed_mentions: Any
     timestamp: str
+    thread_id: str | None = None
 
 
 class DiscordError(Exception):
@@ -221,7 +222,12 @@ class DiscordEmulator:
                         "allowed_mentions", "MODEL_TYPE_CONVERT", "Invalid allowed mentions"
                     ),
                 )
-        message = Message(self._snowflake(), content or "", mentions, _now())
+        thread = query.get("thread_id", [None])[0]
+        if thread is not None and not thread.isdigit():
+            raise DiscordError(
+                400, _form_error("thread_id", "NUMBER_TYPE_COERCE", "Value is not snowflake.")
+            )
+        message = Message(self._snowflake(), content or "", mentions, _now(), thread)
         self.messages.append(message)
         if query.get("wait", ["false"])[0].lower() != "true":
             return 204, None, {}

@@ -246,6 +246,18 @@ def test_an_incident_from_acknowledgement_to_resolution_and_its_postmortem(rig: 
     assert [r.provider_ref for r in rig.rows()] == [m.id for m in rig.emulator.messages]
 
 
+def test_a_hook_url_with_a_thread_id_posts_into_that_thread(rig: Rig, monkeypatch):
+    monkeypatch.setenv(HOOK_ENV, rig.hook + "?thread_id=1180000000000000777")
+    rig.publish_incident(("ack", "update"))
+
+    rig.drain()
+
+    rig.assert_exactly_once()
+    assert [m.thread_id for m in rig.emulator.messages] == ["1180000000000000777"] * 2
+    with httpx.Client() as client:
+        assert "answers" in adapter_for(rig.config.destinations[0]).check(client)
+
+
 def test_an_everyone_in_the_text_pings_no_one(rig: Rig):
     rig.publish("ack", body(1) + " @everyone <@&123>")
     rig.drain()

@@ -119,7 +119,7 @@ class DiscordAdapter:
                 message = self._call(
                     client,
                     "POST",
-                    "?wait=true",
+                    "wait=true",
                     {"content": content, "allowed_mentions": {"parse": []}},
                 )
             except DeliveryError as exc:
@@ -165,16 +165,22 @@ class DiscordAdapter:
                 f"the webhook URL of destination {self.dest.id!r} must start with https://",
                 retryable=False,
             )
-        return url.split("?", 1)[0].rstrip("/")
+        return url
 
-    def _call(self, client: httpx.Client, method: str, suffix: str, body: Any = None) -> Any:
-        url = self._hook_url()
-        self._url, self._token = url, url.rsplit("/", 1)[-1]
-        hide_url_in_logs(url)
+    def _call(self, client: httpx.Client, method: str, query: str, body: Any = None) -> Any:
+        """One request to the hook; a POST's ``query`` (``wait=true``) joins the hook
+        URL's own (a ``thread_id`` that posts into a thread is kept)."""
+        hook = self._hook_url()
+        base, _, own = hook.partition("?")
+        base = base.rstrip("/")
+        self._url, self._token = hook, base.rsplit("/", 1)[-1]
+        hide_url_in_logs(base)
+        joined = "&".join(q for q in (own if method == "POST" else "", query) if q)
+        url = f"{base}?{joined}" if joined else base
         if self.before is not None:
             self.before()
         try:
-            return self._exchange(client, method, url + suffix, body)
+            return self._exchange(client, method, url, body)
         except DeliveryError as exc:
             exc.args = (_shorten(self._clean(str(exc))),)
             raise
