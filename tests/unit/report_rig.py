@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.delivery_helpers import drain
 from tests.faulty import FaultyProxy
 from tui import commands
 from tui.core.clock import Clock, SystemClock
@@ -29,7 +29,7 @@ from tui.core.resources import shipped_playbooks_dir
 from tui.core.state import DELIVERY_SENT
 from tui.core.store import Store
 from tui.publish import outbox
-from tui.publish.worker import Attempt, Deliverer
+from tui.publish.worker import Attempt
 
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
 DRAIN_TIMEOUT = 40.0
@@ -101,30 +101,8 @@ class Rig:
             self.publish(purpose)
 
     def drain(self, timeout: float = DRAIN_TIMEOUT) -> list[Attempt]:
-        """``Deliverer.run(until_idle=True)`` in a thread; a hang fails the test."""
-        attempts: list[Attempt] = []
-        errors: list[BaseException] = []
-        stop = threading.Event()
-        deliverer = Deliverer(self.store, self.config, SystemClock())
-
-        def run() -> None:
-            try:
-                deliverer.run(until_idle=True, stop=stop, report=attempts.append)
-            except BaseException as exc:
-                errors.append(exc)
-
-        worker = threading.Thread(target=run, name="deliverer", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            stop.set()
-            deliverer.wake.set()
-            worker.join(5)
-            deliverer.close()
-            pytest.fail(f"delivery did not drain within {timeout:g} s; attempts: {attempts}")
-        deliverer.close()
-        assert not errors, errors
-        return attempts
+        """The real worker until the outbox is idle (a hang fails the test)."""
+        return drain(self.store, self.config, timeout)
 
     def rows(self) -> list[outbox.Row]:
         return outbox.rows(self.store, self.incident)

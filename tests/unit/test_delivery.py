@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.delivery_helpers import drain
 from tests.faulty import FaultyProxy, Seen, on_method, on_request
 from tui import commands
 from tui.core.clock import SystemClock
@@ -124,29 +125,8 @@ class Rig:
             self.bodies.append(text(i).strip())
 
     def drain(self, timeout: float = DRAIN_TIMEOUT) -> list[Attempt]:
-        """``Deliverer.run(until_idle=True)`` in a thread; a hang fails the test."""
-        attempts: list[Attempt] = []
-        errors: list[BaseException] = []
-        stop = threading.Event()
-        deliverer = Deliverer(self.store, self.config, SystemClock())
-
-        def run() -> None:
-            try:
-                deliverer.run(until_idle=True, stop=stop, report=attempts.append)
-            except BaseException as exc:
-                errors.append(exc)
-
-        worker = threading.Thread(target=run, name="deliverer", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            stop.set()
-            deliverer.wake.set()
-            worker.join(5)
-            pytest.fail(f"delivery did not drain within {timeout:g} s; attempts: {attempts}")
-        deliverer.close()
-        assert not errors, errors
-        return attempts
+        """The real worker until the outbox is idle (a hang fails the test)."""
+        return drain(self.store, self.config, timeout)
 
     # what the page holds (read directly, not through the proxy)
     def page_incidents(self) -> list[dict]:

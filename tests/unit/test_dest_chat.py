@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.delivery_helpers import drain
 from tests.emulators.chat import MattermostHook, SlackHook, TeamsHook
 from tests.emulators.hookbase import HookServer
 from tests.faulty import FaultyProxy, on_request
@@ -46,7 +47,7 @@ from tui.publish.destinations.chat import (
     teams_message,
 )
 from tui.publish.retry import DeliveryError
-from tui.publish.worker import Attempt, Deliverer
+from tui.publish.worker import Attempt
 
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
 URL_ENV = "WARROOM_TEST_HOOK_URL"
@@ -128,30 +129,8 @@ class HookRig:
             self.publish(purpose)
 
     def drain(self, timeout: float = DRAIN_TIMEOUT) -> list[Attempt]:
-        """``Deliverer.run(until_idle=True)`` in a thread; a hang fails the test."""
-        attempts: list[Attempt] = []
-        errors: list[BaseException] = []
-        stop = threading.Event()
-        deliverer = Deliverer(self.store, self.config, SystemClock())
-
-        def run() -> None:
-            try:
-                deliverer.run(until_idle=True, stop=stop, report=attempts.append)
-            except BaseException as exc:
-                errors.append(exc)
-
-        worker = threading.Thread(target=run, name="deliverer", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            stop.set()
-            deliverer.wake.set()
-            worker.join(5)
-            deliverer.close()
-            pytest.fail(f"delivery did not drain within {timeout:g} s; attempts: {attempts}")
-        deliverer.close()
-        assert not errors, errors
-        return attempts
+        """The real worker until the outbox is idle (a hang fails the test)."""
+        return drain(self.store, self.config, timeout)
 
     def rows(self) -> list[outbox.Row]:
         return outbox.rows(self.store, self.incident)

@@ -32,6 +32,7 @@ import pytest
 from aiosmtpd.controller import Controller  # a test dependency ([test] in pyproject)
 from aiosmtpd.smtp import AuthResult
 
+from tests.delivery_helpers import drain
 from tui import commands
 from tui.core.clock import SystemClock
 from tui.core.config import Config, load_config
@@ -47,7 +48,7 @@ from tui.publish.destinations.email import (
     subject_for,
 )
 from tui.publish.retry import DeliveryError
-from tui.publish.worker import Attempt, Deliverer
+from tui.publish.worker import Attempt
 
 PLAYBOOK = shipped_playbooks_dir() / "saas-major-outage.yaml"
 PASSWORD_ENV = "WARROOM_TEST_SMTP_PASSWORD"
@@ -298,28 +299,8 @@ class Rig:
         self.bodies.append(text.strip())
 
     def drain(self) -> list[Attempt]:
-        attempts: list[Attempt] = []
-        errors: list[BaseException] = []
-        stop = threading.Event()
-        deliverer = Deliverer(self.store, self.config, SystemClock())
-
-        def run() -> None:
-            try:
-                deliverer.run(until_idle=True, stop=stop, report=attempts.append)
-            except BaseException as exc:
-                errors.append(exc)
-
-        worker = threading.Thread(target=run, name="deliverer", daemon=True)
-        worker.start()
-        worker.join(DRAIN_TIMEOUT)
-        if worker.is_alive():
-            stop.set()
-            deliverer.wake.set()
-            worker.join(5)
-            pytest.fail(f"delivery did not drain; attempts: {attempts}")
-        deliverer.close()
-        assert not errors, errors
-        return attempts
+        """The real worker until the outbox is idle (a hang fails the test)."""
+        return drain(self.store, self.config, DRAIN_TIMEOUT)
 
     def rows(self) -> list[outbox.Row]:
         return outbox.rows(self.store, self.incident)
