@@ -405,23 +405,3 @@ def test_stale_after_is_a_duration_per_destination(tmp_path):
             f"stale_after: {bad}}}\n",
         )
         assert ":2:" in line and "stale_after must be a duration from 1m to 24h" in line, line
-
-
-def test_a_waiting_row_is_named_after_its_own_destinations_stale_after():
-    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-    def row(row_id: int, dest: str, waited: timedelta, state: str = "pending") -> outbox.Row:
-        return outbox.Row(
-            row_id, "INC-1", dest, "update", f"k{row_id}", {}, state, 1, now, None, False,
-            None, None, now - waited, None,
-        )  # fmt: skip
-
-    rows = [
-        row(1, "patient", timedelta(minutes=15)),  # under its 30m: not yet
-        row(2, "eager", timedelta(minutes=15)),  # over the default 10m
-        row(3, "patient", timedelta(minutes=31)),
-        row(4, "patient", timedelta(minutes=1), state="failed"),  # failed: at once
-    ]
-    waits = {"patient": timedelta(minutes=30)}
-    assert [r.id for r in outbox.needs_attention(rows, now, waits)] == [4, 3, 2]
-    assert [r.id for r in outbox.needs_attention(rows, now)] == [4, 3, 2, 1]

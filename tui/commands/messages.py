@@ -80,6 +80,7 @@ def publish(
     accept_warnings: bool = False,
     note: str = "",
     notify: Mapping[str, bool] | None = None,
+    resend_of: int | None = None,
 ) -> Outcome:
     """Queue a message for the status page(s): event + outbox rows in one transaction.
 
@@ -88,6 +89,10 @@ def publish(
     rule the message waits for the approver instead (an event as well).
     ``notify``: subscriber notification per destination id, as chosen on the
     confirm screen (a destination not named keeps its config's default).
+    ``resend_of``: the outbox row whose message this sends to other destinations
+    (the dashboard's ``d``): in the same transaction, destinations that already have
+    that message (sent or on its way, from anyone's resend too) are left out, so two
+    people pressing ``d`` at once send it once; nothing left is a refusal that says so.
     """
     import uuid
 
@@ -116,6 +121,9 @@ def publish(
             promised_next_at = extract_promise(body, now, s.book.timezone)
         if promised_next_at is not None and promised_next_at <= now:
             raise CommandError("the promised next update must be in the future")
+        origin = None
+        if resend_of is not None:
+            origin, destinations = _still_without(store, resend_of, destinations, config)
         try:
             planned = plan(
                 s,
@@ -153,17 +161,40 @@ def publish(
                     "promised_next_at": to_iso(promised_next_at) if promised_next_at else None,
                     "role": role,
                     "notify": {p.destination.id: bool(p.payload["notify"]) for p in planned},
+                    **({"resend_of": origin} if origin is not None else {}),
                 },
             )
             return Outcome(
                 incident_id, event_id, f"waiting for approval by {holder} ({title}): {request_id}"
             )
         event_id = _publish(
-            w, incident_id, now, actor, purpose, body, planned, promised_next_at, note
+            w, incident_id, now, actor, purpose, body, planned, promised_next_at, note, origin
         )
     return Outcome(
         incident_id, event_id, f"queued for {', '.join(p.destination.id for p in planned)}"
     )
+
+
+def _still_without(
+    store: Store, row_id: int, destinations: list[str] | None, config: Config
+) -> tuple[int, list[str]]:
+    """For a resend of row ``row_id``'s message: its original publish event, and the
+    named destinations (all configured ones if None) that do not have it yet."""
+    from tui.publish import outbox
+
+    origin = outbox.origin_of(store, row_id)
+    if origin is None:
+        raise CommandError(f"no outbox row #{row_id}")
+    have = outbox.holders(store, row_id)
+    wanted = destinations if destinations is not None else [d.id for d in config.destinations]
+    left = [d for d in wanted if d not in have]
+    if not left:
+        raise CommandError(
+            f"the message of #{row_id} has reached, or is on its way to, "
+            f"{', '.join(sorted(have & set(wanted))) or 'every destination'} already "
+            "(someone else sent it there): nothing more to send"
+        )
+    return origin, left
 
 
 def _with_notify(planned: list[Planned], notify: Mapping[str, bool] | None) -> list[Planned]:
@@ -190,8 +221,10 @@ def _publish(
     planned: list[Planned],
     promised_next_at: datetime | None,
     note: str,
+    resend_of: int | None = None,
 ) -> int:
-    """The ``published`` event, its outbox rows, its checklist effects: one transaction."""
+    """The ``published`` event, its outbox rows, its checklist effects: one transaction.
+    ``resend_of``: the original publish event, when this sends its message elsewhere."""
     from tui.publish import outbox
 
     data: dict[str, Any] = {
@@ -202,6 +235,8 @@ def _publish(
     }
     if note:
         data["note"] = user_text(note, "the note", MAX_NOTE)
+    if resend_of is not None:
+        data["resend_of"] = resend_of
     event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
     for p in planned:
         outbox.enqueue(w, incident_id, p.destination.id, purpose, p.payload, now, event_id)
@@ -260,13 +295,21 @@ def decide(
             req.promised_next_at if req.promised_next_at and req.promised_next_at > now else None
         )
         body = at_publishing(req.body, now, s.book.timezone)  # published now: its time is now
+        wanted = req.destinations
+        if req.resend_of is not None:  # sent elsewhere meanwhile: only to those still without
+            have = outbox.holders_of_event(store, req.resend_of)
+            wanted = [d for d in wanted if d not in have]
+            if not wanted:
+                raise CommandError(
+                    f"every destination of {req.request_id} has the message already: reject it"
+                )
         try:
             planned = plan(
                 s,
                 config,
                 req.purpose,
                 body,
-                req.destinations,
+                wanted,
                 incident_key=outbox.incident_key(store, incident_id),
                 at=now,
                 next_update_at=promised,
@@ -275,5 +318,7 @@ def decide(
             raise CommandError(str(exc)) from None
         planned = _with_notify(planned, req.notify)  # as the requester chose on the confirm screen
         w.append(incident_id, now, actor, ev.APPROVED, {"request_id": req.request_id})
-        event_id = _publish(w, incident_id, now, req.by, req.purpose, body, planned, promised, "")
+        event_id = _publish(
+            w, incident_id, now, req.by, req.purpose, body, planned, promised, "", req.resend_of
+        )
     return Outcome(incident_id, event_id, f"approved {req.request_id}: queued")

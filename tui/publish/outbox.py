@@ -30,6 +30,7 @@ from tui.core.state import DELIVERY_CANCELLED as CANCELLED
 from tui.core.state import DELIVERY_FAILED as FAILED
 from tui.core.state import DELIVERY_RETRIED as RETRIED
 from tui.core.state import DELIVERY_SENT as SENT
+from tui.core.state import PUBLISHED
 from tui.core.store import Store, StoreError, Writer
 
 LEASE = timedelta(seconds=120)
@@ -399,25 +400,68 @@ def cancel(store: Store, row_id: int, actor: str, now: datetime) -> Row:
 def needs_attention(
     rows: Sequence[Row], now: datetime, stale_after: Mapping[str, timedelta] | None = None
 ) -> list[Row]:
-    """The rows a person must see: failed ones, and pending ones waiting (or retrying)
-    longer than their destination's ``stale_after`` (config; default
-    :data:`tui.core.config.STALE_AFTER`); newest first."""
+    """The rows a person must see, newest first: failed ones; pending ones waiting (or
+    retrying) longer than their destination's ``stale_after`` (config; default
+    :data:`tui.core.config.STALE_AFTER`); and pending ones that cannot go at all, queued
+    behind a failed row of the same incident and destination (order is kept, so they wait
+    until that row is retried or cancelled: at once, not after ``stale_after``)."""
     waits = stale_after or {}
     now = ensure_utc(now)
+    failed: set[tuple[str, str]] = set()
+    blocked: set[int] = set()
+    for r in sorted(rows, key=lambda r: r.id):
+        lane = (r.incident_id, r.destination)
+        if r.state == "failed":
+            failed.add(lane)
+        elif r.state == "pending" and lane in failed:
+            blocked.add(r.id)
     return [
         r
-        for r in reversed(rows)
+        for r in sorted(rows, key=lambda r: r.id, reverse=True)
         if r.state == "failed"
+        or r.id in blocked
         or (r.state == "pending" and r.created_at <= now - waits.get(r.destination, STALE_AFTER))
     ]
 
 
-def holders(store: Store, row_id: int) -> set[str]:
-    """The destinations that have, or are getting, the message of row ``row_id`` (its
-    publish event's rows that are sent or pending), the row's own destination included."""
+def blocked_by_failure(row: Row, rows: Sequence[Row]) -> bool:
+    """Whether pending ``row`` waits behind a failed row of its incident and destination."""
+    return row.state == "pending" and any(
+        r.state == "failed"
+        and r.id < row.id
+        and (r.incident_id, r.destination) == (row.incident_id, row.destination)
+        for r in rows
+    )
+
+
+def origin_of(store: Store, row_id: int) -> int | None:
+    """The publish event whose message row ``row_id`` carries: its own event, or, for a
+    row sent elsewhere with ``d``, the original one (None: no such row)."""
+    found = store.conn.execute(
+        "SELECT COALESCE(json_extract(e.data, '$.resend_of'), o.event_id) "
+        "FROM outbox o LEFT JOIN events e ON e.id = o.event_id WHERE o.id = ?",
+        (row_id,),
+    ).fetchone()
+    return None if found is None or found[0] is None else int(found[0])
+
+
+def holders_of_event(store: Store, origin: int) -> set[str]:
+    """The destinations that have, or are getting, the message of publish event
+    ``origin``: its rows and those of every resend of it, sent or pending."""
     cur = store.conn.execute(
-        "SELECT destination FROM outbox WHERE event_id = (SELECT event_id FROM outbox "
-        "WHERE id = ?) AND (state IN ('sent', 'pending') OR id = ?)",
-        (row_id, row_id),
+        "SELECT destination FROM outbox WHERE state IN ('sent', 'pending') AND (event_id = ? "
+        "OR event_id IN (SELECT id FROM events WHERE kind = ? "
+        "AND json_extract(data, '$.resend_of') = ?))",
+        (origin, PUBLISHED, origin),
     )
     return {r[0] for r in cur}
+
+
+def holders(store: Store, row_id: int) -> set[str]:
+    """The destinations that have, or are getting, the message of row ``row_id`` (its
+    publish event's rows and its resends', sent or pending), the row's own destination
+    included."""
+    origin = origin_of(store, row_id)
+    have = holders_of_event(store, origin) if origin is not None else set()
+    own = store.conn.execute("SELECT destination FROM outbox WHERE id = ?", (row_id,)).fetchone()
+    return have | ({own[0]} if own else set())

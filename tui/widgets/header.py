@@ -17,7 +17,7 @@ from tui.core.clock import wall
 from tui.core.durations import countdown
 from tui.core.state import IncidentState, due
 from tui.core.store import Presence
-from tui.publish.outbox import Row
+from tui.publish.outbox import Row, blocked_by_failure
 from tui.widgets._host import pane_host
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
 
@@ -63,6 +63,8 @@ class IncidentHeader(Static):
         error = (row.last_error or "").strip()
         if row.state == "failed":
             line.append(": failed")
+        elif blocked_by_failure(row, self.problems):
+            line.append(f": {row.purpose} waits behind a failed message")
         else:
             waited = int((self._now - row.created_at).total_seconds()) // 60
             line.append(f": waiting {waited} min, {row.attempts} attempt(s)")
@@ -85,10 +87,9 @@ class IncidentHeader(Static):
         dest = pane_host(self).config.destination(dest_id)
         if dest is None:
             return ""
-        named = [
-            getattr(dest, field, None)
-            for field in ("api_key_env", "api_key_file", "url_env", "url_file", "password_env")
-        ]
+        named = [dest.api_key_env, dest.api_key_file]
+        for env, file in dest.secret_refs.values():
+            named += [env, file]
         setting = next((n for n in named if n), None)
         return f"check {setting}" if setting else ""
 

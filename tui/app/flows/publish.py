@@ -56,9 +56,11 @@ def confirm_publish(
     *,
     destinations: list[str] | None = None,
     note: str = "",
+    resend_of: int | None = None,
 ) -> None:
     """The publish screen for ``body``; confirmed, the one command publishes it
-    (``destinations``: only to these; ``note``: a line saying why, on the screen)."""
+    (``destinations``: only to these; ``note``: a line saying why, on the screen;
+    ``resend_of``: the outbox row whose message this sends elsewhere)."""
     from screens.publish import PublishPreview, PublishScreen
     from tui.publish.drafting import at_publishing
 
@@ -78,6 +80,7 @@ def confirm_publish(
             accept_warnings=result["accept_warnings"],
             destinations=destinations,
             notify=result.get("notify"),
+            resend_of=resend_of,
             quiet=False,
             then=lambda: _after_publish(app, purpose),
         )
@@ -226,7 +229,7 @@ def republish_elsewhere(app: WarroomApp) -> None:
         app.background(
             lambda: app.room.preview_publish(purpose, body, app.config, others),
             lambda preview: confirm_publish(
-                app, purpose, body, preview, destinations=others, note=note
+                app, purpose, body, preview, destinations=others, note=note, resend_of=row.id
             ),
         )
 

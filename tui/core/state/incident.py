@@ -85,6 +85,7 @@ class PublishRequest:
     status: str = "pending"  # pending | approved | rejected
     decided_by: str | None = None
     notify: dict[str, bool] = field(default_factory=dict)  # per destination, as chosen
+    resend_of: int | None = None  # the publish event whose message this sends elsewhere (d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ class IncidentState:
                     v.status,
                     v.decided_by,
                     dict(v.notify),
+                    v.resend_of,
                 )
                 for k, v in self.requests.items()
             },

@@ -310,6 +310,7 @@ class Projector:
             e.actor,
             e.at,
             notify={str(k): bool(v) for k, v in (d.get("notify") or {}).items()},
+            resend_of=d.get("resend_of"),
         )
         what = _PURPOSE_WORDS.get(d["purpose"], d["purpose"])
         return f"{e.actor} asked the {_role_title(self.state, d['role'])} to approve {what}"
