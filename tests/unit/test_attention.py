@@ -45,6 +45,3 @@ def test_a_row_behind_a_failed_one_needs_a_person_at_once():
         row(5, "bad", minute, incident="INC-2"),  # another incident: not behind #1
     ]
     assert [r.id for r in outbox.needs_attention(rows, NOW)] == [3, 1]
-    assert outbox.blocked_by_failure(rows[2], rows)
-    assert not outbox.blocked_by_failure(rows[3], rows)
-    assert not outbox.blocked_by_failure(rows[4], rows)

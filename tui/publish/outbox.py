@@ -424,16 +424,6 @@ def needs_attention(
     ]
 
 
-def blocked_by_failure(row: Row, rows: Sequence[Row]) -> bool:
-    """Whether pending ``row`` waits behind a failed row of its incident and destination."""
-    return row.state == "pending" and any(
-        r.state == "failed"
-        and r.id < row.id
-        and (r.incident_id, r.destination) == (row.incident_id, row.destination)
-        for r in rows
-    )
-
-
 def origin_of(store: Store, row_id: int) -> int | None:
     """The publish event whose message row ``row_id`` carries: its own event, or, for a
     row sent elsewhere with ``d``, the original one (None: no such row)."""

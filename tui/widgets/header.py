@@ -17,7 +17,7 @@ from tui.core.clock import wall
 from tui.core.durations import countdown
 from tui.core.state import IncidentState, due
 from tui.core.store import Presence
-from tui.publish.outbox import Row, blocked_by_failure
+from tui.publish.outbox import Row
 from tui.widgets._host import pane_host
 from tui.widgets._text import literal, mmss, short_time, update_if_changed
 
@@ -55,7 +55,9 @@ class IncidentHeader(Static):
         """The header's words for the first delivery problem (None: nothing to say)."""
         if not self.problems or self._now is None:
             return None
-        row = self.problems[0]
+        # a failed row first: its error says what to fix (rows queued behind it, or
+        # waiting, are counted in "+N more")
+        row = next((r for r in self.problems if r.state == "failed"), self.problems[0])
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" DELIVERY ", style="bold reverse")
         line.append(" ")
@@ -63,8 +65,6 @@ class IncidentHeader(Static):
         error = (row.last_error or "").strip()
         if row.state == "failed":
             line.append(": failed")
-        elif blocked_by_failure(row, self.problems):
-            line.append(f": {row.purpose} waits behind a failed message")
         else:
             waited = int((self._now - row.created_at).total_seconds()) // 60
             line.append(f": waiting {waited} min, {row.attempts} attempt(s)")
