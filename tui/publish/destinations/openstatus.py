@@ -38,12 +38,12 @@ Requests go through :func:`tui.publish.destinations.http.request_json`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from tui.core.config import Destination
 from tui.core.textsafe import clean_line
 from tui.publish.destinations.http import request_json
+from tui.publish.destinations.lookup import iso_z, parse_time
 from tui.publish.outbox import Row
 from tui.publish.retry import DeliveryError
 
@@ -196,20 +196,7 @@ def _message(row: Row) -> str:
 
 def row_at(row: Row) -> str:
     """The row's event time, UTC with ``Z`` (the payload's ``at``, else its queue time)."""
-    at = parse_time(row.payload.get("at")) or row.created_at
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return iso_z(parse_time(row.payload.get("at")) or row.created_at)
 
 
 def _same_second(ours: str, theirs: object) -> bool:
