@@ -109,3 +109,24 @@ def test_an_approval_waits_and_sends_only_where_it_is_still_missing(room):
     commands.decide(store, clock, "maria", "INC-1", None, config, approve=True)
     sent_to = sorted(r.destination for r in outbox.rows(store, "INC-1"))
     assert sent_to == ["bad", "good", "third"]  # third once
+
+
+def test_the_header_reads_only_unsettled_rows_and_sees_the_same_problems(room):
+    """The dashboard's 2-second read skips sent rows; what needs a person is unchanged."""
+    store, clock, config = room
+    failed_update(store, clock, config)
+    commands.publish(
+        store, clock, "maria", "INC-1", "update", UPDATE, config,
+        destinations=["good", "third"], accept_warnings=True,
+    )  # fmt: skip
+    sent = outbox.claim(store, "worker-1", clock.now())
+    assert sent is not None
+    assert outbox.complete(store, sent, "worker-1", "ref-1", clock.now())
+    every = outbox.rows(store, "INC-1")
+    unsettled = outbox.rows(store, "INC-1", unsettled=True)
+    assert sorted(r.state for r in every) == ["failed", "pending", "sent"]
+    assert sorted(r.state for r in unsettled) == ["failed", "pending"]
+    later = clock.now() + timedelta(hours=1)
+    assert [r.id for r in outbox.needs_attention(unsettled, later)] == [
+        r.id for r in outbox.needs_attention(every, later)
+    ]

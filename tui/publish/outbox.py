@@ -140,8 +140,14 @@ def enqueue(
     return cur.lastrowid
 
 
-def rows(store: Store, incident_id: str | None = None) -> list[Row]:
-    where, args = ("WHERE incident_id = ?", (incident_id,)) if incident_id else ("", ())
+def rows(store: Store, incident_id: str | None = None, *, unsettled: bool = False) -> list[Row]:
+    """The outbox in order (one incident's, or all); ``unsettled``: only the rows still
+    pending or failed -- what :func:`needs_attention` looks at, without reading (and
+    decoding the payloads of) every row already sent."""
+    clauses = [c for c, on in (("incident_id = ?", bool(incident_id)),
+                               ("state IN ('pending', 'failed')", unsettled)) if on]  # fmt: skip
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    args = (incident_id,) if incident_id else ()
     cur = store.conn.execute(f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY id", args)
     return [_row(r) for r in cur]
 

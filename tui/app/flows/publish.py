@@ -143,7 +143,8 @@ def watch_deliveries(app: WarroomApp) -> None:
         incident = app.room.incident_id
         if incident is None:
             return []
-        return app.room.read(lambda store: outbox.rows(store, incident))
+        # every 2 s in every dashboard: only the rows that can need a person
+        return app.room.read(lambda store: outbox.rows(store, incident, unsettled=True))
 
     def show(rows: list[Any]) -> None:
         nonlocal busy
@@ -198,7 +199,7 @@ def republish_elsewhere(app: WarroomApp) -> None:
 
     def work() -> tuple[Any, list[str]] | None:
         def find(store: Any) -> tuple[Any, list[str]] | None:
-            rows = outbox.rows(store, incident)
+            rows = outbox.rows(store, incident, unsettled=True)
             problems = outbox.needs_attention(rows, app.clock.now(), stale_waits(app))
             if not problems:
                 return None
