@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from tui.core.config.keymap import parse_keymap
 from tui.core.config.loading import default_config_path, load_config, parse_config
-from tui.core.config.model import Config, ConfigError, Destination, SecretError
+from tui.core.config.model import Config, ConfigError, Destination, QueueSource, SecretError
 from tui.core.config.types import (
     CHAT_TYPES,
     DEFAULT_STATUSPAGE,
@@ -50,6 +50,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Destination",
+    "QueueSource",
     "SecretError",
     "TypeKeys",
     "default_config_path",

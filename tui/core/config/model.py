@@ -145,11 +145,36 @@ class Destination:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSource:
+    """Where one support channel's queue is counted (config ``channels:``).
+
+    ``channel``: the playbook channel id it fills; ``source``: zendesk | freshdesk |
+    intercom | json | command; ``every``: the poll interval; ``options``: the
+    validated type-specific values (subdomain, email, query, url, count, oldest,
+    command...); ``secret_refs``: secret name -> (environment variable, file) --
+    names of places only, never a value (``headers_env`` maps a header to a
+    variable name and lives in ``options``).
+    """
+
+    channel: str
+    source: str
+    every: timedelta = timedelta(seconds=60)
+    timeout: float = 10.0
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    secret_refs: Mapping[str, tuple[str | None, str | None]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    line: int = 0  # where it is in the config file, for messages
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     destinations: tuple[Destination, ...] = ()
     source: str = ""
     # action id -> the keys that replace its defaults (Textual's names: ctrl+p, question_mark)
     keymap: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # config ``channels:``: channel id -> where its queue is counted, in file order
+    queue_sources: tuple[QueueSource, ...] = ()
 
     def destination(self, dest_id: str) -> Destination | None:
         return next((d for d in self.destinations if d.id == dest_id), None)

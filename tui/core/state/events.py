@@ -40,6 +40,9 @@ DELIVERY_RETRIED = "delivery.retried"  # outbox_id, destination, purpose
 DELIVERY_CANCELLED = "delivery.cancelled"  # outbox_id, destination, purpose
 PM_EDITED = "postmortem.edited"  # field (summary|root_cause|trigger|why), text
 PM_ACTION = "postmortem.action"  # id, action, owner, due (YYYY-MM-DD or ""), status
+# a person copied (or printed) a channel's canned reply; based_on: the publish event it
+# was rendered from (a newer published update makes that reply outdated)
+REPLY_COPIED = "reply.copied"  # channel, based_on (event id or null), how (osc52|file|print)
 PM_FIELDS = ("summary", "root_cause", "trigger", "why")
 ACTION_STATUSES = ("open", "in progress", "done")
 
@@ -70,6 +73,7 @@ KINDS = (
     DELIVERY_CANCELLED,
     PM_EDITED,
     PM_ACTION,
+    REPLY_COPIED,
 )
 # Kinds kept out of the human timeline (they still are events, with who and when).
 QUIET = frozenset({DRAFT, DRAFT_HELD, DRAFT_RELEASED, PM_EDITED})

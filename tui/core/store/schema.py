@@ -113,8 +113,38 @@ def _m3(db: Database) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES ('instance', ?)", [uuid.uuid4().hex[:12]])
 
 
+def _m4(db: Database) -> None:
+    # Support queues filled by their sources (config ``channels:``). Not events: a
+    # poll every 30 s would drown the log; an event is written only when a count moves.
+    # ``leases``: one named job per database (the queue poller), held by one process.
+    db.execute(
+        """CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            until TEXT NOT NULL,
+            since TEXT NOT NULL
+        )"""
+    )
+    # one row per configured channel source: what the poller last saw and said
+    db.execute(
+        """CREATE TABLE queue_sources (
+            channel TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('ok', 'error')),
+            polled_at TEXT,
+            ok_at TEXT,
+            next_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            count INTEGER,
+            oldest_since TEXT,
+            error TEXT,
+            owner TEXT
+        )"""
+    )
+
+
 # Numbered migrations: MIGRATIONS[n - 1] takes the schema from version n-1 to n.
-MIGRATIONS: list[Callable[[Database], None]] = [_m1, _m2, _m3]
+MIGRATIONS: list[Callable[[Database], None]] = [_m1, _m2, _m3, _m4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
