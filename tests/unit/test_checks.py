@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core.playbook import MessageChecks, load_playbook
-from tui.core.vocabulary import DESTINATION_KINDS
+from tui.core.vocabulary import DESTINATION_KINDS, REQUIREMENTS
 from tui.core.vocabulary import TEMPLATE_PURPOSES as PURPOSES
 from tui.publish.checks import ERROR, RULES, WARNING, Finding, check_message, has_errors
 
@@ -52,14 +52,24 @@ TABLE = [
         BAD_ACK,
         "ack",
         "default",
-        [("next_update", E), ("apology", W), ("ownership", W), ("robotic", W)],
+        [
+            ("requires.next_update", E),
+            ("requires.apology", W),
+            ("requires.ownership", W),
+            ("robotic", W),
+        ],
     ),
     (
         "bad-ack-playbook",
         BAD_ACK,
         "ack",
         "book",
-        [("next_update", E), ("apology", W), ("ownership", W), ("forbidden_phrase", W)],
+        [
+            ("requires.next_update", E),
+            ("requires.apology", W),
+            ("requires.ownership", W),
+            ("forbidden_phrase", W),
+        ],
     ),
     ("better-ack-default", BETTER_ACK, "ack", "default", []),
     ("better-ack-playbook", BETTER_ACK, "ack", "book", []),
@@ -67,21 +77,33 @@ TABLE = [
     ("update-playbook", UPDATE, "update", "book", [("jargon", W), ("jargon", W)]),
     ("resolution-default", RESOLUTION, "resolved", "default", []),
     ("resolution-playbook", RESOLUTION, "resolved", "book", []),
-    ("resolution-no-restore", f"{THANKS} {POSTMORTEM}", "resolved", "book", [("restore_time", E)]),
-    ("resolution-no-thanks", f"{RESTORED} {POSTMORTEM}", "resolved", "book", [("thanks", E)]),
+    (
+        "resolution-no-restore",
+        f"{THANKS} {POSTMORTEM}",
+        "resolved",
+        "book",
+        [("requires.restore_time", E)],
+    ),
+    (
+        "resolution-no-thanks",
+        f"{RESTORED} {POSTMORTEM}",
+        "resolved",
+        "book",
+        [("requires.thanks", E)],
+    ),
     (
         "resolution-no-postmortem",
         f"{RESTORED} {THANKS}",
         "resolved",
         "book",
-        [("postmortem_promise", E)],
+        [("requires.postmortem_promise", E)],
     ),
     (
         "resolution-postmortem-without-deadline",
         f"{RESTORED} {THANKS} We will publish a detailed incident report.",
         "resolved",
         "book",
-        [("postmortem_promise", E)],
+        [("requires.postmortem_promise", E)],
     ),
     (
         "resolution-postmortem-by-monday",
@@ -95,7 +117,7 @@ TABLE = [
         "",
         "resolved",
         "book",
-        [("restore_time", E), ("thanks", E), ("postmortem_promise", E)],
+        [("requires.restore_time", E), ("requires.thanks", E), ("requires.postmortem_promise", E)],
     ),
     # next_update: concrete times pass, vague ones and timestamps do not
     ("update-clock-ampm", "We'll update you by 2:45 PM.", "update", "book", []),
@@ -106,50 +128,62 @@ TABLE = [
     ("update-in-an-hour", "You'll hear from us again in an hour.", "update", "book", []),
     ("update-time-first", "By 3 PM we'll post another update.", "update", "book", []),
     ("update-markdown", "**Next update:** 2:45 PM EST", "update", "book", []),
-    ("update-soon", "We'll update you soon.", "update", "book", [("next_update", E)]),
-    ("update-shortly", "More shortly.", "update", "book", [("next_update", E)]),
+    ("update-soon", "We'll update you soon.", "update", "book", [("requires.next_update", E)]),
+    ("update-shortly", "More shortly.", "update", "book", [("requires.next_update", E)]),
     (
         "update-asap",
         "We'll update you as soon as possible.",
         "update",
         "book",
-        [("next_update", E)],
+        [("requires.next_update", E)],
     ),
-    ("update-few-minutes", "Update in a few minutes.", "update", "book", [("next_update", E)]),
-    ("update-timestamp", "This began at 1:05 PM EST.", "update", "book", [("next_update", E)]),
+    (
+        "update-few-minutes",
+        "Update in a few minutes.",
+        "update",
+        "book",
+        [("requires.next_update", E)],
+    ),
+    (
+        "update-timestamp",
+        "This began at 1:05 PM EST.",
+        "update",
+        "book",
+        [("requires.next_update", E)],
+    ),
     (
         "update-heading-time",
         "**Update on Checkout** · 1:30 PM EST\n\nPayments are failing.",
         "update",
         "book",
-        [("next_update", E)],
+        [("requires.next_update", E)],
     ),
     (
         "update-fix-time-is-not-update-time",
         "We expect a fix by 3 PM.",
         "update",
         "book",
-        [("next_update", E), ("fix_promise", W)],
+        [("requires.next_update", E), ("fix_time_promise", W)],
     ),
     # fix promises
-    ("fix-by", "We expect a fix by 3 PM.", "channel_reply", "book", [("fix_promise", W)]),
-    ("fixed-by", "It should be fixed by 3 PM.", "channel_reply", "book", [("fix_promise", W)]),
+    ("fix-by", "We expect a fix by 3 PM.", "channel_reply", "book", [("fix_time_promise", W)]),
+    ("fixed-by", "It should be fixed by 3 PM.", "channel_reply", "book", [("fix_time_promise", W)]),
     (
         "resolved-within",
         "We hope to have this resolved within 2 hours.",
         "channel_reply",
         "book",
-        [("fix_promise", W)],
+        [("fix_time_promise", W)],
     ),
-    ("back-up-by", "We'll be back up by 4:00.", "channel_reply", "book", [("fix_promise", W)]),
+    ("back-up-by", "We'll be back up by 4:00.", "channel_reply", "book", [("fix_time_promise", W)]),
     (
         "restored-in",
         "Service will be restored in 30 minutes.",
         "channel_reply",
         "book",
-        [("fix_promise", W)],
+        [("fix_time_promise", W)],
     ),
-    ("eta", "ETA for the fix: 5 PM.", "channel_reply", "book", [("fix_promise", W)]),
+    ("eta", "ETA for the fix: 5 PM.", "channel_reply", "book", [("fix_time_promise", W)]),
     ("no-eta-is-honest", "We don't have an ETA yet.", "channel_reply", "book", []),
     ("restored-as-of", RESTORED, "channel_reply", "book", []),
     ("next-update-by", "Our next update is due by 2:45 PM.", "channel_reply", "book", []),
@@ -190,7 +224,7 @@ TABLE = [
         "book",
         [],
     ),
-    ("amends-no-apology", "Here is a 10% credit.", "amends", "book", [("apology", W)]),
+    ("amends-no-apology", "Here is a 10% credit.", "amends", "book", [("requires.apology", W)]),
     # robotic phrases
     (
         "robotic-investigating",
@@ -226,7 +260,7 @@ TABLE = [
         "We'll update you by [[ time ]].",
         "update",
         "book",
-        [("blank", E), ("next_update", E)],
+        [("blank", E), ("requires.next_update", E)],
     ),
 ]
 
@@ -245,10 +279,10 @@ def test_findings(text, purpose, checks, expected):
     [
         (UPDATE, "jargon", ["cluster", "failover"]),
         (BAD_ACK, "forbidden_phrase", ["technical difficulties"]),
-        ("We expect a fix by 3 PM.", "fix_promise", ["fix by 3 PM"]),
-        ("Back up by 4:00, we hope.", "fix_promise", ["Back up by 4:00"]),
-        ("Service will be restored in 30 minutes.", "fix_promise", ["restored in 30 minutes"]),
-        ("Our ETA is 5 PM.", "fix_promise", ["ETA"]),
+        ("We expect a fix by 3 PM.", "fix_time_promise", ["fix by 3 PM"]),
+        ("Back up by 4:00, we hope.", "fix_time_promise", ["Back up by 4:00"]),
+        ("Service will be restored in 30 minutes.", "fix_time_promise", ["restored in 30 minutes"]),
+        ("Our ETA is 5 PM.", "fix_time_promise", ["ETA"]),
         (
             "We'll donate to charity on behalf of our users.",
             "empty_gesture",
@@ -344,7 +378,9 @@ def test_the_playbooks_words_replace_the_defaults():
     )
     text = "Rest assured, the widget cluster is fine. Update soon."
     found = rules(check_message(text, "update", "email", checks))
-    assert found == Counter([("forbidden_phrase", W), ("jargon", W), ("apology", W), ("length", E)])
+    assert found == Counter(
+        [("forbidden_phrase", W), ("jargon", W), ("requires.apology", W), ("length", E)]
+    )
     # a purpose the playbook's require section leaves out has no requirements
     assert check_message("ok", "ack", "statuspage", checks) == []
 
@@ -357,7 +393,7 @@ def test_errors_first_then_by_start():
     for group in (ERROR, WARNING):
         starts = [f.start for f in findings if f.severity == group]
         assert starts == sorted(starts)
-    assert findings[0].rule in ("next_update", "blank")
+    assert findings[0].rule in ("requires.next_update", "blank")
 
 
 def test_has_errors():
@@ -370,7 +406,7 @@ def test_has_errors():
 def test_messages_quote_the_words_and_suggest_a_fix():
     by_rule = {f.rule: f for f in check_message(BAD_ACK, "ack", "statuspage", DEFAULT)}
     assert "technical difficulties" in by_rule["robotic"].message
-    assert "2:45 PM" in by_rule["next_update"].suggestion
+    assert "2:45 PM" in by_rule["requires.next_update"].suggestion
     vague = check_message("We'll update you soon.", "update", "statuspage", BOOK)[0]
     assert "soon" in vague.message
 
@@ -425,7 +461,7 @@ arbitrary_checks = st.builds(
     jargon=st.lists(st.text(max_size=6), max_size=3).map(tuple),
     require=st.dictionaries(
         st.sampled_from(PURPOSES),
-        st.lists(st.sampled_from(RULES), max_size=4).map(tuple),
+        st.lists(st.sampled_from(REQUIREMENTS), max_size=4).map(tuple),
         max_size=3,
     ),
     max_length=st.dictionaries(st.sampled_from(DESTINATION_KINDS), st.integers(0, 400), max_size=2),
@@ -461,7 +497,7 @@ def test_never_raises_and_findings_are_well_formed(text, purpose, kind, checks):
 @given(text=messy_text)
 def test_phrase_findings_span_their_words(text):
     for f in check_message(text, "ack", "social", BOOK):
-        if f.rule in ("blank", "forbidden_phrase", "robotic", "jargon", "fix_promise"):
+        if f.rule in ("blank", "forbidden_phrase", "robotic", "jargon", "fix_time_promise"):
             assert f.end > f.start
             assert text[f.start : f.end].strip()
         if f.rule == "blank":
@@ -484,3 +520,15 @@ def test_long_pastes_stay_fast(text):
     started = time.perf_counter()
     assert_well_formed(text, check_message(text, "resolved", "statuspage", BOOK))
     assert time.perf_counter() - started < 3
+
+
+def test_labels_say_what_the_message_has_whatever_the_purpose_requires():
+    from tui.publish.checks import LABELS, labels
+
+    got = labels(RESOLUTION, "update", BOOK)
+    assert list(got) == list(LABELS)
+    assert got["restore_time"] and got["thanks"] and got["postmortem_promise"]
+    assert not got["next_update"] and not got["apology"] and not got["robotic"]
+    ack = labels(BETTER_ACK, "resolved", BOOK)
+    assert ack["apology"] and ack["ownership"] and ack["next_update"] and not ack["robotic"]
+    assert labels(BAD_ACK, "ack", BOOK)["robotic"]

@@ -22,18 +22,41 @@ text for them, :mod:`.findings` is what they say.
 
 from __future__ import annotations
 
+from typing import Final
+
 from tui.core.playbook import MessageChecks
+from tui.core.vocabulary import REQUIREMENTS
 from tui.publish.checks.blanks import blank_findings
 from tui.publish.checks.findings import ERROR, RULES, WARNING, Finding, has_errors
 from tui.publish.checks.gestures import empty_gestures
 from tui.publish.checks.length import length_finding
 from tui.publish.checks.promises import fix_promises
-from tui.publish.checks.requirements import requirement_findings
+from tui.publish.checks.requirements import present, requirement_findings
 from tui.publish.checks.scan import Scan
 from tui.publish.checks.times import promised_times
 from tui.publish.checks.tone import jargon, phrases
 
-__all__ = ["ERROR", "RULES", "WARNING", "Finding", "check_message", "has_errors"]
+__all__ = [
+    "ERROR",
+    "LABELS",
+    "RULES",
+    "WARNING",
+    "Finding",
+    "check_message",
+    "has_errors",
+    "labels",
+]
+
+LABELS: Final = (
+    "apology",
+    "ownership",
+    "next_update",
+    "restore_time",
+    "thanks",
+    "postmortem_promise",
+    "robotic",
+)
+"""The keys of :func:`labels`: the six elements a message may contain, and ``robotic``."""
 
 
 def check_message(text: str, purpose: str, kind: str, checks: MessageChecks) -> list[Finding]:
@@ -54,3 +77,18 @@ def check_message(text: str, purpose: str, kind: str, checks: MessageChecks) -> 
     return sorted(
         findings, key=lambda f: (f.severity != ERROR, f.start, f.end, RULES.index(f.rule))
     )
+
+
+def labels(text: str, purpose: str, checks: MessageChecks) -> dict[str, bool]:
+    """What the message has, by the same detectors the rules use.
+
+    One key per element (``apology``, ``ownership``, ``next_update``,
+    ``restore_time``, ``thanks``, ``postmortem_promise``: True when the element is
+    there, whatever the playbook requires of ``purpose``) and ``robotic`` (True
+    when the message as a whole sounds robotic).
+    """
+    scan = Scan(text)
+    times = promised_times(scan)
+    out: dict[str, bool] = {name: present(name, scan, times) for name in REQUIREMENTS}
+    out["robotic"] = any(f.rule in ("robotic", "forbidden_phrase") for f in phrases(scan, checks))
+    return out

@@ -17,17 +17,17 @@ WARNING: Final = "warning"
 
 Rule = Literal[
     "blank",
-    "next_update",
-    "restore_time",
-    "thanks",
-    "postmortem_promise",
     "length",
-    "apology",
-    "ownership",
-    "forbidden_phrase",
+    "requires.apology",
+    "requires.ownership",
+    "requires.next_update",
+    "requires.restore_time",
+    "requires.thanks",
+    "requires.postmortem_promise",
     "robotic",
+    "forbidden_phrase",
     "jargon",
-    "fix_promise",
+    "fix_time_promise",
     "empty_gesture",
 ]
 RULES: Final[tuple[Rule, ...]] = get_args(Rule)

@@ -38,7 +38,7 @@ def fix_promises(scan: Scan, times: list[Time]) -> list[Finding]:
         a, b = t.topic_start, t.topic_end
         out.append(
             Finding(
-                "fix_promise",
+                "fix_time_promise",
                 WARNING,
                 a,
                 b,
@@ -56,7 +56,7 @@ def fix_promises(scan: Scan, times: list[Time]) -> list[Finding]:
         flagged.add(sentence)
         out.append(
             Finding(
-                "fix_promise",
+                "fix_time_promise",
                 WARNING,
                 m.start(),
                 m.end(),

@@ -87,8 +87,54 @@ def required(purpose: str, checks: MessageChecks) -> tuple[str, ...]:
     return next((names for p, names in DEFAULT_REQUIRE.items() if p == purpose), ())
 
 
+def has_next_update(scan: Scan, times: list[Time]) -> bool:
+    return any(t.topic == "update" for t in times)
+
+
+def has_restore_time(scan: Scan) -> bool:
+    for m in CLOCK.finditer(scan.s):
+        lo, hi = scan.sentence(m.start(), m.end())
+        if scan.has(_RESTORE_WORDS, lo, hi):
+            return True
+    return False
+
+
+def has_thanks(scan: Scan) -> bool:
+    return _THANKS.search(scan.s) is not None
+
+
+def has_postmortem_promise(scan: Scan) -> bool:
+    return _DOC.search(scan.s) is not None
+
+
+def has_apology(scan: Scan) -> bool:
+    return _APOLOGY.search(scan.s) is not None
+
+
+def has_ownership(scan: Scan) -> bool:
+    return _OWNERSHIP.search(scan.s) is not None
+
+
+def present(name: Requirement, scan: Scan, times: list[Time]) -> bool:
+    """Whether the message has the element ``name`` (the detector its rule uses)."""
+    match name:
+        case "next_update":
+            return has_next_update(scan, times)
+        case "restore_time":
+            return has_restore_time(scan)
+        case "thanks":
+            return has_thanks(scan)
+        case "postmortem_promise":
+            return has_postmortem_promise(scan)
+        case "apology":
+            return has_apology(scan)
+        case "ownership":
+            return has_ownership(scan)
+    assert_never(name)
+
+
 def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
-    if any(t.topic == "update" for t in times):
+    if has_next_update(scan, times):
         return []
     vague = _VAGUE.search(scan.s)
     message = "no concrete time for the next update"
@@ -96,7 +142,7 @@ def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
         message = f"{quote(scan.text[vague.start() : vague.end()])} is not a time: {message}"
     return [
         whole(
-            "next_update",
+            "requires.next_update",
             ERROR,
             message,
             "promise the next update: “We'll update you by 2:45 PM EST.”",
@@ -105,14 +151,11 @@ def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
 
 
 def restore_time(scan: Scan) -> list[Finding]:
-    s = scan.s
-    for m in CLOCK.finditer(s):
-        lo, hi = scan.sentence(m.start(), m.end())
-        if scan.has(_RESTORE_WORDS, lo, hi):
-            return []
+    if has_restore_time(scan):
+        return []
     return [
         whole(
-            "restore_time",
+            "requires.restore_time",
             ERROR,
             "no time for when service was restored",
             "say when it came back: “Service has been fully restored as of 4:47 PM EST.”",
@@ -121,11 +164,11 @@ def restore_time(scan: Scan) -> list[Finding]:
 
 
 def thanks(scan: Scan) -> list[Finding]:
-    if _THANKS.search(scan.s):
+    if has_thanks(scan):
         return []
     return [
         whole(
-            "thanks",
+            "requires.thanks",
             ERROR,
             "no thanks for customers' patience",
             "thank them: “Thank you for your patience.”",
@@ -147,7 +190,7 @@ def postmortem_promise(scan: Scan) -> list[Finding]:
     )
     return [
         whole(
-            "postmortem_promise",
+            "requires.postmortem_promise",
             ERROR,
             message,
             "promise it with a deadline: “We will publish a detailed incident report "
@@ -157,11 +200,11 @@ def postmortem_promise(scan: Scan) -> list[Finding]:
 
 
 def apology(scan: Scan) -> list[Finding]:
-    if _APOLOGY.search(scan.s):
+    if has_apology(scan):
         return []
     return [
         whole(
-            "apology",
+            "requires.apology",
             WARNING,
             "no apology",
             "say sorry plainly: “We are so sorry for the disruption.”",
@@ -170,11 +213,11 @@ def apology(scan: Scan) -> list[Finding]:
 
 
 def ownership(scan: Scan) -> list[Finding]:
-    if _OWNERSHIP.search(scan.s):
+    if has_ownership(scan):
         return []
     return [
         whole(
-            "ownership",
+            "requires.ownership",
             WARNING,
             "no ownership of the problem",
             "own it: “We're aware of a major service disruption. We know you rely on us.”",
