@@ -88,12 +88,28 @@ class ChannelAction:
     default: bool
 
 
+SWAMPED_MODES = ("propose", "auto")  # what crossing a channel's swamped_at does
+MAX_SWAMPED_AT = 1_000_000  # (the largest queue depth a count may record)
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     id: str
     title: str
     tone: str
     actions: tuple[ChannelAction, ...]
+    # "swamped": at this many waiting, ``swamped_action`` is proposed (one key turns it
+    # on) or, with ``swamped_mode: auto``, turned on by the count that crossed it
+    swamped_at: int | None = None
+    swamped_action: str | None = None
+    swamped_mode: str = "propose"  # propose | auto
+
+    def action(self, action_id: str) -> ChannelAction | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def swamped(self, depth: int | None) -> bool:
+        """This many waiting is at or over the channel's swamped_at."""
+        return self.swamped_at is not None and depth is not None and depth >= self.swamped_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tui.core.playbook.model import Channel, ChannelAction, MessageChecks, Phase, frozen_map
+from tui.core.playbook.model import (
+    MAX_SWAMPED_AT,
+    SWAMPED_MODES,
+    Channel,
+    ChannelAction,
+    MessageChecks,
+    Phase,
+    frozen_map,
+)
 from tui.core.playbook.validation.nodes import NodeChecker, show, suggest
 from tui.core.vocabulary import (
     DESTINATION_KINDS,
@@ -31,7 +39,12 @@ class MessageRules(NodeChecker):
         out: list[Channel] = []
         seen: dict[str, Node] = {}
         for item in self.seq(node, "channels", allow_empty=True):
-            f = self.fields(item, "a channel", ("id", "title"), ("tone", "actions"))
+            f = self.fields(
+                item,
+                "a channel",
+                ("id", "title"),
+                ("tone", "actions", "swamped_at", "swamped_action", "swamped_mode"),
+            )
             if not f or "id" not in f:
                 continue
             cid = self.ident(f["id"], "channel id")
@@ -48,9 +61,44 @@ class MessageRules(NodeChecker):
                 default = self.boolean(g["default"], "default") if "default" in g else False
                 if self.unique(seen_actions, aid, g["id"], "action") and aid and text:
                     actions.append(ChannelAction(aid, text, bool(default)))
+            swamped = self.swamped(f, cid or "?", actions)
             if self.unique(seen, cid, f["id"], "channel") and cid and title:
-                out.append(Channel(cid, title, tone, tuple(actions)))
+                out.append(Channel(cid, title, tone, tuple(actions), *swamped))
         return tuple(out)
+
+    def swamped(
+        self, f: dict[str, Node], cid: str, actions: list[ChannelAction]
+    ) -> tuple[int | None, str | None, str]:
+        """``swamped_at`` (a positive count), the action it means, and propose | auto."""
+        at = None
+        if "swamped_at" in f:
+            at = self.integer(f["swamped_at"], f"channel {cid!r}: swamped_at", 1, MAX_SWAMPED_AT)
+        action = None
+        if "swamped_action" in f:
+            action = self.ident(f["swamped_action"], "swamped_action")
+            ids = [a.id for a in actions]
+            if action is not None and action not in ids:
+                self.err(
+                    f["swamped_action"],
+                    f"channel {cid!r}: swamped_action {action!r} is not one of its actions "
+                    f"({', '.join(ids) or 'it has none'}){suggest(action, ids)}",
+                )
+                action = None
+        mode = "propose"
+        if "swamped_mode" in f:
+            mode = self.choice(f["swamped_mode"], "swamped_mode", SWAMPED_MODES) or mode
+        if "swamped_at" in f and "swamped_action" not in f:
+            self.err(
+                f["swamped_at"],
+                f"channel {cid!r}: swamped_at needs swamped_action "
+                "(the id of the action that \u201cswamped\u201d turns on)",
+            )
+        for key in ("swamped_action", "swamped_mode"):
+            if key in f and "swamped_at" not in f:
+                self.err(f[key], f"channel {cid!r}: {key} needs swamped_at (how many waiting)")
+        if at is None or action is None:
+            return None, None, "propose"
+        return at, action, mode
 
     def templates(self, node: Node, channels: tuple[Channel, ...]) -> dict[str, dict[str, str]]:
         if not isinstance(node, Map):
