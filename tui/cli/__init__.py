@@ -12,6 +12,7 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
   phase, posted, note, queue, action, close
 - ``publish``    draft, publish, approve, reject, deliver, outbox
 - ``destinations`` destinations (list), destinations check
+- ``lint``       lint (the message check on any text, no incident)
 - ``amends``     postmortem, offers
 - ``page``       page serve (the local status page)
 - ``history``    log, list
@@ -30,7 +31,17 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui.cli import amends, dashboard, destinations, history, incident, page, playbook, publish
+from tui.cli import (
+    amends,
+    dashboard,
+    destinations,
+    history,
+    incident,
+    lint,
+    page,
+    playbook,
+    publish,
+)
 from tui.cli.context import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Context, UsageError, err, safe
 from tui.cli.parser import (
     Parser,
@@ -43,7 +54,7 @@ from tui.cli.parser import (
 )
 
 # The command groups, in the order `warroom --help` lists their commands.
-GROUPS = (playbook, incident, publish, destinations, amends, page, history, dashboard)
+GROUPS = (playbook, incident, publish, destinations, lint, amends, page, history, dashboard)
 
 
 def build_parser() -> Parser:
