@@ -69,6 +69,7 @@ from tui.core.state.incident import (
     PublishedUpdate,
     PublishRequest,
     RemedialAction,
+    ReplyCopy,
     TimelineEntry,
     item_text,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "PublishRequest",
     "PublishedUpdate",
     "RemedialAction",
+    "ReplyCopy",
     "TimelineEntry",
     "cadence_at",
     "due",

@@ -8,7 +8,7 @@ a copy the UI thread may keep while the fold goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tui.core.playbook.model import Phase, Playbook
 from tui.core.state.events import QUIET
@@ -42,6 +42,17 @@ class PublishedUpdate:
     promised_next_at: datetime | None
     via: str
     note: str
+    body: str = ""  # the text as published (empty for a message recorded as sent by hand)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyCopy:
+    """The last time someone copied a channel's canned reply, and the update it was from."""
+
+    at: datetime
+    by: str
+    based_on: int | None  # the publish event the reply was rendered from (None: before any)
+    how: str  # osc52 | file | print
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +68,61 @@ class TimelineEntry:
         return self.kind in QUIET
 
 
+INFLOW_WINDOW = timedelta(minutes=10)  # the pane's "+9/10m"
+INFLOW_KEPT = timedelta(hours=1)  # how far back the rises are kept (the longest window)
+
+
 @dataclass(slots=True)
 class ChannelState:
+    """One channel: its last count, the actions, and its inflow.
+
+    Inflow is what arrived, and a count of the depth alone cannot see arrivals: it is
+    the sum of the *rises* in depth, each count's increase over the previous one (a
+    count that falls adds nothing; the first count is the backlog, not an arrival).
+    Contacts answered between two counts hide as many arrivals, so it is a floor.
+    """
+
     depth: int | None = None
     oldest_since: datetime | None = None
     updated_at: datetime | None = None
     by: str | None = None
     baseline: int | None = None  # the depth when the last update was published
     actions: dict[str, bool] = field(default_factory=dict)
+    arrived: int = 0  # the rises since the last published update (or the first count)
+    rises: list[tuple[datetime, int]] = field(default_factory=list)  # (at, rise), last hour
 
     def trend(self) -> int | None:
         if self.depth is None or self.baseline is None:
             return None
         return self.depth - self.baseline
+
+    def count(self, depth: int, at: datetime) -> None:
+        """A new count: its rise over the previous depth is inflow."""
+        rise = depth - self.depth if self.depth is not None else 0
+        self.depth = depth
+        if rise > 0:
+            self.arrived += rise
+            self.rises.append((at, rise))
+        cut = at - INFLOW_KEPT
+        if self.rises and self.rises[0][0] < cut:
+            self.rises = [r for r in self.rises if r[0] >= cut]
+
+    def inflow(self, now: datetime, window: timedelta = INFLOW_WINDOW) -> int:
+        """The rises counted in the ``window`` before ``now`` (at most the last hour)."""
+        since = now - min(window, INFLOW_KEPT)
+        return sum(rise for at, rise in self.rises if since < at <= now)
+
+    def copy(self) -> ChannelState:
+        return ChannelState(
+            self.depth,
+            self.oldest_since,
+            self.updated_at,
+            self.by,
+            self.baseline,
+            dict(self.actions),
+            self.arrived,
+            list(self.rises),
+        )
 
 
 @dataclass(slots=True)
@@ -182,6 +235,7 @@ class IncidentState:
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     last_event_id: int = 0
+    reply_copies: dict[str, ReplyCopy] = field(default_factory=dict)  # channel id -> last copy
 
     def snapshot(self) -> IncidentState:
         """A copy the UI thread may keep while the poller folds on (entries are immutable)."""
@@ -201,12 +255,7 @@ class IncidentState:
             items={k: v.copy() for k, v in self.items.items()},
             roles=dict(self.roles),
             updates=list(self.updates),
-            channels={
-                k: ChannelState(
-                    v.depth, v.oldest_since, v.updated_at, v.by, v.baseline, dict(v.actions)
-                )
-                for k, v in self.channels.items()
-            },
+            channels={k: v.copy() for k, v in self.channels.items()},
             drafts=dict(self.drafts),
             draft_versions={k: list(v) for k, v in self.draft_versions.items()},
             draft_hold=self.draft_hold,
@@ -233,6 +282,7 @@ class IncidentState:
             closed_at=self.closed_at,
             timeline=list(self.timeline),
             last_event_id=self.last_event_id,
+            reply_copies=dict(self.reply_copies),
         )
 
     def next_purpose(self) -> Purpose:

@@ -41,6 +41,7 @@ from tui.core.state.events import (
     REJECTED,
     RELEASED,
     RELOADED,
+    REPLY_COPIED,
     REQUESTED,
     SKIPPED,
     STARTED,
@@ -57,6 +58,7 @@ from tui.core.state.incident import (
     PublishedUpdate,
     PublishRequest,
     RemedialAction,
+    ReplyCopy,
     TimelineEntry,
     item_text,
 )
@@ -207,12 +209,20 @@ class Projector:
         s, d = self.state, e.data
         promised = parse_instant(d["promised_next_at"]) if d.get("promised_next_at") else None
         update = PublishedUpdate(
-            e.id, e.at, e.actor, d["purpose"], promised, d.get("via", "manual"), d.get("note", "")
+            e.id,
+            e.at,
+            e.actor,
+            d["purpose"],
+            promised,
+            d.get("via", "manual"),
+            d.get("note", ""),
+            d.get("body", ""),
         )
         s.updates.append(update)
         s.drafts.pop(update.purpose, None)  # the draft became the message: start afresh
         for ch in s.channels.values():
             ch.baseline = ch.depth
+            ch.arrived = 0  # inflow "since the update" starts again
         what = _PURPOSE_WORDS.get(update.purpose, update.purpose)
         where = f" to {update.via}" if update.via != "manual" else " (by hand)"
         text = f"{e.actor} published {what}{where}"
@@ -229,7 +239,7 @@ class Projector:
     def _queue(self, e: Event) -> str:
         s, d = self.state, e.data
         ch = s.channels.setdefault(d["channel"], ChannelState())
-        ch.depth = d["depth"]
+        ch.count(d["depth"], e.at)  # the depth, and its rise as inflow
         ch.oldest_since = parse_instant(d["oldest_since"]) if d.get("oldest_since") else None
         ch.updated_at, ch.by = e.at, e.actor
         if ch.baseline is None:
@@ -260,10 +270,15 @@ class Projector:
         ch = s.channels.setdefault(d["channel"], ChannelState())
         ch.actions[d["action"]] = bool(d["on"])
         word = "turned on" if d["on"] else "turned off"
-        return (
-            f"{e.actor} {word} “{_action_text(s, d['channel'], d['action'])}” "
-            f"for {_channel_title(s, d['channel'])}"
+        what = (
+            f"“{_action_text(s, d['channel'], d['action'])}” for {_channel_title(s, d['channel'])}"
         )
+        if d.get("swamped_at") is not None:  # by the count that crossed it (swamped_mode: auto)
+            return (
+                f"{what} was turned on by swamped_at {d['swamped_at']} "
+                f"({e.actor} counted {d.get('depth', '?')} waiting)"
+            )
+        return f"{e.actor} {word} {what}"
 
     def _draft(self, e: Event) -> str:
         s, d = self.state, e.data
@@ -361,6 +376,16 @@ class Projector:
             return f"{e.actor} added the remedial action \u201c{d['action']}\u201d"
         return f"{e.actor} marked the remedial action \u201c{d['action']}\u201d {d['status']}"
 
+    def _reply_copied(self, e: Event) -> str:
+        d = e.data
+        based_on = d.get("based_on")
+        how = str(d.get("how", "osc52"))
+        self.state.reply_copies[d["channel"]] = ReplyCopy(e.at, e.actor, based_on, how)
+        title = _channel_title(self.state, d["channel"])
+        word = {"file": "wrote to a file", "print": "took"}.get(how, "copied")
+        what = f"message #{based_on}" if based_on is not None else "no published message yet"
+        return f"{e.actor} {word} the {title} canned reply (from {what})"
+
     def _init_channels(self) -> None:
         s = self.state
         for channel in s.book.channels:
@@ -429,6 +454,7 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     DELIVERY_CANCELLED: Projector._delivery,
     PM_EDITED: Projector._pm_edited,
     PM_ACTION: Projector._pm_action,
+    REPLY_COPIED: Projector._reply_copied,
 }
 
 _PURPOSE_WORDS = {
