@@ -41,8 +41,15 @@ def set_queue(
     channel_id: str,
     depth: int,
     oldest_since: datetime | None = None,
+    *,
+    unless_same: bool = False,
 ) -> Outcome:
-    """Queue depth of a support channel, and since when its oldest contact waits."""
+    """Queue depth of a support channel, and since when its oldest contact waits.
+
+    ``unless_same`` (the queue poller): write nothing when the channel already
+    shows these numbers -- decided inside the write, so two pollers racing for
+    one change write it once.
+    """
     if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_QUEUE:
         raise CommandError(f"queue depth must be a whole number from 0 to {MAX_QUEUE}")
     now = clock.now()
@@ -53,6 +60,12 @@ def set_queue(
     with store.write() as w:
         s = open_state(w, incident_id)
         ch = _channel(s, channel_id)
+        if unless_same and (cur := s.channels.get(ch.id)) is not None:
+            same_oldest = (cur.oldest_since and to_iso(cur.oldest_since)) == (
+                oldest_since and to_iso(oldest_since)
+            )
+            if cur.depth == depth and same_oldest:
+                return Outcome(incident_id, None, f"{ch.title}: {depth} waiting (unchanged)")
         event_id = w.append(
             incident_id,
             now,

@@ -1,0 +1,150 @@
+"""Named leases: one process per database does a job (the queue poller).
+
+A lease is a row of the ``leases`` table (name, owner, until, since). The owner
+is ``host:pid:random`` (:func:`new_owner`): a process that restarts is a new
+owner. A lease is free when nobody holds it, when its time ran out, or when
+its owner is a process on this host that no longer exists (kill -9 hands the
+job over at once, not after the ttl). Every change is one ``BEGIN IMMEDIATE``
+transaction, so two processes racing for a free lease never both win.
+
+- :func:`take`: take the lease if it is free, or extend it if it is ours; the
+  answer is who holds it afterwards (``holder.owner == owner``: we do);
+- :func:`hold`: extend it only if it is still ours (compare-and-set);
+- :func:`release`: give it up (only ours);
+- :func:`current`: who holds it now (a read; a free lease is None).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from tui.core.clock import ensure_utc, parse_instant
+
+if TYPE_CHECKING:
+    from tui.core.store import Store
+
+POLLER: Final = "queue-poller"
+
+
+def new_owner() -> str:
+    """``host:pid:random``: this process, told apart from an earlier one with the same pid."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _t(at: datetime) -> str:
+    return ensure_utc(at).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds a lease, until when, and since when."""
+
+    owner: str
+    until: datetime
+    since: datetime
+
+    @property
+    def host(self) -> str:
+        return self.owner.partition(":")[0]
+
+    @property
+    def pid(self) -> int | None:
+        pid = self.owner.split(":")[1] if self.owner.count(":") >= 1 else ""
+        return int(pid) if pid.isdigit() else None
+
+    def words(self) -> str:
+        """``pid 4242 on host ops-1`` (never more than the owner says)."""
+        pid = self.pid
+        return f"pid {pid} on {self.host}" if pid is not None else f"{self.owner!r}"
+
+
+def _dead_here(owner: str) -> bool:
+    """The owner is a process on this host that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    # a zombie still answers kill(0): it is dead all the same
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    state = stat[stat.rfind(b")") + 2 :].split(b" ", 1)[0]
+    return state in (b"Z", b"X")
+
+
+def is_free(holder: Holder | None, now: datetime) -> bool:
+    """Nobody holds it, its time ran out, or its owner died on this host."""
+    return holder is None or holder.until <= now or _dead_here(holder.owner)
+
+
+def _row(store: Store, name: str) -> Holder | None:
+    r = store.conn.execute(
+        "SELECT owner, until, since FROM leases WHERE name = ?", (name,)
+    ).fetchone()
+    if r is None:
+        return None
+    return Holder(str(r[0]), parse_instant(r[1]), parse_instant(r[2]))
+
+
+def current(store: Store, name: str, now: datetime) -> Holder | None:
+    """Who holds lease ``name`` now (None: it is free)."""
+    holder = _row(store, name)
+    return None if is_free(holder, now) else holder
+
+
+def take(store: Store, name: str, owner: str, now: datetime, ttl: timedelta) -> Holder:
+    """Take lease ``name`` for ``ttl`` if it is free, or renew it if ``owner`` holds it.
+
+    Returns the holder afterwards: ours (``.owner == owner``) or the live other one.
+    """
+    until = now + ttl
+    with store.write():
+        holder = _row(store, name)
+        if holder is not None and holder.owner == owner:
+            store.conn.execute(
+                "UPDATE leases SET until = ? WHERE name = ? AND owner = ?", (_t(until), name, owner)
+            )
+            return Holder(owner, until, holder.since)
+        if not is_free(holder, now):
+            assert holder is not None
+            return holder
+        store.conn.execute(
+            "INSERT INTO leases(name, owner, until, since) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, until = excluded.until, "
+            "since = excluded.since",
+            (name, owner, _t(until), _t(now)),
+        )
+        return Holder(owner, until, now)
+
+
+def hold(store: Store, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+    """Extend the lease if ``owner`` still holds it (one transaction); False: someone took it.
+
+    A lease that ran out but that nobody took is still the owner's.
+    """
+    with store.write():
+        cur = store.conn.execute(
+            "UPDATE leases SET until = ? WHERE name = ? AND owner = ?",
+            (_t(now + ttl), name, owner),
+        )
+        return cur.rowcount == 1
+
+
+def release(store: Store, name: str, owner: str) -> bool:
+    """Give the lease up (only if ``owner`` holds it): the next process takes it at once."""
+    with store.write():
+        cur = store.conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+        return cur.rowcount == 1
