@@ -188,7 +188,7 @@ class Room:
         its promise, whether it needs approval."""
         from tui.core.clock import wall
         from tui.publish import outbox
-        from tui.publish.checks import check_message
+        from tui.publish.checks.lint import lint
         from tui.publish.publishing import extract_promise, plan
 
         with self._lock:
@@ -196,7 +196,7 @@ class Room:
             state = self.store.state(self.incident_id)
             key = outbox.incident_key(self.store, self.incident_id)
         book = state.book
-        findings = check_message(body, purpose, "statuspage", book.message_checks)
+        findings = lint(body, purpose, "statuspage", book)
         now = self.clock.now()
         at = extract_promise(body, now, book.timezone) if purpose in PROMISING else None
         planned = plan(

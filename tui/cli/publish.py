@@ -87,12 +87,12 @@ def findings_lines(findings: Sequence[Finding]) -> list[str]:
 
 
 def cmd_draft(ctx: Context) -> int:
-    from tui.publish.checks import check_message
+    from tui.publish.checks.lint import lint
 
     store, incident_id = incident(ctx)
     purpose, text = message(ctx, store, incident_id, config(ctx))
     kind = ctx.args.kind or "statuspage"
-    findings = check_message(text, purpose, kind, store.state(incident_id).book.message_checks)
+    findings = lint(text, purpose, kind, store.state(incident_id).book)
     if ctx.args.json:
         print_json(
             {
@@ -123,13 +123,13 @@ def cmd_draft(ctx: Context) -> int:
 
 def cmd_publish(ctx: Context) -> int:
     from tui import commands
-    from tui.publish.checks import check_message
+    from tui.publish.checks.lint import lint
 
     cfg = config(ctx)  # a broken config says so before anything else
     store, incident_id = incident(ctx)
     purpose, text = message(ctx, store, incident_id, cfg)
     state = store.state(incident_id)
-    findings = check_message(text, purpose, "statuspage", state.book.message_checks)
+    findings = lint(text, purpose, "statuspage", state.book)
     blocking = [f for f in findings if f.severity == "error"] or (
         [] if ctx.args.accept_warnings else findings
     )

@@ -97,7 +97,7 @@ def publish(
     import uuid
 
     from tui.publish import outbox
-    from tui.publish.checks import check_message
+    from tui.publish.checks.lint import lint
     from tui.publish.drafting import at_publishing
     from tui.publish.publishing import PublishError, extract_promise, plan
 
@@ -106,7 +106,7 @@ def publish(
         s = open_state(w, incident_id)
         asked = body.strip()  # under the two-person rule: its time is the approval's
         body = at_publishing(body, now, s.book.timezone)  # a marker left in: the time now
-        findings = check_message(body, purpose, "statuspage", s.book.message_checks)
+        findings = lint(body, purpose, "statuspage", s.book)
         errors = [f for f in findings if f.severity == "error"]
         warnings = [f for f in findings if f.severity != "error"]
         if errors:

@@ -222,12 +222,12 @@ class DraftEditor(Vertical):
 
     def _paint_preview(self) -> None:
         """The preview and the message check, live while typing (a pure, fast function)."""
-        from tui.publish.checks import check_message
+        from tui.publish.checks.lint import lint
 
         text = clean(self.text_area.text)
         s = self._state
         findings = (
-            check_message(text, self.purpose, "statuspage", s.book.message_checks)
+            lint(text, self.purpose, "statuspage", s.book)
             if s is not None and self.purpose and text.strip()
             else []
         )
