@@ -1,0 +1,1 @@
+"""warroom's own labelled corpus of incident messages (issue 12): see README.md."""
