@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from tui.core.config.keymap import parse_keymap
 from tui.core.config.model import Config, ConfigError, Destination
+from tui.core.config.queues import parse_channels
 from tui.core.config.types import _ENV, _ID, _STALE_BOUNDS, CHAT_TYPES, TYPE_KEYS, TYPES
 from tui.core.durations import DurationError, parse_duration
 from tui.core.yamlsafe import Map, Node, Problem, Scalar, Seq, YamlLoadError, load_bytes, read_file
@@ -52,14 +53,18 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
         err(root, "the config must be a mapping with a 'destinations' list")
         raise ConfigError(problems)
     for key, _ in root.items:
-        if key.value not in ("destinations", "keymap"):
-            err(key, f"unknown key {key.text!r} in the config (allowed: destinations, keymap)")
+        if key.value not in ("destinations", "keymap", "channels"):
+            err(
+                key,
+                f"unknown key {key.text!r} in the config (allowed: destinations, keymap, channels)",
+            )
     keymap_problems: list[Problem] = []
     keymap = parse_keymap(
         root.get("keymap"),
         lambda n, m: keymap_problems.append(Problem(name, n.mark.line, n.mark.col, m)),
     )
     problems += keymap_problems
+    queue_sources = parse_channels(root.get("channels"), err)
     dests: list[Destination] = []
     node = root.get("destinations")
     if node is not None and not isinstance(node, Seq):
@@ -76,7 +81,7 @@ def parse_config(root: Node, name: str, source: str = "") -> Config:
         raise ConfigError(
             sorted(problems, key=lambda p: (p.line, p.col)), keymap=bool(keymap_problems)
         )
-    return Config(tuple(dests), source, MappingProxyType(keymap))
+    return Config(tuple(dests), source, MappingProxyType(keymap), queue_sources)
 
 
 # a value that is a secret, given in the config itself: refused with these words

@@ -16,7 +16,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tui.core.config.types import _KEY_FILE_MAX, SECRET_LABELS, STALE_AFTER, TYPE_KEYS
+from tui.core.config.types import (
+    _KEY_FILE_MAX,
+    SECRET_LABELS,
+    SOURCE_SECRET_LABELS,
+    STALE_AFTER,
+    TYPE_KEYS,
+)
 from tui.core.yamlsafe import Problem
 
 
@@ -90,58 +96,70 @@ class Destination:
             raise SecretError(
                 f"destination {self.id!r}: no {label} configured ({name}_env or {name}_file)"
             )
-        if env:
-            value = os.environ.get(env, "")
-            where = f"environment variable {env}"
-            if not value.strip():
-                raise SecretError(f"destination {self.id!r}: {where} is not set")
-            return self._checked(value, where, label)
-        assert file
-        path = Path(file).expanduser()
-        where = f"{label} file {path}"
-        try:
-            st = path.stat()
-        except OSError as exc:
-            raise SecretError(
-                f"destination {self.id!r}: cannot read {label} file {path}: {exc.strerror}"
-            ) from None
-        if not stat.S_ISREG(st.st_mode):
-            raise SecretError(f"destination {self.id!r}: {where} is not a regular file")
-        if stat.S_IMODE(st.st_mode) & 0o077:
-            raise SecretError(
-                f"destination {self.id!r}: {label} file {path} must be private "
-                f"(mode 0600; it is {stat.S_IMODE(st.st_mode):04o})"
-            )
-        try:
-            with path.open("rb") as f:
-                data = f.read(_KEY_FILE_MAX + 1)
-        except OSError as exc:
-            raise SecretError(
-                f"destination {self.id!r}: cannot read {label} file {path}: {exc.strerror}"
-            ) from None
-        if len(data) > _KEY_FILE_MAX:
-            raise SecretError(f"destination {self.id!r}: {where} is too large to be a {label}")
-        if not data.strip():
-            raise SecretError(f"destination {self.id!r}: {label} file {path} is empty")
-        # bytes, not text: a decoding error would quote a byte of the secret
-        return self._checked(data.decode("latin-1"), where, label)
+        return read_secret(f"destination {self.id!r}", label, env, file)
 
-    def _checked(self, raw: str, where: str, label: str = "key") -> str:
-        value = raw.strip(" \t\r\n")
-        if not value:
-            raise SecretError(f"destination {self.id!r}: {where} is empty")
-        if "\n" in value or "\r" in value:
-            raise SecretError(
-                f"destination {self.id!r}: {where} holds more than one line; it must hold "
-                f"the {label} alone (no comment, no second key)"
-            )
-        bad = next((i for i, ch in enumerate(value) if not "!" <= ch <= "~"), None)
-        if bad is not None:
-            raise SecretError(
-                f"destination {self.id!r}: the {label} in {where} must be printable ASCII "
-                f"without spaces (character {bad + 1} is not)"
-            )
-        return value
+
+def read_secret(
+    owner: str, label: str, env: str | None, file: str | None, *, spaces: bool = False
+) -> str:
+    """A secret read now from environment variable ``env`` or the 0600 file ``file``, checked.
+
+    One line of printable ASCII (without spaces unless ``spaces``: a header value
+    such as ``Bearer abc`` has one); a trailing newline and blank lines after it
+    are fine. Every :class:`SecretError` starts with ``owner`` ("destination
+    'status'", "channel 'tickets'") and names the variable or the file, never the value.
+    """
+    if env:
+        value = os.environ.get(env, "")
+        where = f"environment variable {env}"
+        if not value.strip():
+            raise SecretError(f"{owner}: {where} is not set")
+        return _checked(owner, value, where, label, spaces)
+    if not file:
+        raise SecretError(f"{owner}: no {label} configured")
+    path = Path(file).expanduser()
+    where = f"{label} file {path}"
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise SecretError(f"{owner}: cannot read {label} file {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SecretError(f"{owner}: {where} is not a regular file")
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        raise SecretError(
+            f"{owner}: {label} file {path} must be private "
+            f"(mode 0600; it is {stat.S_IMODE(st.st_mode):04o})"
+        )
+    try:
+        with path.open("rb") as f:
+            data = f.read(_KEY_FILE_MAX + 1)
+    except OSError as exc:
+        raise SecretError(f"{owner}: cannot read {label} file {path}: {exc.strerror}") from None
+    if len(data) > _KEY_FILE_MAX:
+        raise SecretError(f"{owner}: {where} is too large to be a {label}")
+    if not data.strip():
+        raise SecretError(f"{owner}: {label} file {path} is empty")
+    # bytes, not text: a decoding error would quote a byte of the secret
+    return _checked(owner, data.decode("latin-1"), where, label, spaces)
+
+
+def _checked(owner: str, raw: str, where: str, label: str, spaces: bool = False) -> str:
+    value = raw.strip(" \t\r\n")
+    if not value:
+        raise SecretError(f"{owner}: {where} is empty")
+    if "\n" in value or "\r" in value:
+        raise SecretError(
+            f"{owner}: {where} holds more than one line; it must hold "
+            f"the {label} alone (no comment, no second key)"
+        )
+    low = " " if spaces else "!"
+    bad = next((i for i, ch in enumerate(value) if not low <= ch <= "~"), None)
+    if bad is not None:
+        raise SecretError(
+            f"{owner}: the {label} in {where} must be printable ASCII"
+            f"{'' if spaces else ' without spaces'} (character {bad + 1} is not)"
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +183,35 @@ class QueueSource:
         default_factory=lambda: MappingProxyType({})
     )
     line: int = 0  # where it is in the config file, for messages
+
+    def secret(self, name: str) -> str:
+        """The secret ``name`` (token, api_key, url), read now and checked.
+
+        Read from ``<name>_env`` or the 0600 ``<name>_file`` at every call (never
+        kept), with the checks of :meth:`Destination.api_key`; every error names the
+        variable or the file, never the value.
+        """
+        label = SOURCE_SECRET_LABELS.get(name)
+        if label is None:
+            known = ", ".join(SOURCE_SECRET_LABELS)
+            raise ValueError(f"unknown secret {name!r} (known: {known})")
+        env, file = self.secret_refs.get(name, (None, None))
+        if not env and not file:
+            raise SecretError(
+                f"channel {self.channel!r}: no {label} configured ({name}_env or {name}_file)"
+            )
+        return read_secret(f"channel {self.channel!r}", label, env, file)
+
+    def headers(self) -> dict[str, str]:
+        """The ``headers_env`` headers, each value read now from its variable (and checked:
+        one line of printable ASCII, spaces allowed); errors name the variable."""
+        refs: Mapping[str, str] = self.options.get("headers_env") or {}
+        return {
+            header: read_secret(
+                f"channel {self.channel!r}", f"{header} header", env, None, spaces=True
+            )
+            for header, env in refs.items()
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,3 +128,58 @@ TYPE_KEYS: Final[Mapping[str, TypeKeys]] = MappingProxyType(
     }
 )
 """Destination ``type:`` -> its keys: allowed, required, secrets, default base_url."""
+
+
+# --- queue sources (config ``channels:``) ------------------------------------------------
+
+SOURCES = ("zendesk", "freshdesk", "intercom", "json", "command")
+
+# what each queue source's secret is called in messages
+SOURCE_SECRET_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {"token": "token", "api_key": "API key", "url": "URL"}
+)
+
+EVERY_DEFAULT: Final = timedelta(seconds=60)
+EVERY_BOUNDS: Final = (timedelta(seconds=5), timedelta(hours=1))
+SOURCE_TIMEOUT_BOUNDS: Final = (1.0, 120.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKeys:
+    """The keys one queue ``source:`` takes (beyond ``source``, ``every``, ``timeout``)."""
+
+    keys: tuple[str, ...]  # every allowed key, in the order the error message lists them
+    required: tuple[str, ...]  # keys that must be given
+    secrets: Mapping[str, bool]  # secret name -> required (given as NAME_env or NAME_file)
+    one_of: tuple[str, ...] = ()  # exactly one of these must be given ("" if none)
+
+
+SOURCE_KEYS: Final[Mapping[str, SourceKeys]] = MappingProxyType(
+    {
+        "zendesk": SourceKeys(
+            ("subdomain", "base_url", "email", "token_env", "token_file", "query", "oldest"),
+            ("email", "query"),
+            {"token": True},
+            ("subdomain", "base_url"),
+        ),
+        "freshdesk": SourceKeys(
+            ("domain", "base_url", "api_key_env", "api_key_file", "query"),
+            ("query",),
+            {"api_key": True},
+            ("domain", "base_url"),
+        ),
+        "intercom": SourceKeys(
+            ("base_url", "token_env", "token_file", "query", "oldest"),
+            (),
+            {"token": True},
+        ),
+        "json": SourceKeys(
+            ("url", "url_env", "headers_env", "count", "oldest"),
+            ("count",),
+            {},
+            ("url", "url_env"),
+        ),
+        "command": SourceKeys(("command", "count", "oldest"), ("command",), {}),
+    }
+)
+"""Queue ``source:`` -> its keys: allowed, required, secrets, exactly-one-of."""
