@@ -65,15 +65,15 @@ def _expr_text(expr: Any) -> str:
 
 
 def _count(value: Any, where: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            found = "nothing" if value is None else type(value).__name__
-            raise SourceError(f"command: {where} is not a whole number ({found})", permanent=True)
-    if not 0 <= value <= MAX_COUNT:
-        raise SourceError(f"command: {where} is {value}, outside 0..{MAX_COUNT}", permanent=True)
-    return value
+        found = "nothing" if value is None else type(value).__name__
+        raise SourceError(f"command: {where} is not a whole number ({found})", permanent=True)
+    number: int = value
+    if not 0 <= number <= MAX_COUNT:
+        raise SourceError(f"command: {where} is {number}, outside 0..{MAX_COUNT}", permanent=True)
+    return number
 
 
 def _instant(value: Any, where: str) -> datetime | None:
