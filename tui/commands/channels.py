@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tui.core.playbook import Channel
     from tui.core.state import IncidentState
     from tui.core.store import Store
+    from tui.core.store.writer import Writer
 
 MAX_QUEUE = 1_000_000
 
@@ -77,7 +78,50 @@ def set_queue(
                 "oldest_since": to_iso(oldest_since) if oldest_since else None,
             },
         )
-    return Outcome(incident_id, event_id, f"{ch.title}: {depth} waiting")
+        swamped = _auto_swamped(w, s, ch, depth, now, actor, incident_id)
+    return Outcome(incident_id, event_id, f"{ch.title}: {depth} waiting{swamped}")
+
+
+def _auto_swamped(
+    w: Writer,
+    s: IncidentState,
+    ch: Channel,
+    depth: int,
+    now: datetime,
+    actor: str,
+    incident_id: str,
+) -> str:
+    """``swamped_mode: auto``: the count that crosses swamped_at turns its action on.
+
+    In the count's own transaction and by its actor, only on the crossing (a count
+    that was already over it, after someone turned the action off, leaves it off),
+    and never off again by itself.
+    """
+    if ch.swamped_mode != "auto" or ch.swamped_action is None or not ch.swamped(depth):
+        return ""
+    before = s.channels.get(ch.id)
+    if before is not None and ch.swamped(before.depth):
+        return ""  # not a crossing
+    action = ch.action(ch.swamped_action)
+    if action is None:
+        return ""
+    current = before.actions.get(action.id, action.default) if before else action.default
+    if current:
+        return ""
+    w.append(
+        incident_id,
+        now,
+        actor,
+        ev.ACTION,
+        {
+            "channel": ch.id,
+            "action": action.id,
+            "on": True,
+            "swamped_at": ch.swamped_at,
+            "depth": depth,
+        },
+    )
+    return f"; {depth} \u2265 swamped_at {ch.swamped_at}: turned on {action.id}"
 
 
 def set_action(
