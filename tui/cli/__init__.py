@@ -11,6 +11,7 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
 - ``incident``   start, status, check, uncheck, skip, assign, unassign, metric,
   phase, posted, note, queue, action, close
 - ``publish``    draft, publish, approve, reject, deliver, outbox
+- ``reply``      reply (a channel's canned reply: print, copy, --json)
 - ``destinations`` destinations (list), destinations check
 - ``lint``       lint (the message check on any text, no incident)
 - ``amends``     postmortem, offers
@@ -41,6 +42,7 @@ from tui.cli import (
     page,
     playbook,
     publish,
+    reply,
 )
 from tui.cli.context import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Context, UsageError, err, safe
 from tui.cli.parser import (
@@ -54,7 +56,18 @@ from tui.cli.parser import (
 )
 
 # The command groups, in the order `warroom --help` lists their commands.
-GROUPS = (playbook, incident, publish, destinations, lint, amends, page, history, dashboard)
+GROUPS = (
+    playbook,
+    incident,
+    publish,
+    reply,
+    destinations,
+    lint,
+    amends,
+    page,
+    history,
+    dashboard,
+)
 
 
 def build_parser() -> Parser:

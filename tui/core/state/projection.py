@@ -382,9 +382,10 @@ class Projector:
         how = str(d.get("how", "osc52"))
         self.state.reply_copies[d["channel"]] = ReplyCopy(e.at, e.actor, based_on, how)
         title = _channel_title(self.state, d["channel"])
-        word = {"file": "wrote to a file", "print": "took"}.get(how, "copied")
+        word = "printed" if how == "print" else "copied"
+        where = " to a file" if how == "file" else ""
         what = f"message #{based_on}" if based_on is not None else "no published message yet"
-        return f"{e.actor} {word} the {title} canned reply (from {what})"
+        return f"{e.actor} {word} the {title} canned reply{where} (from {what})"
 
     def _init_channels(self) -> None:
         s = self.state
