@@ -43,6 +43,7 @@ SCOPES: Final[dict[str, tuple[str, ...]]] = {
     "offers": ("global",),
     "offers-refused": ("global",),
     "help": ("global",),
+    "reply": ("global",),
 }
 # the scopes whose keys the ``?`` help lists: the dashboard's, its panes', the app's
 DASHBOARD_SCOPES: Final[tuple[str, ...]] = ("dashboard", "checklist", "queues", "draft", "global")
@@ -160,6 +161,8 @@ ACTIONS: Final[tuple[Action, ...]] = (
        "One more waiting", key_display="+"),
     _a("queues.less", "minus,underscore", "adjust(-1)", "-1", "queues", "Queues",
        "One fewer waiting", key_display="-"),
+    _a("queues.reply", "c", "reply", "Reply", "queues", "Queues",
+       "The channel's canned reply: read it, copy it (OSC 52) or write it to a file"),
     _a("draft.edit", "enter", "screen.edit_draft", "Edit", "draft", "Draft",
        "Edit the draft, pane 4: one editor at a time, or take over"),
     _a("draft.versions", "ctrl+o", "screen.draft_versions", "Versions", "draft", "Draft",
@@ -200,6 +203,9 @@ ACTIONS: Final[tuple[Action, ...]] = (
     _a("offers.write", "w", "write", "Write CSV", "offers"),
     _a("offers-refused.back", "escape,q", "back", "Back", "offers-refused"),
     _a("help.close", "escape,q,question_mark", "close", "Close", "help"),
+    _a("reply.copy", "y", "copy", "Copy", "reply"),
+    _a("reply.file", "f", "write_file", "Write to a file", "reply"),
+    _a("reply.close", "escape,q", "close", "Close", "reply"),
 )  # fmt: skip
 
 BY_ID: Final[Mapping[str, Action]] = {a.id: a for a in ACTIONS}
