@@ -38,6 +38,13 @@ class AdjustQueue(Message):
 
 
 @dataclass
+class ShowReply(Message):
+    """Show a channel's canned reply (to read, copy or write to a file)."""
+
+    channel_id: str
+
+
+@dataclass
 class DraftEdited(Message):
     """The draft text changed (debounced autosave follows)."""
 

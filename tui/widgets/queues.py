@@ -10,10 +10,11 @@ from textual.widgets.option_list import Option
 
 from tui.core.durations import format_duration
 from tui.core.state import IncidentState
+from tui.queues.replies import copy_words
 from tui.widgets._options import OptionPane
 from tui.widgets._text import literal
 from tui.widgets.keys import bindings
-from tui.widgets.messages import AdjustQueue, EditQueue, ToggleAction
+from tui.widgets.messages import AdjustQueue, EditQueue, ShowReply, ToggleAction
 
 
 class ChannelQueues(OptionPane):
@@ -42,6 +43,13 @@ class ChannelQueues(OptionPane):
             yield Option(row, id=f"channel:{channel.id}")
             if channel.tone:
                 yield Option(literal(f"   tone: {channel.tone}", "italic dim"), disabled=True)
+            copied = copy_words(s, channel.id)  # "reply copied 14:05 by sam", OUTDATED
+            if copied is not None:
+                words, outdated = copied
+                line = literal(f"   {words}", "dim")
+                if outdated:
+                    line.append("  OUTDATED (c: the new reply)", style="bold reverse")
+                yield Option(line, disabled=True)
             for action in channel.actions:
                 on = st.actions.get(action.id, action.default) if st else action.default
                 line = Text(no_wrap=True, overflow="ellipsis")
@@ -82,6 +90,11 @@ class ChannelQueues(OptionPane):
         channel = self._channel()
         if channel:
             self.post_message(EditQueue(channel))
+
+    def action_reply(self) -> None:
+        channel = self._channel()
+        if channel:
+            self.post_message(ShowReply(channel))
 
     def action_adjust(self, delta: int) -> None:
         channel = self._channel()
