@@ -112,8 +112,9 @@ def parse_output(text: str, options: Mapping[str, Any]) -> Reading:
         raise SourceError(
             f"command: output is not a number or JSON: {shown!r}", permanent=True
         ) from None
-    count_expr = options.get("count")
-    oldest_expr = options.get("oldest")
+    # the config compiles each expression once (``count_expr``); its text names it
+    count_expr = options.get("count_expr") or options.get("count")
+    oldest_expr = options.get("oldest_expr") or options.get("oldest")
     if count_expr is None and not isinstance(data, dict):
         return Reading(_count(data, "the output"), None)
     if count_expr is None:
