@@ -369,7 +369,9 @@ class Dashboard(Screen[None]):
 
     @on(ToggleAction)
     def _toggle_action(self, message: ToggleAction) -> None:
-        host(self).run_command(commands.set_action, message.channel_id, message.action_id, None)
+        host(self).run_command(
+            commands.set_action, message.channel_id, message.action_id, message.on
+        )
 
     @on(AdjustQueue)
     def _adjust_queue(self, message: AdjustQueue) -> None:

@@ -20,6 +20,7 @@ class ToggleAction(Message):
 
     channel_id: str
     action_id: str
+    on: bool | None = None  # None: the other way (True: on, and nothing if it already is)
 
 
 @dataclass
