@@ -19,6 +19,7 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
 - ``history``    log, list
 - ``dashboard``  dashboard (what plain ``warroom`` runs), demo; the sample
   incident is seeded in ``demo``, and ``launch`` starts the Textual app
+- ``room``       tmux (the war room: a shared tmux session, created or joined)
 
 Shared by all: ``context`` (what a handler gets: options, clock, actor, the
 store; output helpers; exit codes) and ``parser`` (one-line usage errors, the
@@ -43,6 +44,7 @@ from tui.cli import (
     playbook,
     publish,
     reply,
+    room,
 )
 from tui.cli.context import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Context, UsageError, err, safe
 from tui.cli.parser import (
@@ -67,6 +69,7 @@ GROUPS = (
     page,
     history,
     dashboard,
+    room,
 )
 
 
