@@ -31,6 +31,7 @@ from tui.app import command_path
 from tui.app.courier import Courier
 from tui.app.driver import driver_for
 from tui.app.flows import incident, offers, opening, outbox, postmortem, publish
+from tui.app.intake import Intake
 from tui.app.lifeline import Lifeline
 from tui.app.room import Room, Sync
 from tui.app.run import save_draft_now
@@ -90,6 +91,7 @@ class WarroomApp(App[None]):
         self.welcome = welcome
         self.deliver = deliver
         self.courier = Courier(self)  # the delivery thread
+        self.intake = Intake(self)  # the queue poller thread
         self.clock: Clock = room.clock
         self.wanted_incident = incident
         self.bell_enabled = bell
@@ -170,6 +172,7 @@ class WarroomApp(App[None]):
             self.notify(self.welcome, title="warroom demo", timeout=20, markup=False)
             self.welcome = ""
         self.courier.start()
+        self.intake.start()
         if not self._polling:  # once per app, whichever incident is shown
             self._polling = True
             self.set_interval(self.tick_every, self._tick)
@@ -326,6 +329,7 @@ class WarroomApp(App[None]):
 
         gc.unfreeze()  # let what the app leaves behind be collected again
         self.courier.stop()
+        self.intake.stop()
         if self.lifeline is not None:
             self.lifeline.save_once()  # (already done if the terminal went away)
         else:

@@ -1,0 +1,88 @@
+"""The intake thread: the support queues polled while the dashboard runs.
+
+A daemon thread with a database connection of its own runs the
+:class:`~tui.queues.poller.Poller` loop when the config names queue sources
+(``channels:``). Only the process holding the database's ``queue-poller`` lease
+polls; every other dashboard tries to take it every few seconds, so when the
+holder quits (it releases the lease) or dies (its pid is gone) another one takes
+over. A poll that writes an event reaches the panes like any other change
+(``PRAGMA data_version``); an error is said once per channel and message (the
+queue pane shows each source's state in words). HTTP and commands never touch
+the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.app.app import WarroomApp
+    from tui.queues.poller import Poll, Poller
+
+
+class Intake:
+    """One per app: :meth:`start` once a dashboard shows, :meth:`stop` on leaving."""
+
+    def __init__(self, app: WarroomApp) -> None:
+        self._app = app
+        self._stop: threading.Event | None = None
+        self._thread: threading.Thread | None = None
+        self.poller: Poller | None = None
+        self._told: dict[str, str] = {}  # channel -> the error already said
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        app = self._app
+        if not app.config.queue_sources or self._thread is not None:
+            return
+        from tui.core.store import Store
+        from tui.queues.poller import Poller
+
+        self._stop = stop = threading.Event()
+
+        def loop() -> None:
+            try:
+                store = Store(app.room.path, timeout=app.room.timeout)
+            except Exception as exc:
+                app.from_thread(app.error, f"queue polling could not start: {exc}")
+                return
+            poller = Poller(store, app.config, app.clock)
+            self.poller = poller
+            try:
+                poller.run(stop, report=self._report)
+            except Exception as exc:
+                app.from_thread(app.error, f"queue polling stopped: {type(exc).__name__}: {exc}")
+            finally:
+                poller.release()
+                poller.close()
+                store.close()
+
+        self._thread = threading.Thread(target=loop, name="warroom-intake", daemon=True)
+        self._thread.start()
+
+    def stop(self, wait: float = 1.0) -> None:
+        """End the loop and give the lease up (waits briefly: a poll in flight may hang)."""
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=wait)
+
+    def _report(self, poll: Poll) -> None:
+        if poll.ok:
+            self._told.pop(poll.channel, None)
+            return  # the pane and the timeline say it
+        assert poll.error is not None
+        if self._told.get(poll.channel) == poll.error:
+            return
+        self._told[poll.channel] = poll.error
+        self._app.from_thread(
+            self._app.notify,
+            f"Queue {poll.channel}: {poll.error}",
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
