@@ -20,6 +20,7 @@ handlers (``register(sub)``), in the order ``warroom --help`` lists them:
 - ``dashboard``  dashboard (what plain ``warroom`` runs), demo; the sample
   incident is seeded in ``demo``, and ``launch`` starts the Textual app
 - ``room``       tmux (the war room: a shared tmux session, created or joined)
+- ``watch``      watch (the queue poller without a dashboard; --once)
 
 Shared by all: ``context`` (what a handler gets: options, clock, actor, the
 store; output helpers; exit codes) and ``parser`` (one-line usage errors, the
@@ -45,6 +46,7 @@ from tui.cli import (
     publish,
     reply,
     room,
+    watch,
 )
 from tui.cli.context import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Context, UsageError, err, safe
 from tui.cli.parser import (
@@ -70,6 +72,7 @@ GROUPS = (
     history,
     dashboard,
     room,
+    watch,
 )
 
 
