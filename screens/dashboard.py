@@ -29,7 +29,14 @@ from tui.widgets.countdown import UpdateCountdown
 from tui.widgets.draft import DraftEditor
 from tui.widgets.header import IncidentHeader
 from tui.widgets.keys import bindings
-from tui.widgets.messages import AdjustQueue, DraftEdited, EditQueue, ToggleAction, ToggleItem
+from tui.widgets.messages import (
+    AdjustQueue,
+    DraftEdited,
+    EditQueue,
+    ShowReply,
+    ToggleAction,
+    ToggleItem,
+)
 from tui.widgets.queues import ChannelQueues
 from tui.widgets.timeline import Timeline
 
@@ -385,6 +392,10 @@ class Dashboard(Screen[None]):
     @on(EditQueue)
     def _edit_queue(self, message: EditQueue) -> None:
         host(self).edit_queue(message.channel_id)
+
+    @on(ShowReply)
+    def _show_reply(self, message: ShowReply) -> None:
+        host(self).show_reply(message.channel_id)
 
     @on(DraftEdited)
     def _draft_edited(self, message: DraftEdited) -> None:

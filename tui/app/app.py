@@ -30,7 +30,7 @@ from screens.dashboard import Dashboard
 from tui.app import command_path
 from tui.app.courier import Courier
 from tui.app.driver import driver_for
-from tui.app.flows import incident, offers, opening, outbox, postmortem, publish
+from tui.app.flows import incident, offers, opening, outbox, postmortem, publish, replies
 from tui.app.intake import Intake
 from tui.app.lifeline import Lifeline
 from tui.app.room import Room, Sync
@@ -279,6 +279,7 @@ class WarroomApp(App[None]):
     add_note = incident.add_note
     edit_queue = incident.edit_queue
     skip_item = incident.skip_item
+    show_reply = replies.show_reply
     publish_draft = publish.publish_draft
     approve_pending = publish.approve_pending
     republish_elsewhere = publish.republish_elsewhere
