@@ -163,6 +163,8 @@ ACTIONS: Final[tuple[Action, ...]] = (
        "One fewer waiting", key_display="-"),
     _a("queues.reply", "c", "reply", "Reply", "queues", "Queues",
        "The channel's canned reply: read it, copy it (OSC 52) or write it to a file"),
+    _a("queues.swamped", "w", "turn_on_swamped", "Swamped: on", "queues", "Queues",
+       "Turn on the swamped action of a channel at its playbook's swamped_at (SWAMPED)"),
     _a("draft.edit", "enter", "screen.edit_draft", "Edit", "draft", "Draft",
        "Edit the draft, pane 4: one editor at a time, or take over"),
     _a("draft.versions", "ctrl+o", "screen.draft_versions", "Versions", "draft", "Draft",
@@ -216,6 +218,12 @@ NAVIGATION: Final[tuple[tuple[str, str, str], ...]] = (
     ("Checklist", "enter", "Tick or untick the highlighted item (as space)"),
     ("Checklist", "\u2191 \u2193", "Move between items"),
     ("Queues", "enter", "Turn the highlighted action on or off (as space)"),
+    (
+        "Queues",
+        "\u2191N +N",
+        "\u2191N: the depth since the last update; +N since update, +N/10m: "
+        "inflow, the sum of the rises in depth between counts (a fall adds nothing)",
+    ),
 )
 
 # keys Textual itself keeps on every screen (App.BINDINGS): a keymap may not take them
