@@ -87,11 +87,13 @@ class ReplyScreen(ModalScreen[None]):
         if r.next_update_at is not None:
             about.append(f" \u00b7 next update by {wall(r.next_update_at, self.tz)}")
         if r.copied is not None:
+            about.append("\n")
             about.append_text(
-                literal(f"\nlast copied {hhmm(r.copied.at, self.tz)} by {r.copied.by}", "dim")
+                literal(f"last copied {hhmm(r.copied.at, self.tz)} by {r.copied.by}", "dim")
             )
         if r.notice:
-            about.append_text(literal(f"\nNote: {r.notice}", "bold", wrap=True))
+            about.append("\n")
+            about.append_text(literal(f"Note: {r.notice}", "bold", wrap=True))
         self.query_one("#reply-about", Static).update(about)
         self.query_one("#reply-text", Static).update(literal(r.text.rstrip("\n"), lines=True))
         self._outdated(self.is_outdated())
