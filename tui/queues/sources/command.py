@@ -46,9 +46,11 @@ def _argv(options: Mapping[str, Any]) -> list[str]:
     raise SourceError("command: no command configured", permanent=True)
 
 
-def _name(argv: list[str]) -> str:
-    shown = argv[2] if argv[:2] == ["/bin/sh", "-c"] else argv[0]
-    return clean_line(shown)[:60]
+def _name(command: Any) -> str:
+    """The program's name only: a command line may carry a secret (``curl -H ...``)."""
+    words = command.split() if isinstance(command, str) else list(command)[:1]
+    program = next((str(w) for w in words if "=" not in str(w)), "command")  # not VAR=value
+    return clean_line(os.path.basename(program.rstrip("/")) or program)[:60]
 
 
 def _search(expr: Any, data: Any) -> Any:
@@ -140,13 +142,13 @@ def _read_bounded(stream: Any, limit: int) -> bytes:
         chunk = stream.read(65536)
         if not chunk:
             break
-        if size < limit:
-            chunks.append(chunk[: limit - size + 1])
+        if size <= limit:  # keep one byte more than the limit: "too long" is seen
+            chunks.append(chunk[: limit + 1 - size])
         size += len(chunk)
     return b"".join(chunks)
 
 
-def run(argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
+def run(argv: list[str], timeout: float, name: str) -> tuple[int, bytes, bytes]:
     """Run ``argv`` in a process group of its own; killed (the group) after ``timeout``.
 
     Returns (exit status, stdout, stderr), each output at most 64 KiB (+1 byte: too long).
@@ -163,7 +165,7 @@ def run(argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
         )
     except OSError as exc:
         raise SourceError(
-            f"command: cannot run {_name(argv)!r}: {exc.strerror or exc}", permanent=True
+            f"command: cannot run {name!r}: {exc.strerror or exc}", permanent=True
         ) from None
     out: list[bytes] = []
     err: list[bytes] = []
@@ -179,7 +181,7 @@ def run(argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise SourceError(
-            f"command: {_name(argv)!r} did not finish within {timeout:g}s (killed)"
+            f"command: {name!r} did not finish within {timeout:g}s (killed)"
         ) from None
     finally:
         _kill_group(proc)  # what it left running would hold our pipes open: end it
@@ -206,15 +208,14 @@ def _last_line(data: bytes) -> str:
 def fetch(source: QueueSource, client: Any = None) -> Reading:
     """Run the source's command and read its count (``client`` is unused)."""
     argv = _argv(source.options)
-    code, stdout, stderr = run(argv, float(source.timeout))
+    name = _name(source.options.get("command"))
+    code, stdout, stderr = run(argv, float(source.timeout), name)
     if code != 0:
         why = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
         last = _last_line(stderr)
-        raise SourceError(
-            f"command: {_name(argv)!r} failed ({why})" + (f": {last}" if last else "")
-        )
+        raise SourceError(f"command: {name!r} failed ({why})" + (f": {last}" if last else ""))
     if len(stdout) > MAX_OUTPUT:
         raise SourceError(
-            f"command: {_name(argv)!r} printed more than {MAX_OUTPUT // 1024} KiB", permanent=True
+            f"command: {name!r} printed more than {MAX_OUTPUT // 1024} KiB", permanent=True
         )
     return parse_output(stdout.decode("utf-8", "replace"), source.options)
