@@ -140,6 +140,17 @@ def start_demo_page(folder: Path) -> tuple[BackgroundServer | None, Path | None]
     return server, config
 
 
+def add_demo_channels(folder: Path, config: Path | None, url: str) -> Path:
+    """The demo config with ``channels:`` counted from the demo queue source at URL
+    (appended to the page's config, or a config of its own when the page is off)."""
+    from tui.cli.demo_queues import channels_yaml
+
+    target = config or folder / "config.yaml"
+    before = target.read_text(encoding="utf-8") if config is not None else ""
+    target.write_text(before + channels_yaml(url), encoding="utf-8")
+    return target
+
+
 SAMPLE_CUSTOMERS = """customer_id,name,plan,monthly_amount,currency,affected,affected_minutes
 C-1001,Northwind Traders,enterprise,4800.00,USD,yes,
 C-1002,"Café Zoë, Lyon",standard,129.00,EUR,yes,
@@ -164,9 +175,13 @@ def run_demo(ctx: Context) -> int:
         incident = seed_demo(store, now)
         state = store.state(incident)
     if not ctx.args.print and sys.stdin.isatty() and sys.stdout.isatty():
+        from tui.cli.demo_queues import start_demo_queues
         from tui.cli.launch import launch_dashboard
 
         server, config = start_demo_page(folder)
+        queues = start_demo_queues()  # the real clock, even under WARROOM_NOW: they move
+        if queues is not None:
+            config = add_demo_channels(folder, config, queues.url)
         if config is not None:
             ctx.args.config = str(config)
         customers = folder / "customers.csv"
@@ -178,11 +193,19 @@ def run_demo(ctx: Context) -> int:
             if server
             else "The local status page could not start: publishing is off in this demo"
         )
+        if queues is not None:
+            welcome += (
+                f" -- The queues fill themselves from a demo helpdesk ({queues.url}): live chat "
+                "passes its swamped mark in about 90 s (w turns the notice on), c shows a "
+                "channel's canned reply"
+            )
         try:
             code = launch_dashboard(ctx, incident=incident, db_path=path, welcome=welcome)
         finally:
             if server is not None:
                 server.stop()
+            if queues is not None:
+                queues.stop()
         print(f"Demo database kept at {path}  ({_again(path)})")
         return code
     print(report.status_text(state, now))
