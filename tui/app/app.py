@@ -39,9 +39,12 @@ from tui.core.clock import Clock
 from tui.core.state import IncidentState
 from tui.core.store import IncidentRow, StoreError
 from tui.widgets.keys import bindings
+from tui.widgets.queues import ChannelQueues
 
 if TYPE_CHECKING:
     from tui.core.config import Config
+    from tui.core.store import Store
+    from tui.queues.status import SourceStatus
 
 POLL_EVERY = 0.25  # seconds: changes from other dashboards show within ~half a second
 TICK_EVERY = 1.0
@@ -99,6 +102,7 @@ class WarroomApp(App[None]):
         self.tick_every = tick_every
         self.dashboard: Dashboard | None = None
         self._polling = False
+        self._sources_version: int | None = None  # PRAGMA data_version at the last read_all
         self.lifeline = lifeline
         self.loop_for_signals: asyncio.AbstractEventLoop | None = None  # set by run_dashboard
         if lifeline is not None:
@@ -165,6 +169,7 @@ class WarroomApp(App[None]):
             state, bell=self.bell_enabled, me=self.room.actor, session=self.room.session
         )
         self.switch_screen(self.dashboard)
+        self._sources_version = None  # the new pane reads the queue sources at the next poll
         self.call_after_refresh(_freeze_startup_garbage)
         if self.config_error:
             self.error(self.config_error)
@@ -186,6 +191,7 @@ class WarroomApp(App[None]):
     def _poll(self, force: bool) -> None:
         try:
             sync = self.room.poll(force=force)
+            sources = self._queue_sources(force)
         except StoreError as exc:
             self.call_from_thread(self.error, str(exc))
             self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
@@ -194,11 +200,27 @@ class WarroomApp(App[None]):
             self.call_from_thread(self.error, f"sync failed: {type(exc).__name__}: {exc}")
             self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
             return
-        self.call_from_thread(self._synced, sync)
+        self.call_from_thread(self._synced, sync, sources)
 
-    def _synced(self, sync: Sync) -> None:
+    def _queue_sources(self, force: bool) -> dict[str, SourceStatus] | None:
+        """What each queue source last said (tui/queues/status.py), when the database moved."""
+        from tui.queues.status import read_all
+
+        def read(store: Store) -> dict[str, SourceStatus] | None:
+            version = store.data_version()
+            if not force and version == self._sources_version:
+                return None
+            self._sources_version = version
+            return read_all(store)
+
+        result: dict[str, SourceStatus] | None = self.room.read(read)
+        return result
+
+    def _synced(self, sync: Sync, sources: dict[str, SourceStatus] | None = None) -> None:
         if sync.state is not None:
             self.show_state(sync.state)
+        if sources is not None and self.dashboard is not None and self.dashboard.is_attached:
+            self.dashboard.query_one(ChannelQueues).show_sources(sources, self.clock.now())
         if sync.presence is not None and self.dashboard is not None and self.dashboard.is_attached:
             self.dashboard.apply_presence(sync.presence)
         self.set_timer(self.poll_every, self._schedule_poll)
