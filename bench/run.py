@@ -31,6 +31,7 @@ from pathlib import Path
 
 from fixtures import BIG_EVENTS, BIG_TITLE, DEMO_TITLE, build_big_db, build_demo_db
 from hello import HELLO_TEXT, ToggleList, ToggleListApp
+from lint_agreement import section as lint_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.md"
@@ -875,6 +876,7 @@ def main() -> int:
         f"whole run {time.perf_counter() - started:.0f} s"
     )
     text = render(report, machine, when)
+    text += "\n" + lint_section()  # issue 12: the message check against our labelled corpus
     try:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(text)
