@@ -116,6 +116,7 @@ class Channel:
 class MessageChecks:
     forbidden_phrases: tuple[str, ...] = ()
     jargon: tuple[str, ...] = ()
+    jargon_allow: tuple[str, ...] = ()  # words never flagged as jargon (the team's own terms)
     require: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: frozen_map({}))
     max_length: Mapping[str, int] = field(default_factory=lambda: frozen_map({}))
 

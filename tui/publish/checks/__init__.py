@@ -22,6 +22,7 @@ text for them, :mod:`.findings` is what they say.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Final
 
 from tui.core.playbook import MessageChecks
@@ -34,7 +35,7 @@ from tui.publish.checks.promises import fix_promises
 from tui.publish.checks.requirements import present, requirement_findings
 from tui.publish.checks.scan import Scan
 from tui.publish.checks.times import promised_times
-from tui.publish.checks.tone import jargon, phrases
+from tui.publish.checks.tone import forbidden, is_robotic, jargon, robotic
 
 __all__ = [
     "ERROR",
@@ -59,19 +60,23 @@ LABELS: Final = (
 """The keys of :func:`labels`: the six elements a message may contain, and ``robotic``."""
 
 
-def check_message(text: str, purpose: str, kind: str, checks: MessageChecks) -> list[Finding]:
+def check_message(
+    text: str, purpose: str, kind: str, checks: MessageChecks, names: Collection[str] = ()
+) -> list[Finding]:
     """Findings sorted errors first, then by start.
 
     ``purpose``: a :data:`~tui.core.vocabulary.TemplatePurpose`; ``kind``: a
     :data:`~tui.core.vocabulary.DestinationKind` (other words are checked with no
-    requirement and no length limit).
+    requirement and no length limit); ``names``: the page's component and product
+    names, never flagged as jargon.
     """
     scan = Scan(text)
     times = promised_times(scan)
     findings = blank_findings(scan) + length_finding(text, kind, checks)
     findings += requirement_findings(scan, times, purpose, checks)
-    findings += phrases(scan, checks)
-    findings += jargon(scan, checks)
+    banned = forbidden(scan, checks)
+    findings += banned + robotic(scan, times, purpose, banned)
+    findings += jargon(scan, checks, purpose, names)
     findings += fix_promises(scan, times)
     findings += empty_gestures(scan)
     return sorted(
@@ -90,5 +95,5 @@ def labels(text: str, purpose: str, checks: MessageChecks) -> dict[str, bool]:
     scan = Scan(text)
     times = promised_times(scan)
     out: dict[str, bool] = {name: present(name, scan, times) for name in REQUIREMENTS}
-    out["robotic"] = any(f.rule in ("robotic", "forbidden_phrase") for f in phrases(scan, checks))
+    out["robotic"] = is_robotic(scan, times, purpose, forbidden(scan, checks))
     return out

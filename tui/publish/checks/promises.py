@@ -1,7 +1,8 @@
 """A promised fix time or an ETA: a warning (promise the next update, not the fix).
 
 A time about the fix (:mod:`tui.publish.checks.times`) is a promise unless its
-sentence tells history ("was restored within 30 minutes"); an "ETA" is one
+sentence tells history in a past tense with no future in it ("was restored
+within 30 minutes", "we rolled back by 3 PM"); an "ETA" is one
 unless it is denied ("we don't have an ETA yet"). One finding per sentence.
 """
 
@@ -11,12 +12,11 @@ import re
 
 from tui.publish.checks.findings import WARNING, Finding, one_line, quote
 from tui.publish.checks.scan import Scan
-from tui.publish.checks.times import FUTURE, Time
+from tui.publish.checks.times import Time, history
 
 _I = re.IGNORECASE
 
 
-_PAST = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|had|got)\b", _I)
 _ETA = re.compile(
     r"(?-i:\bETAs?\b)|\bestimated\s+time\s+(?:to|of)\s+"
     r"(?:resolution|recovery|repair|fix|restoration)\b",
@@ -28,13 +28,16 @@ _NEGATION = re.compile(r"(?:\bno|\bnot|n['’]t|\bwithout|\bcannot)\b", _I)
 def fix_promises(scan: Scan, times: list[Time]) -> list[Finding]:
     s = scan.s
     out: list[Finding] = []
-    suggestion = "promise the next update, not the fix: “We'll update you by 2:45 PM EST.”"
+    suggestion = (
+        "a missed fix time costs more trust than none: promise the next update instead, "
+        "“We'll update you by 2:45 PM EST.”"
+    )
     for t in times:
         if t.topic != "fix":
             continue
         lo, hi = scan.sentence(t.start, t.end)
-        if scan.has(_PAST, lo, hi) and not scan.has(FUTURE, lo, hi):
-            continue  # "was restored within 30 minutes": history, not a promise
+        if history(scan.s, lo, hi):
+            continue  # "was restored within 30 minutes", "recovered by 3 PM": history
         a, b = t.topic_start, t.topic_end
         out.append(
             Finding(

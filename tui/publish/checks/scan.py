@@ -2,7 +2,7 @@
 
 :class:`Scan` is built once per check and shared by every rule: the masked text
 (a blank or a URL is neither words nor a sentence end), the sentence and
-paragraph around any span, the topic words (update, fix, post-mortem) that say
+paragraph around any span, the topic words (update, fix, post-mortem, monitoring) that say
 what a time in the same sentence is about, and a cache of pattern look-ups.
 :func:`phrase_re` turns a playbook phrase into a whole-word, apostrophe-tolerant
 pattern.
@@ -24,7 +24,15 @@ APOS = "['’‘]"  # any apostrophe a person (or a phone) types
 _UPDATE_WORDS = (
     r"\bupdat(?:e|es|ing)\b|\bpost(?:ing)?\b(?!-)|\bhear\s+from\s+us\b|\bbe\s+in\s+touch\b"
     r"|\bcheck\s+in\b|\breport\s+back\b|\bget\s+back\s+to\s+you\b|\bfollow\s+up\b|\bnext\s+one\b"
+    # an information noun: "back with more information in 30 minutes", "details by 15:00"
+    r"|\b(?:more|further|additional|new|fresh|latest)\s+(?:information|info|details|news)\b"
+    r"|\b(?:information|details|news)\s+(?:on|about)\s+(?:progress|our\s+progress)\b"
+    r"|\bnext\s+(?:communication|message|notice|status)\b|\bback\s+with\b|\bwith\s+more\b"
+    r"|\bkeep\s+you\s+(?:posted|informed|updated)\b|\blet\s+you\s+know\s+(?:more|how)\b"
+    r"|\bshare\s+(?:more|an?\s+update|progress)\b|\bcommunicat(?:e|ion)\b"
 )
+# A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
+_MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"
 _FIX_WORDS = (
     r"\bfix(?:ed|es)?\b|\bresolv(?:e|ed|ing)\b|\bresolution\b|\brestor(?:e|ed|ing)\b"
     r"|\brecover(?:ed|y)?\b|\bback\s+(?:up|online|to\s+normal)\b|\bup\s+and\s+running\b"
@@ -32,10 +40,12 @@ _FIX_WORDS = (
 )
 _DOC_WORDS = (
     r"\bpost[- ]?mortem\b|\bincident\s+(?:report|review)\b|\broot[- ]cause\s+analysis\b"
-    r"|(?-i:\bRCA\b)|\breport\b"
+    r"|(?-i:\bRCA\b)|\breport\b|\bwrite[- ]?up\b|\bretrospective\b|\banalysis\b"
+    r"|\bsummary\b|\bblog\s+post\b"
 )
 TOPIC = re.compile(
-    rf"(?P<update>{_UPDATE_WORDS})|(?P<fix>{_FIX_WORDS})|(?P<doc>{_DOC_WORDS})",
+    rf"(?P<update>{_UPDATE_WORDS})|(?P<fix>{_FIX_WORDS})|(?P<doc>{_DOC_WORDS})"
+    rf"|(?P<monitor>{_MONITOR_WORDS})",
     _I,
 )
 

@@ -53,9 +53,24 @@ _INTERVAL = re.compile(
 )
 FUTURE = re.compile(
     r"\bwill\b|['’]ll\b|\bexpect\w*|\bshould\b|\bhop(?:e|es|ing)\b|\baim\w*|\bplan\w*"
-    r"|\bgoing\s+to\b|\bestimat\w*|\banticipat\w*|\btarget\w*|\bpromise\w*",
+    r"|\bgoing\s+to\b|\bestimat\w*|\banticipat\w*|\btarget\w*|\bpromise\w*|\bschedul\w*",
     _I,
 )
+
+
+# What makes a sentence history: a past tense ("was restored", "came back", "deployed").
+PAST = re.compile(
+    r"\b(?:was|were|has\s+been|have\s+been|had\s+been|had|got|did|came|went|took|began|lasted"
+    r"|ran|saw|found|made|brought|kept|left|ended|started|occurred|happened)\b"
+    r"|\b(?!(?:need|speed|feed|seed|indeed|hundred|red|bed|shed|proceed|exceed|succeed)\b)"
+    r"[a-z]{2,}[^e\W]ed\b|\b[a-z]+ied\b|\b[a-z]{2,}[^aeiou\W]ed\b",
+    _I,
+)
+
+
+def history(s: str, lo: int, hi: int) -> bool:
+    """lo..hi is told in the past, with no future in it ("was restored within 30 minutes")."""
+    return PAST.search(s, lo, hi) is not None and FUTURE.search(s, lo, hi) is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Templates map a purpose to a file per destination kind (or, for ``channel_reply``,
 per channel); every channel needs a canned reply and every phase's closing message
-a template. ``message_checks`` names forbidden phrases, jargon, the elements each
+a template. ``message_checks`` names forbidden phrases, jargon (and ``jargon_allow``: the
+team's own words never flagged as jargon), the elements each
 purpose requires and the longest message per destination kind.
 """
 
@@ -142,7 +143,10 @@ class MessageRules(NodeChecker):
 
     def checks(self, node: Node) -> MessageChecks:
         f = self.fields(
-            node, "message_checks", (), ("forbidden_phrases", "jargon", "require", "max_length")
+            node,
+            "message_checks",
+            (),
+            ("forbidden_phrases", "jargon", "jargon_allow", "require", "max_length"),
         )
         if not f:
             return MessageChecks()
@@ -152,6 +156,7 @@ class MessageRules(NodeChecker):
             else ()
         )
         jargon = self.strings(f["jargon"], "jargon") if "jargon" in f else ()
+        allow = self.strings(f["jargon_allow"], "jargon_allow") if "jargon_allow" in f else ()
         require: dict[str, tuple[str, ...]] = {}
         if "require" in f:
             r = f["require"]
@@ -189,6 +194,7 @@ class MessageRules(NodeChecker):
         return MessageChecks(
             forbidden_phrases=forbidden,
             jargon=jargon,
+            jargon_allow=allow,
             require=frozen_map(require),
             max_length=frozen_map(max_length),
         )
