@@ -45,7 +45,10 @@ def fix_promises(scan: Scan, times: list[Time]) -> list[Finding]:
                 WARNING,
                 a,
                 b,
-                one_line(f"promises a fix time: {quote(scan.text[a:b])}"),
+                one_line(
+                    f"promises a fix time: {quote(scan.text[a:b])}; if it slips, customers "
+                    "stop trusting the updates"
+                ),
                 suggestion,
             )
         )
@@ -63,7 +66,10 @@ def fix_promises(scan: Scan, times: list[Time]) -> list[Finding]:
                 WARNING,
                 m.start(),
                 m.end(),
-                one_line(f"gives an ETA for the fix: {quote(scan.text[m.start() : m.end()])}"),
+                one_line(
+                    f"gives an ETA for the fix: {quote(scan.text[m.start() : m.end()])}; if it "
+                    "slips, customers stop trusting the updates"
+                ),
                 suggestion,
             )
         )

@@ -25,7 +25,7 @@ from tui.publish.checks.findings import ERROR, WARNING, Finding, quote, whole
 from tui.publish.checks.scan import APOS as _APOS
 from tui.publish.checks.scan import Scan
 from tui.publish.checks.substance import explains_cause_and_remedy
-from tui.publish.checks.times import CLOCK, FUTURE, PAST, Time, history
+from tui.publish.checks.times import CLOCK, FUTURE, Time, history
 
 _I = re.IGNORECASE
 
@@ -47,9 +47,11 @@ _VAGUE = re.compile(
 _RESTORE_WORDS = re.compile(
     r"\brestor\w*|\bresolv\w*|\bback\b|\brecover\w*|\bfixed\b|\boperational\b"
     r"|\bup\s+and\s+running\b|\bnormal\w*|\bworking\s+again\b|\bmitigated\b|\bstabili[sz]\w*"
-    r"|\bresum\w*|\breturned\b|\bclear(?:ed)?\b|\bsubsided\b|\bhealthy\b|\bcame\s+back\b",
+    r"|\bresum\w*|\breturned\b|\bclear(?:ed)?\b|\bsubsided\b|\bhealthy\b|\bcame\s+back\b"
+    r"|\bstable\b",
     _I,
 )
+_PAST_AUX = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|came|went)\b", _I)
 _C = CLOCK.pattern
 # A range of clock times: service came back at its end ("between 10:11 and 13:25 UTC").
 _RANGE = re.compile(
@@ -156,7 +158,7 @@ def has_restore_time(scan: Scan) -> bool:
         lo, hi = scan.sentence(m.start(), m.end())
         if not scan.has(_RESTORE_WORDS, lo, hi):
             continue
-        if scan.has(FUTURE, lo, hi) and not scan.has(PAST, lo, hi):
+        if scan.has(FUTURE, lo, hi) and not scan.has(_PAST_AUX, lo, hi):
             continue  # "should be restored by 3 PM" is a promise, not a restore time
         return True
     return _RANGE.search(s) is not None and _RESTORE_WORDS.search(s) is not None

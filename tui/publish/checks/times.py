@@ -35,7 +35,7 @@ _NUM = (
 )
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?)"
 _INTERVAL = re.compile(
-    r"\b(?:within|in|over|every)\s+(?:the\s+)?(?:next\s+)?"
+    r"\b(?:(?:within|in|over|every)\s+(?:the\s+)?(?:next\s+)?|for\s+(?:the\s+next|another|at\s+least)\s+)"
     r"(?:(?:about|around|roughly|approximately|another|less\s+than|under)\s+)?"
     + _NUM
     + r"[ \t]*"

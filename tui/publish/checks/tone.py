@@ -84,7 +84,8 @@ _ROBOTIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bplease\s+be\s+patient\b", "thank people instead: “Thank you for your patience.”"),
         (r"\bat\s+this\s+(?:point\s+in\s+)?time\b", "say “right now”"),
         (
-            rf"\bwe(?:{_APOS}re|\s+are|\s+have\s+been)?\s+(?:currently\s+|now\s+|still\s+"
+            rf"(?:\bwe(?:{_APOS}re|\s+are|\s+have\s+been)?|\bour\s+(?:\w+\s+)?(?:team|engineers)"
+            rf"(?:\s+is|\s+are|{_APOS}s|\s+ha(?:s|ve)\s+been))\s+(?:currently\s+|now\s+|still\s+"
             r"|actively\s+)?(?:continuing\s+to\s+|continue\s+to\s+)?(?:investigat\w*|looking\s+into"
             r"|aware\s+of|working\s+on|look\s+into|work\s+on)\s+" + _GENERIC + r"\b",
             _BETTER_ACK,
@@ -117,7 +118,9 @@ _ROBOTIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|(?:will\s+be\s+)?(?:provided|posted|shared)\s+(?:as\s+soon\s+as|when|once|as))\b"
             rf"|\b(?:we\s+will|we{_APOS}ll)\s+(?:provide|post|share|send|give)\s+(?:an?\s+|more\s+"
             r"|further\s+|additional\s+)?(?:updates?|information|details|news)\s+(?:as\s+soon\s+as"
-            r"|when|once|as)\b"
+            r"|when|once|as)\b(?:\s+(?:soon\s+as\s+(?:possible|we\s+can|we\s+(?:know|have|learn)\s+"
+            r"(?:more|them|it))|it\s+becomes\s+available|they\s+become\s+available"
+            r"|we\s+(?:know|learn|have)\s+more)\b)?"
             r"|\b(?:as|when)\s+(?:more\s+)?(?:information|details|updates?)\s+(?:becomes?|is|are)"
             r"\s+available|\bstay\s+tuned\b",
             _WHEN,
