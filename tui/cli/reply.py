@@ -68,7 +68,7 @@ def _copy(incident_id: str, channel: str, text: str) -> tuple[str, str]:
     why = blocker()
     if why is None:
         try:
-            write_tty(text)
+            write_tty(text.rstrip("\n"))  # pasted into a chat box, it must not send itself
             return "osc52", ""
         except OSError as exc:
             why = f"no terminal to copy through ({exc.strerror or exc})"

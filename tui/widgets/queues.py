@@ -81,7 +81,7 @@ class ChannelQueues(OptionPane):
                 line = literal(f"   {words}", "dim")
                 if outdated:
                     line.append("  OUTDATED (c: the new reply)", style="bold reverse")
-                yield Option(line, disabled=True)
+                yield Option(line, id=f"reply:{channel.id}", disabled=True)  # id: repainted
             for action in channel.actions:
                 on = st.actions.get(action.id, action.default) if st else action.default
                 line = Text(no_wrap=True, overflow="ellipsis")
