@@ -302,6 +302,6 @@ def test_no_blocking_error_on_an_element_the_corpus_says_is_present() -> None:
     for m in MESSAGES:
         for f in check_message(m.text, m.purpose, "statuspage", BOOK):
             element = f.rule.removeprefix("requires.")
-            if f.severity == ERROR and m.labels.get(element):
+            if f.severity == ERROR and f.rule.startswith("requires.") and m.labels.get(element):
                 wrong.append(f"{m.id}: {f.rule}")
     assert wrong == []
