@@ -358,3 +358,19 @@ def test_the_cli_refuses_an_unknown_top_level_key_listing_channels(cli, tmp_path
         f"{config}:1:1: unknown key 'queues' in the config "
         "(allowed: destinations, keymap, channels)"
     )
+
+
+def test_the_readme_queue_sources_example_loads(tmp_path):
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### Queue sources: `channels:` in the config", 1)[1].split("\n### ")[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    sources = load(tmp_path, block).queue_sources
+    assert [(s.channel, s.source) for s in sources] == [
+        ("tickets", "zendesk"),
+        ("email", "freshdesk"),
+        ("chat", "intercom"),
+        ("forum", "json"),
+        ("social", "command"),
+    ]
