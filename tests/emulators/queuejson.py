@@ -24,6 +24,7 @@ class JsonQueueEmulator(QueueEmulator):
         self.required = dict(required or {})
         self.url_token = url_token
         self.document: Any = {"data": {"waiting": 0, "oldest_waiting": None}}
+        self.unauthorized = "unauthorized"  # the 401's message (a test may put escapes in it)
         super().__init__(Starlette(routes=[Route("/queue", self._queue, methods=["GET"])]))
 
     def start(self) -> JsonQueueEmulator:
@@ -38,7 +39,7 @@ class JsonQueueEmulator(QueueEmulator):
         if self.url_token is not None and request.query_params.get("token") != self.url_token:
             ok = False
         if not ok:
-            said = "unauthorized"
+            said = self.unauthorized
             if self.echo_auth:
                 got = "; ".join(f"{k}={request.headers.get(k, '')}" for k in self.required)
                 said += f" (got {got}; url {request.url})"

@@ -503,3 +503,12 @@ def test_json_a_header_variable_with_a_newline_is_refused_without_its_value(
         "hold the Authorization header alone (no comment, no second key)"
     )
     assert "abc" not in err.message and jsonq.emu.requests() == []
+
+
+def test_server_words_in_an_error_are_one_clean_line(jsonq, client, monkeypatch):
+    monkeypatch.setenv(ENV, "Bearer wrong-but-harmless")
+    jsonq.emu.unauthorized = "token\x1b[2J\x1b]0;owned\x07 expired\nsee\r\nhttps://help.example"
+    err = fails(jsonq.write(), client)
+    assert err.message == (
+        f"JSON source: 401 — check {ENV} (token expired see https://help.example)"
+    )
