@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -237,7 +238,7 @@ def test_playbook_by_file(cli, tmp_path):
     anchor = "    - technical difficulties\n"
     assert original.count(anchor) == 1
     book = write(tmp_path, "ours.yaml", original.replace(anchor, anchor + "    - kerfuffle\n"))
-    text = "We are so sorry: a kerfuffle stops logins. " + GOOD_ACK
+    text = "We are so sorry for the kerfuffle. " + GOOD_ACK
     ours = lint_json(cli, "-", "--purpose", "ack", "--playbook", str(book), input=text)
     [f] = [f for f in ours["findings"] if f["rule"] == "forbidden_phrase"]
     assert f["quote"] == "kerfuffle" == text[f["start"] : f["end"]]
@@ -348,3 +349,51 @@ def test_draft_and_publish_find_what_lint_finds(cli, tmp_path):
     for line, head in zip(said, expected, strict=True):
         assert line == head or line.startswith(head + " — "), (line, head)
     assert cli.ok("outbox", "--json", env=env).json() == []
+
+
+def test_lint_imports_nothing_heavy(tmp_path):
+    # start-up time is a feature: a pre-commit hook runs lint on every file
+    path = write(tmp_path, "ack.txt", GOOD_ACK)
+    probe = (
+        "import json, sys\n"
+        "from tui.cli import main\n"
+        f"code = main(['lint', {str(path)!r}, '--purpose', 'ack', '--json'])\n"
+        "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WARROOM_DB": str(tmp_path / "w.db")}
+    p = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    code, modules = json.loads(p.stdout.strip().splitlines()[-1])
+    assert code == 0, p.stderr
+    for heavy in ("textual", "rich", "httpx", "jinja2"):
+        assert heavy not in modules, heavy
+    assert not (tmp_path / "w.db").exists()
+
+
+def test_component_names_from_the_config_are_not_jargon(cli, tmp_path):
+    # as publish does: the destinations config names the page's components
+    config = write(
+        tmp_path,
+        "config.yaml",
+        "destinations:\n"
+        "  - id: status\n"
+        "    type: statuspage\n"
+        "    base_url: http://127.0.0.1:9/v1\n"
+        "    page_id: local\n"
+        "    api_key_env: LINT_TEST_KEY\n"
+        "    components: {Managed DNS: c1}\n",
+    )
+    text = "Managed DNS lookups fail for some customers. " + GOOD_ACK
+    bare = lint_json(cli, "-", "--purpose", "ack", input=text)
+    assert [f["quote"] for f in bare["findings"] if f["rule"] == "jargon"] == ["DNS"]
+    named = lint_json(cli, "-", "--purpose", "ack", "--config", str(config), input=text)
+    assert "jargon" not in rules(named)
+    via_env = cli(
+        "lint", "-", "--purpose", "ack", "--json", input=text, env={"WARROOM_CONFIG": str(config)}
+    )
+    assert json.loads(via_env.out) == named
+    # a config that does not load is bad input, named with its line
+    broken = write(tmp_path, "broken.yaml", "destinations: [\n")
+    r = cli.fails("lint", "-", "--purpose", "ack", "--config", str(broken), input=text)
+    assert all(line.startswith(f"{broken}:") for line in r.err.splitlines())

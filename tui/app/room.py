@@ -196,7 +196,7 @@ class Room:
             state = self.store.state(self.incident_id)
             key = outbox.incident_key(self.store, self.incident_id)
         book = state.book
-        findings = lint(body, purpose, "statuspage", book)
+        findings = lint(body, purpose, "statuspage", book, config)
         now = self.clock.now()
         at = extract_promise(body, now, book.timezone) if purpose in PROMISING else None
         planned = plan(

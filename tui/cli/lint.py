@@ -9,8 +9,11 @@ the text (``quote`` is ``text[start:end]``).
 
 Exit 0 when nothing blocks publishing (warnings may remain), 1 when an error
 blocks it, 2 for bad input (a file that cannot be read, is not UTF-8 or is
-larger than 1 MiB; a playbook that does not load). An empty message is not bad
-input: it is the ``blank`` error. No database is opened or created.
+larger than 1 MiB; a playbook or config that does not load). An empty message is
+not bad input: it is the ``blank`` error. No database is opened or created. The
+destinations config, when there is one (``--config``, ``$WARROOM_CONFIG`` or the
+default file), gives the page's component names, as it does for ``publish``: a
+component's name is never jargon.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.context import EXIT_OK, Context, UsageError, out, safe
+from tui.cli.context import EXIT_OK, Context, UsageError, config, out, safe
 from tui.cli.parser import add_command
 from tui.core.vocabulary import DESTINATION_KINDS, PUBLISH_PURPOSES
 
@@ -144,8 +147,9 @@ def cmd_lint(ctx: Context) -> int:
     purpose: str = args.purpose
     kind: str = args.kind
     book = load_book(args.playbook)  # a bad playbook: FILE:LINE:COL lines, exit 2
+    cfg = config(ctx)  # the page's component names, as publish has them
     text = read_message(name)
-    findings = lint(text, purpose, kind, book)
+    findings = lint(text, purpose, kind, book, cfg)
     if args.json:
         print_json_safely(as_json(text, purpose, kind, findings))
     else:

@@ -90,9 +90,10 @@ def cmd_draft(ctx: Context) -> int:
     from tui.publish.checks.lint import lint
 
     store, incident_id = incident(ctx)
-    purpose, text = message(ctx, store, incident_id, config(ctx))
+    cfg = config(ctx)
+    purpose, text = message(ctx, store, incident_id, cfg)
     kind = ctx.args.kind or "statuspage"
-    findings = lint(text, purpose, kind, store.state(incident_id).book)
+    findings = lint(text, purpose, kind, store.state(incident_id).book, cfg)
     if ctx.args.json:
         print_json(
             {
@@ -129,7 +130,7 @@ def cmd_publish(ctx: Context) -> int:
     store, incident_id = incident(ctx)
     purpose, text = message(ctx, store, incident_id, cfg)
     state = store.state(incident_id)
-    findings = lint(text, purpose, "statuspage", state.book)
+    findings = lint(text, purpose, "statuspage", state.book, cfg)
     blocking = [f for f in findings if f.severity == "error"] or (
         [] if ctx.args.accept_warnings else findings
     )

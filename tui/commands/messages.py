@@ -106,7 +106,7 @@ def publish(
         s = open_state(w, incident_id)
         asked = body.strip()  # under the two-person rule: its time is the approval's
         body = at_publishing(body, now, s.book.timezone)  # a marker left in: the time now
-        findings = lint(body, purpose, "statuspage", s.book)
+        findings = lint(body, purpose, "statuspage", s.book, config)
         errors = [f for f in findings if f.severity == "error"]
         warnings = [f for f in findings if f.severity != "error"]
         if errors:

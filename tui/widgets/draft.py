@@ -227,7 +227,7 @@ class DraftEditor(Vertical):
         text = clean(self.text_area.text)
         s = self._state
         findings = (
-            lint(text, self.purpose, "statuspage", s.book)
+            lint(text, self.purpose, "statuspage", s.book, pane_host(self).config)
             if s is not None and self.purpose and text.strip()
             else []
         )
