@@ -187,9 +187,10 @@ def run(argv: list[str], timeout: float, name: str) -> tuple[int, bytes, bytes]:
         _kill_group(proc)  # what it left running would hold our pipes open: end it
         for t in readers:
             t.join(timeout=5)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        if not any(t.is_alive() for t in readers):  # (closing under a blocked read would wait)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
     return code, b"".join(out), b"".join(err)
 
 
