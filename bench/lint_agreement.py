@@ -14,6 +14,7 @@ alone::
 
     .venv/bin/python bench/lint_agreement.py            # the table
     .venv/bin/python bench/lint_agreement.py --misses   # and every disagreement, by id
+    .venv/bin/python bench/lint_agreement.py --corpus held-out.yaml   # another labelled file
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.corpus.load import LABELS, PURPOSES, Message, load  # noqa: E402
+import yaml  # noqa: E402
+
+from tests.corpus.load import LABELS, PURPOSES, CorpusError, Message, load  # noqa: E402
 
 if TYPE_CHECKING:
     from tui.core.playbook import MessageChecks
@@ -180,12 +183,14 @@ def verdict(name: str, c: Confusion) -> str:
     return "MISSED (" + "; ".join(problems) + ")" if problems else "ok"
 
 
-def markdown(result: Result, misses: bool = False) -> str:
+def markdown(
+    result: Result, misses: bool = False, source: str = "tests/corpus/messages.yaml"
+) -> str:
     """The agreement table in Markdown (the bench's second section)."""
     lines = [
         "## Message check vs. our labelled corpus",
         "",
-        f"{result.n} hand-labelled messages (tests/corpus/messages.yaml), checked with the "
+        f"{result.n} hand-labelled messages ({source}), checked with the "
         "shipped saas-major-outage playbook; positive = the element is present "
         "(robotic: the message is robotic).",
         "",
@@ -241,8 +246,22 @@ def section() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", action="store_true", help="list every disagreement by id")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="FILE",
+        help="another labelled file in the same format (a held-out set)",
+    )
     args = parser.parse_args(argv)
-    print(markdown(measure(), misses=args.misses), end="")
+    if args.corpus is None:
+        print(markdown(measure(), misses=args.misses), end="")
+        return 0
+    try:
+        messages = load(args.corpus)
+    except (OSError, CorpusError, yaml.YAMLError) as exc:
+        print(f"lint_agreement: {args.corpus}: {exc}", file=sys.stderr)
+        return 2
+    print(markdown(measure(messages), misses=args.misses, source=str(args.corpus)), end="")
     return 0
 
 

@@ -46,11 +46,11 @@ class Message:
     note: str = ""
 
 
-def _message(raw: Any, index: int) -> Message:
-    where = f"{CORPUS.name} entry {index}"
+def _message(raw: Any, index: int, name: str) -> Message:
+    where = f"{name} entry {index}"
     if not isinstance(raw, dict):
         raise CorpusError(f"{where}: not a mapping")
-    where = f"{CORPUS.name} {raw.get('id', f'entry {index}')}"
+    where = f"{name} {raw.get('id', f'entry {index}')}"
     keys = set(raw)
     if missing := _REQUIRED - keys:
         raise CorpusError(f"{where}: missing {', '.join(sorted(missing))}")
@@ -91,7 +91,7 @@ def load(path: Path = CORPUS) -> list[Message]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise CorpusError(f"{path.name}: expected a top-level 'messages' list")
-    messages = [_message(raw, i) for i, raw in enumerate(data["messages"], 1)]
+    messages = [_message(raw, i, path.name) for i, raw in enumerate(data["messages"], 1)]
     seen: set[str] = set()
     for m in messages:
         if m.id in seen:

@@ -212,6 +212,35 @@ def test_bench_lint_agreement_runs_alone_on_the_whole_corpus() -> None:
     assert "Error-severity requires.* findings" in done.stdout
 
 
+def test_bench_measures_another_labelled_file_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    # A held-out set stays with whoever holds it: --corpus measures it in the same format.
+    held_out = _write(tmp_path, [GOOD])
+    script = str(ROOT / "bench" / "lint_agreement.py")
+    done = subprocess.run(
+        [sys.executable, script, "--corpus", str(held_out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"1 hand-labelled messages ({held_out})" in done.stdout
+    assert "| apology | 1 | 0 |" in done.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"messages": [{**GOOD, "labels": {"apology": True}}]}))
+    done = subprocess.run(
+        [sys.executable, script, "--corpus", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "bad.yaml ack-999: labels must be" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 # ------------------------------------------------------------------ individual cases
 
 
