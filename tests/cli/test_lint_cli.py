@@ -397,3 +397,36 @@ def test_component_names_from_the_config_are_not_jargon(cli, tmp_path):
     broken = write(tmp_path, "broken.yaml", "destinations: [\n")
     r = cli.fails("lint", "-", "--purpose", "ack", "--config", str(broken), input=text)
     assert all(line.startswith(f"{broken}:") for line in r.err.splitlines())
+
+
+def test_no_file_and_a_terminal_on_stdin_is_bad_input_not_a_wait(cli):
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+        env.update(WARROOM_DB=str(cli.db), WARROOM_NOW=cli.now)
+        p = subprocess.run(
+            [warroom_exe(), "lint", "--purpose", "ack"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cli.cwd,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert p.returncode == 2 and p.stdout == ""
+    [line] = p.stderr.splitlines()
+    assert "FILE" in line and "-" in line
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text(cli, tmp_path):
+    text = "[[what customers see]] and we are so sorry.\n"
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    data = lint_json(cli, str(path), "--purpose", "update", code=1)
+    [blank] = [f for f in data["findings"] if f["rule"] == "blank"]
+    assert (blank["start"], blank["quote"]) == (0, "[[what customers see]]")
