@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 
 from tests.conftest import MAJOR
 
@@ -97,3 +98,23 @@ def test_hostile_title_is_printed_literally(cli):
     assert "\x1b" not in r.out and "\x07" not in r.out
     j = cli.ok("reply", "chat", "--json").json()
     assert "\x1b" not in j["text"] and "[bold]fail[/bold]" in j["text"]
+
+
+def test_two_people_copy_at_once_both_are_recorded(cli):
+    start(cli)
+    cli.ok("posted", "ack", "--next", "30m", now=ACK_AT)
+    results: dict[str, object] = {}
+
+    def take(actor: str) -> None:
+        results[actor] = cli("reply", "chat", "--record", actor=actor, now=UPDATE_AT)
+
+    threads = [threading.Thread(target=take, args=(a,)) for a in ("sam", "kim")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.code == 0 for r in results.values()), results  # type: ignore[attr-defined]
+    log = cli.ok("log").out
+    assert "sam printed the live chat canned reply" in log
+    assert "kim printed the live chat canned reply" in log
+    assert cli.ok("reply", "chat", "--json").json()["copied_by"] in ("sam", "kim")
