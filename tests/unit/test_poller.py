@@ -507,3 +507,19 @@ def test_a_failing_command_line_is_named_by_its_program_only():
     with pytest.raises(SourceError) as e:
         command_source.fetch(_src(("/bin/sh", "-c", "exit 6", secret)))
     assert secret not in e.value.message and "'sh' failed (exit status 6)" in e.value.message
+
+
+def test_a_hand_over_does_not_poll_twice_in_one_interval(room, tmp_path):
+    room.start()
+    p = room.poller(room.source())
+    assert len(p.poll_due()) == 1
+    p.release()
+    other = Store(tmp_path / "incident.db")
+    try:
+        room.clock.advance(timedelta(seconds=10))
+        q = room.poller(room.source(), store=other)
+        assert q.poll_due() == [] and room.calls() == 1
+        room.clock.advance(EVERY - timedelta(seconds=10))
+        assert len(q.poll_due()) == 1 and room.calls() == 2
+    finally:
+        other.close()

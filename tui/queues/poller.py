@@ -196,8 +196,10 @@ class Poller:
                 self._schedule[src.channel] = _Schedule(now)
                 continue
             due = row.next_at or ((row.polled_at + src.every) if row.polled_at else now)
-            # a schedule written with another ``every`` (or a clock far off) is not waited out
-            due = min(due, now + max(src.every, MAX_BACKOFF))
+            if row.state == "ok" and row.polled_at is not None:  # ``every`` may have shrunk
+                due = min(due, row.polled_at + src.every)
+            # never longer than the longest wait there is (a clock far off, an old row)
+            due = min(due, now + max(src.every, MAX_RETRY_AFTER))
             self._schedule[src.channel] = _Schedule(due, row.failures)
 
     # -- one round --------------------------------------------------------------------
