@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def cmd_reply(ctx: Context) -> int:
-    from tui.commands.replies import record_reply_copied
+    from tui.commands import record_reply_copied
     from tui.queues.replies import ReplyError, reply
 
     store, incident_id = incident(ctx)

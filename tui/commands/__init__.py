@@ -17,6 +17,7 @@ here (``from tui import commands; commands.start(...)``):
 - ``drafts``     save_draft, hold_draft, release_draft (the shared draft)
 - ``messages``   publish, decide (two-person rule), record_published
 - ``postmortem`` edit_postmortem, set_remedial_action
+- ``replies``    record_reply_copied (a channel's canned reply was copied)
 - ``base``       Outcome, the text limits and the checks every command makes
 
 Which incident a name means (:func:`resolve_incident`) and :class:`CommandError`
@@ -50,6 +51,7 @@ from tui.commands.incident import (
 )
 from tui.commands.messages import decide, publish, record_published
 from tui.commands.postmortem import edit_postmortem, set_remedial_action
+from tui.commands.replies import record_reply_copied
 from tui.commands.roles import assign
 from tui.core.errors import CommandError
 from tui.core.lookup import resolve_incident
@@ -76,6 +78,7 @@ __all__ = [
     "parse_metrics",
     "publish",
     "record_published",
+    "record_reply_copied",
     "release_draft",
     "reload_playbook",
     "resolve_incident",

@@ -73,7 +73,7 @@ def copy_reply(app: WarroomApp, r: Reply, how: str) -> None:
     """``how`` "osc52": to the clipboard where it can work, else to a file (said why);
     "file": to the file. Then the ``reply.copied`` event."""
     from tui.app.clipboard import blocker, write_reply
-    from tui.commands.replies import record_reply_copied
+    from tui.commands import record_reply_copied
 
     incident_id = app.room.incident_id
     if incident_id is None:
