@@ -50,10 +50,13 @@ class Intake:
             except Exception as exc:
                 app.from_thread(app.error, f"queue polling could not start: {exc}")
                 return
+            if store.readonly:  # a reader of a read-only database polls nothing
+                store.close()
+                return
             poller = Poller(store, app.config, app.clock)
             self.poller = poller
             try:
-                poller.run(stop, report=self._report)
+                poller.run(stop, report=self._report, trouble=self._trouble)
             except Exception as exc:
                 app.from_thread(app.error, f"queue polling stopped: {type(exc).__name__}: {exc}")
             finally:
@@ -71,7 +74,17 @@ class Intake:
         if self._thread is not None:
             self._thread.join(timeout=wait)
 
+    def _trouble(self, words: str) -> None:
+        """The database failed (locked, full): said once until it recovers."""
+        if self._told.get("") == words:
+            return
+        self._told[""] = words
+        self._app.from_thread(
+            self._app.notify, f"Queue polling: {words}", severity="warning", markup=False
+        )
+
     def _report(self, poll: Poll) -> None:
+        self._told.pop("", None)
         if poll.ok:
             self._told.pop(poll.channel, None)
             return  # the pane and the timeline say it
