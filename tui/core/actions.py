@@ -164,7 +164,8 @@ ACTIONS: Final[tuple[Action, ...]] = (
     _a("queues.reply", "c", "reply", "Reply", "queues", "Queues",
        "The channel's canned reply: read it, copy it (OSC 52) or write it to a file"),
     _a("queues.swamped", "w", "turn_on_swamped", "Swamped: on", "queues", "Queues",
-       "Turn on the swamped action of a channel at its playbook's swamped_at (SWAMPED)"),
+       "Turn on the swamped action of a channel at its playbook's swamped_at (SWAMPED)",
+       show=False),  # (the SWAMPED line names the key when it applies)
     _a("draft.edit", "enter", "screen.edit_draft", "Edit", "draft", "Draft",
        "Edit the draft, pane 4: one editor at a time, or take over"),
     _a("draft.versions", "ctrl+o", "screen.draft_versions", "Versions", "draft", "Draft",
