@@ -75,7 +75,7 @@ def check_message(
     findings = blank_findings(scan) + length_finding(text, kind, checks)
     findings += requirement_findings(scan, times, purpose, checks)
     banned = forbidden(scan, checks)
-    findings += banned + robotic(scan, times, purpose, banned)
+    findings += banned + robotic(scan, purpose, banned)
     findings += jargon(scan, checks, purpose, names)
     findings += fix_promises(scan, times)
     findings += empty_gestures(scan)
@@ -94,6 +94,6 @@ def labels(text: str, purpose: str, checks: MessageChecks) -> dict[str, bool]:
     """
     scan = Scan(text)
     times = promised_times(scan)
-    out: dict[str, bool] = {name: present(name, scan, times) for name in REQUIREMENTS}
-    out["robotic"] = is_robotic(scan, times, purpose, forbidden(scan, checks))
+    out: dict[str, bool] = {name: present(name, scan, times, purpose) for name in REQUIREMENTS}
+    out["robotic"] = is_robotic(scan, purpose, forbidden(scan, checks))
     return out

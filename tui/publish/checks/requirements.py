@@ -44,14 +44,27 @@ _VAGUE = re.compile(
     _I,
 )
 
+# Words that say service came back (strong), or that things work (weak: not next to a failure).
 _RESTORE_WORDS = re.compile(
     r"\brestor\w*|\bresolv\w*|\bback\b|\brecover\w*|\bfixed\b|\boperational\b"
-    r"|\bup\s+and\s+running\b|\bnormal\w*|\bworking\s+again\b|\bmitigated\b|\bstabili[sz]\w*"
-    r"|\bresum\w*|\breturned\b|\bclear(?:ed)?\b|\bsubsided\b|\bhealthy\b|\bcame\s+back\b"
-    r"|\bstable\b",
+    r"|\bup\s+and\s+running\b|\bnormal\w*|\bmitigated\b|\bstabili[sz]\w*|\bstable\b"
+    r"|\bresum\w*|\breturned\b(?!\s+(?:\d|an?\b|\w+\s+errors?\b|errors?\b))|\bclear(?:ed)?\b|\bsubsided\b|\bhealthy\b|\bagain\b"
+    r"|\bsuccessfully\b|\bas\s+expected\b|\bcaught\s+up\b|\bno\s+(?:new|further|more)\b"
+    r"|\bstopped\b(?!\s+\w+ing\b)|\bended\b|\bin\s+real\s+time\b",
     _I,
 )
 _PAST_AUX = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|came|went)\b", _I)
+_WORKS = re.compile(
+    r"\bwork(?:s|ed|ing)\b|\bsent\b|\bdelivered\b|\bprocessed\b|\bcompleted?\b|\baccessible\b"
+    r"|\bavailable\b|\bup\s+to\s+date\b|\bbeen\s+able\s+to\b|\bgoing\s+through\b|\bloaded\b",
+    _I,
+)
+_FAILURE = re.compile(
+    rf"\bfail\w*|\berrors?\b|\bunable\b|\bcannot\b|\bcan{_APOS}?t\b|\bnot\b|n{_APOS}t\b|\bdelayed\b"
+    r"|\bslow\w*|\bdown\b|\baffected\b|\bunavailable\b|\btim(?:ing|ed)\s+out\b|\bstuck\b"
+    r"|\bmissing\b|\btwice\b|\bduplicat\w*",
+    _I,
+)
 _C = CLOCK.pattern
 # A range of clock times: service came back at its end ("between 10:11 and 13:25 UTC").
 _RANGE = re.compile(
@@ -59,6 +72,7 @@ _RANGE = re.compile(
     rf"(?:{_C})|(?:{_C})[ \t]*(?:[-–—]|\bto\b)[ \t]*(?:{_C})",
     _I,
 )
+_CLOSING = frozenset({"resolved", "postmortem"})  # a message that can be its own write-up
 _THANKS = re.compile(
     r"\bthank(?:s|ful|ing|\s+you)?\b|\bgrateful\b|\bgratitude\b"
     r"|\bappreciate\s+(?:your|you|the|everyone|all)\b|\bthx\b|\bty\b(?=\s*[.!]*\s*\Z)",
@@ -72,14 +86,18 @@ _DOC = re.compile(
     r"|\bblog\s+post\b|\b(?:detailed|full|complete|thorough|in-depth|public)\s+"
     r"(?:analysis|report|explanation|summary|account|review|details)\b"
     r"|\b(?:more\s+)?details\s+(?:on|about|of)\s+(?:what\s+happened|the\s+(?:root\s+)?cause)\b"
-    r"|\b(?:summary|analysis|explanation|review)\s+of\s+(?:what\s+happened|the\s+(?:incident"
-    r"|outage|root\s+cause|cause))\b",
+    r"|\b(?:summary|analysis|explanation|review|report)\s+(?:of|on|about|into)\s+(?:what\s+happened"
+    r"|the\s+(?:incident|outage|root\s+cause|cause))\b"
+    r"|\b(?:publish|share|post)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause|what\s+went\s+wrong"
+    r"|what\s+happened)\b",
     _I,
 )
 # What makes the write-up a promise: a future ("we will publish", "to follow").
 _PROMISE = re.compile(
     r"\bwill\b|['’]ll\b|\bto\s+follow\b|\bforthcoming\b|\bcoming\b|\bplan\w*|\bintend\w*"
-    r"|\bgoing\s+to\b|\bexpect\w*|\bshall\b|\bcommit\w*|\bpromise\w*|\bshortly\b|\bsoon\b",
+    r"|\bgoing\s+to\b|\bexpect\w*|\bshall\b|\bcommit\w*|\bpromise\w*|\bshortly\b|\bsoon\b"
+    # or one already out: "the root cause analysis is available at ..."
+    r"|\bavailable\b|\bpublished\b|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b",
     _I,
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"  # Jan, January
@@ -102,25 +120,53 @@ _WINDOW = re.compile(
 _APOLOGY = re.compile(
     r"\b(?:sorry|apologi[sz](?:e|ed|es|ing)|apolog(?:y|ies)|regret)\b|\bwe\s+feel\s+terrible\b", _I
 )
+# Verbs that are not acting on the problem: awareness, feelings, talk about talking.
+_NOT_ACTING = (
+    r"(?:aware|sorry|so\b|very\b|deeply|truly|sincerely|experienc\w*|seeing|see\b|saw\b|know\b"
+    r"|knew|provid\w*|post(?:s|ed|ing)?\b|shar\w*|updat\w*|publish\w*|send\b|sent\b|apologi\w*"
+    r"|appreciat\w*|thank\w*|regret\w*|hope\w*|expect\w*|understand\w*|want\w*|recommend\w*"
+    r"|ask\w*|encourag\w*|believ\w*|think\w*|not\b|no\b|value\w*|feel\w*|let\b|get\s+back"
+    r"|be\s+back|back\b|communicat\w*|confirm\b|inform\w*|notif\w*|announc\w*|continu\w*\s+to"
+    r"\s+(?:provid|post|shar|updat|communicat)\w*|keep\s+you|will\b|would\b|can\b|could\b|may\b"
+    r"|might\b|apolog\w*|are\s+(?:currently\s+)?experienc\w*|glad|happy|pleased|here\b|sad\b"
+    r"|the\b|a\b|an\b|all\b|of\b|to\b|and\b|with\b|for\b|at\b|in\b|it\b|this\b|that\b"
+    r"|are\b|were\b|have\b|had\b|has\b|been\b|being\b|shall\b|was\b|is\b|am\b|now\b|currently\b"
+    r"|actively\b|urgently\b|still\b|already\b|also\b|then\b|quickly\b|immediately\b|just\b"
+    r"|since\b|more\b|any\b|some\b|further\b|additional\b|new\b|enough\b|got\b|really\b"
+    r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b)"
+)
 _OWNERSHIP = re.compile(
-    rf"\bwe(?:{_APOS}re|\s+are)\s+(?:fully\s+|very\s+|now\s+)?aware\b|\bwe\s+know\b"
-    r"|\bour\s+(?:mistake|fault)\b|\bwe\s+caused\b"
+    r"\bour\s+(?:mistake|fault)\b|\bwe\s+caused\b"
     rf"|\b(?:this|that|it)(?:\s+is|\s+was|{_APOS}s)\s+on\s+us\b"
     r"|\bwe\s+take\s+(?:full\s+)?responsibility\b"
     rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:fully\s+)?responsible\b"
     r"|\bwe\s+let\s+you\s+down\b|\bwe\s+own\s+(?:this|it)\b|\bwe\s+messed\s+up\b"
-    # first-person action: "our engineers are on it", "we're rolling back", "we've found"
-    rf"|\b(?:we|I)(?:{_APOS}(?:re|ve|m|ll)|\s+am|\s+are|\s+have(?:\s+been)?|\s+will)?\s+"
-    r"(?:now\s+|currently\s+|actively\s+|urgently\s+|still\s+|already\s+|also\s+|quickly\s+"
-    r"|continu\w+\s+to\s+|working\s+to\s+)?"
-    r"(?:investigat\w*|look(?:ing)?\s+into|work(?:ing)?\s+(?:on|to|with|through)|deploy\w*"
-    r"|roll\w*|restor\w*|fix\w*|identif\w*|found|trac\w+|mitigat\w*|monitor\w*|implement\w*"
-    r"|appl(?:y|ied|ying)|tak(?:e|ing)|took|escalat\w*|engag\w*|revert\w*|restart\w*"
-    r"|address\w*|resolv\w*|contact\w*|isolat\w*|pushed|shipp\w*|disabl\w*|mov(?:e|ed|ing)"
-    r"|on\s+it)\b"
-    r"|\bour\s+(?:\w+\s+)?(?:engineers?|team|teams|staff|people|developers|on-?call\w*"
-    r"|SREs?|support)\s+(?:is|are|has|have|was|were|will|quickly|immediately|began|started"
-    r"|identified|found|deployed|rolled|restored|fixed|responded)\b",
+    r"|\bwe\s+know\s+(?:how\s+much\s+)?you\s+(?:rely|depend|count)\b"
+    # first-person action: "we're rolling back", "we've found", "we now validate"
+    rf"|\b(?:we|I)(?:{_APOS}(?:re|ve|m|ll|d)|\s+am|\s+are|\s+were|\s+have|\s+had|\s+will|\s+shall)?"
+    r"(?:\s+(?:now|currently|actively|urgently|still|already|also|then|quickly|immediately|just"
+    r"|have|been|be|since|continu\w+\s+to|keep(?:ing)?|working\s+to|going\s+to|are|will|ll|re))*"
+    rf"\s+(?!{_NOT_ACTING})[a-z]{{3,}}"
+    # the team, or the company by name, acting: "our engineers are on it", "Engineers are working"
+    r"|\b(?:our\s+)?(?:[\w-]+\s+){0,3}?(?:engineers?|team|teams|staff|people|developers|on-?call"
+    r"|SREs?|support|crew)\s+(?:is|are|has|have|was|were|will|quickly|immediately"
+    r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
+    r"|remains?|continues?)\b(?!\s+(?:aware|sorry))"
+    r"|\bour\s+investigation\b"
+    rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:still\s+)?on\s+it\b",
+    _I,
+)
+# Whoever it is, acting: "Halvorsen Systems is investigating", "... and are investigating"
+# (not a third party: "the provider is implementing a fix").
+_ACTING = re.compile(
+    r"\b(?:is|are|and\s+are|and\s+is)\s+(?:now\s+|currently\s+|actively\s+|urgently\s+|still\s+)?"
+    r"(?:investigating|looking\s+into|working\s+(?:on|to)|rolling\s+back|deploying|fixing"
+    r"|restoring|reverting|mitigating)\b",
+    _I,
+)
+_THIRD_PARTY = re.compile(
+    r"\b(?:provider|partner|vendor|upstream|they|supplier|carrier|host|bank|third[- ]party)\b"
+    r"[^.!?]{0,20}\Z",
     _I,
 )
 
@@ -140,28 +186,49 @@ def has_next_update(scan: Scan, times: list[Time]) -> bool:
     by 15:00 UTC"); a concrete time wins over a vague "or sooner if…". A
     monitoring update promises when the next word comes: a next-update time or
     the end of its monitoring window ("we'll keep monitoring for the next two
-    hours"); monitoring told in the past does not count.
+    hours"); monitoring told in the past does not count. A write-up promised with
+    a deadline ("a root cause analysis within 48 hours") is further information at
+    a concrete time, so it counts too.
     """
     for t in times:
         if t.topic == "update":
             return True
         if t.topic == "monitor" and not history(scan.s, *scan.sentence(t.start, t.end)):
             return True
+    for d in _write_ups(scan):
+        lo, hi = scan.sentence(d.start(), d.end())
+        if scan.has(_WINDOW, lo, hi) and scan.has(FUTURE, lo, hi):
+            return True
     return False
 
 
-def has_restore_time(scan: Scan) -> bool:
-    """A clock time in a sentence that says service came back (not a promise of it), or
-    a range of clock times in a message that says so ("between 10:11 and 13:25 UTC")."""
+def has_restore_time(scan: Scan, times: list[Time]) -> bool:
+    """When service came back: a clock time in a clause that says so ("restored as of
+    4:47 PM", "working normally since 15:12 UTC", "caught up at 14:52 UTC") -- not a
+    promise of it ("should be back by 3 PM"), not the next update's time, not when it
+    broke ("errors since 14:02 UTC") -- or the end of a range of clock times that
+    describes the impact ("between 10:11 and 13:25 UTC", "10:11–13:25 CET")."""
     s = scan.s
+    promised = {t.start for t in times if t.topic in ("update", "monitor", "doc")}
     for m in CLOCK.finditer(s):
-        lo, hi = scan.sentence(m.start(), m.end())
-        if not scan.has(_RESTORE_WORDS, lo, hi):
+        if m.start() in promised:
+            continue
+        lo, hi = _clause(scan, m.start(), m.end())
+        strong = scan.has(_RESTORE_WORDS, lo, hi)
+        if not strong and not (scan.has(_WORKS, lo, hi) and not scan.has(_FAILURE, lo, hi)):
             continue
         if scan.has(FUTURE, lo, hi) and not scan.has(_PAST_AUX, lo, hi):
             continue  # "should be restored by 3 PM" is a promise, not a restore time
         return True
-    return _RANGE.search(s) is not None and _RESTORE_WORDS.search(s) is not None
+    return _RANGE.search(s) is not None
+
+
+def _clause(scan: Scan, start: int, end: int) -> tuple[int, int]:
+    """The part of the sentence around start..end between semicolons."""
+    lo, hi = scan.sentence(start, end)
+    before = scan.s.rfind(";", lo, start)
+    after = scan.s.find(";", end, hi)
+    return (before + 1 if before >= 0 else lo), (after if after >= 0 else hi)
 
 
 def has_thanks(scan: Scan) -> bool:
@@ -184,11 +251,13 @@ def _deadline(scan: Scan, d: re.Match[str]) -> bool:
     return _WINDOW.search(s, max(plo, d.start() - 200), min(phi, d.end() + 200)) is not None
 
 
-def has_postmortem_promise(scan: Scan) -> bool:
+def has_postmortem_promise(scan: Scan, purpose: str = "resolved") -> bool:
     """A promised write-up (post-mortem, incident report, root cause analysis, write-up,
-    a blog post describing the incident...), or a message that is its own write-up: it
-    explains the cause and the remedy."""
-    return bool(_write_ups(scan)) or explains_cause_and_remedy(scan)
+    a blog post describing the incident...) or one already published, or a resolution
+    that is its own write-up: it explains the cause and the remedy."""
+    if _write_ups(scan):
+        return True
+    return purpose in _CLOSING and explains_cause_and_remedy(scan)
 
 
 def has_apology(scan: Scan) -> bool:
@@ -198,20 +267,26 @@ def has_apology(scan: Scan) -> bool:
 def has_ownership(scan: Scan) -> bool:
     """Owning the problem ("we're aware", "this is on us") or acting on it in the first
     person ("we're rolling back", "our engineers are on it")."""
-    return _OWNERSHIP.search(scan.s) is not None
+    if _OWNERSHIP.search(scan.s):
+        return True
+    for m in _ACTING.finditer(scan.s):
+        lo, _ = scan.sentence(m.start(), m.end())
+        if not _THIRD_PARTY.search(scan.s, max(lo, m.start() - 40), m.start()):
+            return True
+    return False
 
 
-def present(name: Requirement, scan: Scan, times: list[Time]) -> bool:
+def present(name: Requirement, scan: Scan, times: list[Time], purpose: str) -> bool:
     """Whether the message has the element ``name`` (the detector its rule uses)."""
     match name:
         case "next_update":
             return has_next_update(scan, times)
         case "restore_time":
-            return has_restore_time(scan)
+            return has_restore_time(scan, times)
         case "thanks":
             return has_thanks(scan)
         case "postmortem_promise":
-            return has_postmortem_promise(scan)
+            return has_postmortem_promise(scan, purpose)
         case "apology":
             return has_apology(scan)
         case "ownership":
@@ -236,8 +311,8 @@ def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
     ]
 
 
-def restore_time(scan: Scan) -> list[Finding]:
-    if has_restore_time(scan):
+def restore_time(scan: Scan, times: list[Time]) -> list[Finding]:
+    if has_restore_time(scan, times):
         return []
     return [
         whole(
@@ -274,6 +349,7 @@ def thanks(scan: Scan) -> list[Finding]:
 def postmortem_promise(scan: Scan) -> list[Finding]:
     promised = _write_ups(scan)
     if any(_deadline(scan, d) for d in promised) or explains_cause_and_remedy(scan):
+        # (the rule only runs for a purpose that requires it: a resolution, as a rule)
         return []
     suggestion = (
         "promise it with a deadline: “We will publish a detailed incident report within 72 hours.”"
@@ -346,7 +422,7 @@ def _rule(name: Requirement, scan: Scan, times: list[Time]) -> list[Finding]:
         case "next_update":
             return next_update(scan, times)
         case "restore_time":
-            return restore_time(scan)
+            return restore_time(scan, times)
         case "thanks":
             return thanks(scan)
         case "postmortem_promise":

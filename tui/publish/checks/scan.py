@@ -28,8 +28,9 @@ _UPDATE_WORDS = (
     r"|\b(?:more|further|additional|new|fresh|latest)\s+(?:information|info|details|news)\b"
     r"|\b(?:information|details|news)\s+(?:on|about)\s+(?:progress|our\s+progress)\b"
     r"|\bnext\s+(?:communication|message|notice|status)\b|\bback\s+with\b|\bwith\s+more\b"
-    r"|\bkeep\s+you\s+(?:posted|informed|updated)\b|\blet\s+you\s+know\s+(?:more|how)\b"
+    r"|\bkeep\s+you\s+(?:posted|informed|updated)\b"
     r"|\bshare\s+(?:more|an?\s+update|progress)\b|\bcommunicat(?:e|ion)\b"
+    r"|\blet\s+you\s+know\b|\bconfirm\b(?!\s+that)"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"
@@ -151,6 +152,24 @@ class Scan:
         j = bisect.bisect_left(self._b_starts, end)
         hi = self._b_starts[j] if j < len(self._b_starts) else len(self.s)
         return lo, max(hi, end)
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Every sentence, in order: the text between one boundary and the next."""
+        out, lo = [], 0
+        for start, end in zip(self._b_starts, self._b_ends, strict=True):
+            out.append((lo, start))
+            lo = end
+        out.append((lo, len(self.s)))
+        return out
+
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Every paragraph, in order."""
+        out, lo = [], 0
+        for start, end in zip(self._p_starts, self._p_ends, strict=True):
+            out.append((lo, start))
+            lo = end
+        out.append((lo, len(self.s)))
+        return out
 
     def paragraph(self, start: int, end: int) -> tuple[int, int]:
         i = bisect.bisect_right(self._p_ends, start)

@@ -1,4 +1,4 @@
-"""What makes a message say something: a symptom, an action, a cause, a number, a time.
+"""What makes a message say what is wrong: a symptom, an action, a cause, a number.
 
 A message with none of these reads as a template whatever its words
 (:mod:`tui.publish.checks.tone` calls it robotic); a resolution that explains
@@ -15,8 +15,10 @@ pattern:
   provider -- or a named part (the database, the network, a certificate);
 * a **cause**: "caused by", "due to", "because", "traced to", unless what follows
   is only a generic noun ("due to an issue");
-* a **number**: a percentage, or a count of customers, requests, orders...;
-* a **clock time** (since when, until when, the next update).
+* a **number**: a percentage, or a count of customers, requests, orders...
+
+A clock time is not among them: a concrete next update or restore time does not
+rescue a message that never says what is wrong.
 
 Generic categories ("degraded performance", "issues", "an incident", "a fix has
 been implemented") are deliberately absent: they are the template.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import re
 
 from tui.publish.checks.scan import APOS, Scan
-from tui.publish.checks.times import CLOCK
 
 _I = re.IGNORECASE
 _NT = rf"(?:n{APOS}t|\s+not)"
@@ -36,14 +37,14 @@ SYMPTOM = re.compile(
     r"\b(?:unable|not\s+able)\s+to\b"
     rf"|\bcan{APOS}?t\b|\bcannot\b|\bcould{_NT}\b|\bwo{_NT}\s+(?:load|open|work|send|sync|start)\b"
     rf"|\b(?:is|are|was|were|does|do|did|has|have){_NT}\s+(?:been\s+|being\s+)?"
-    r"(?:load|work|send|sent|receiv|sav|show|display|sync|process|deliver|updat|connect"
+    r"(?:load|send|sent|receiv|sav|show|display|sync|process|deliver|updat|connect"
     r"|respond|access|appear|reach|start|run|complet|arriv|trigger|fir|import|export"
     r"|upload|download|render|open|charg|accept|authenticat|log|sign|post|publish|go)\w*"
     r"|\bfail(?:s|ed|ing|ures?)?\s+(?:to|for|on|when|while|in|with|at)\b"
     r"|\b(?:time[sd]?\s+out|timing\s+out|timeouts?)\b"
     r"|\b(?:[45]\d\d|[45]xx)\b"
     r"|\berrors?\s+(?:when|while|on|for|in|with|after|trying|loading|saving|opening|message)\b"
-    r"|\bblank\s+(?:page|screen)s?\b|\bstuck\b|\bhang(?:s|ing)?\b|\bcrash\w*|\bfr(?:ee|o)z\w*"
+    r"|\bblank\s+(?:page|screen)s?\b|\bstuck\b|\bcrash\w*|\bfr(?:ee|o)z\w*"
     r"|\bslow\w*|\blatency\b|\blag(?:s|gy|ging)?\b|\bdelay(?:ed|s)?\b|\bqueued\b|\blate\b"
     r"|\bmissing\b|\bduplicat\w*|\bdisappear\w*|\bnot\s+visible\b|\blogged\s+out\b"
     r"|\b(?:is|are|was|were|went|be(?:ing)?)\s+(?:completely\s+|partially\s+|fully\s+)?"
@@ -90,20 +91,133 @@ NUMBER = re.compile(
     r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)"
     r"|\b\d[\d,]*\s+(?:of\s+(?:our\s+)?)?(?:customers|users|accounts|requests|orders|emails"
     r"|messages|sites|stores|workspaces|teams|projects|calls|jobs|builds|payments|transactions"
-    r"|minutes|hours)\b",
+    r")\b",
     _I,
 )
 
 # The remedy in a resolution: what was done, and what will stop it happening again.
 REMEDY = re.compile(
+    # prevention: what stops it happening again
     r"\bto\s+(?:prevent|avoid|stop)\b|\bprevent\w*\s+(?:this|it|a\s+repeat|recurrence|similar)"
     r"|\bnever\s+happens?\s+again\b|\bfrom\s+happening\s+again\b|\bgoing\s+forward\b"
-    r"|\bin\s+(?:the\s+)?future\b|\bwe(?:'ve|\s+have)?\s+(?:since\s+)?(?:added|fixed|deployed"
-    r"|rolled\s+back|reverted|increased|improved|updated|changed|replaced|patched|corrected"
-    r"|introduced|put\s+in\s+place|implemented\s+(?:a|an|additional|new|better)|strengthened"
-    r"|expanded|hardened)\b|\bremediat\w*",
+    rf"|\bin\s+(?:the\s+)?future\b|\bno\s+longer\b|\bso\s+(?:this|it|that)\s+(?:can{APOS}?t|cannot"
+    rf"|won{APOS}t|will\s+not)\b|\bnow\s+(?:\w+\s+)?(?:test|check|validat|renew|spread|includ"
+    r"|requir|monitor|alert|verif|review|run|scale|grow|limit|block|drain)\w*"
+    r"|\bbefore\s+(?:a|an|any|every|each|it|they)\s+(?:\w+\s+){0,3}?(?:release|rotation|push"
+    r"|change|deploy\w*|goes?\s+live|continues|reaches)"
+    r"|\badd(?:ed|ing)\s+(?:a|an|more|another|new|extra|automated|automatic)\s+(?:\w+\s+){0,2}?"
+    r"(?:check|test|alert|validation|step|safeguard|monitor\w*|capacity|limit|review)"
+    r"|\bautomatically\b|\bremediat\w*"
+    # the corrective action taken, in the first person
+    rf"|\bwe(?:{APOS}ve|\s+have)?\s+(?:since\s+|now\s+|also\s+)?(?:added|fixed|deployed"
+    r"|rolled\s+(?:it\s+|this\s+|that\s+|the\s+\w+\s+)?back|reverted|increased|improved"
+    r"|updated|changed|replaced|patched|corrected|introduced|put\s+in\s+place|strengthened"
+    r"|expanded|hardened|removed|renewed|restored\s+the|moved|raised|set\s+up|repaired"
+    r"|implemented\s+(?:a|an|additional|new|better))\b"
+    rf"|\bwe(?:{APOS}re|\s+are)\s+(?:now\s+)?(?:changing|adding|reviewing|improving|fixing)\b",
     _I,
 )
+# How it broke, told plainly: a mechanism, even with no "because".
+_MECHANISM = re.compile(
+    r"\bcaused\s+(?:this|it|the)\b|\b(?:problem|issue|cause|trigger)\s+was\b|\bturned\s+out\b"
+    r"|\bwhat\s+happened\s*:|\bincorrectly\b|\bwrongly\b|\bwrong\b|\bby\s+mistake\b"
+    r"|\bwithout\s+notice\b|\bmisconfigur\w*|\bexpired\b|\b(?:ran|run|running)\s+out\s+of\b|\bbug\b|\bbroke\b"
+    r"|\boverload\w*|\bexhausted\b|\bfilled\s+up\b|\bleak\b|\bplanned\s+(?:work|maintenance)\b"
+    r"|\btwice\b|\b(?:a|the|our|an)\s+(?:\w+\s+)?(?:change|push|deploy\w*|release|update|upgrade"
+    r"|migration|rotation|retry)\s+(?:\w+\s+){0,4}?(?:removed|lowered|broke|caused|changed"
+    r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded)\b",
+    _I,
+)
+
+
+# The words templates are made of: with only these (and names), a message says nothing.
+GENERIC_WORDS = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """
+        a an the this that these those it its is are was were be been being am has have had
+        having do does did will would shall should can could may might must we us our ours you
+        your yours they them their i me my he she all any some each every no not nor and or but
+        if then than so as at by for from in into of on onto to with within without about over
+        under up out off again further once here there when where why how what which who whom
+        while until since also too very just only now still already yet soon shortly quickly
+        possible asap isn aren wasn weren don doesn didn won hasn haven t s re ve ll d m
+        investigate investigates investigating investigation investigated look looks looking
+        looked into aware awareness know known knows issue issues problem problems incident
+        incidents matter situation disruption disruptions outage outages interruption
+        interruptions degradation degraded performance service services system systems platform
+        product products availability available affect affects affecting affected impact impacts
+        impacting impacted experience experiences experiencing experienced user users customers
+        customer clients client subset small number portion reports reported report currently
+        ongoing continue continues continuing continued work works working worked progress fix
+        fixes fixed fixing implement implemented implementing implementation identify identified
+        identifying cause causes root resolve resolved resolving resolution restore restored
+        restoring normal normally operational operating operations functioning function
+        functionality expected update updates updated updating information info details detail
+        more provide provided providing post posted share shared communicate communication
+        additional next new latest hour hours minute minutes time times moment due course become
+        becomes thank thanks thankful grateful appreciate appreciated patience understanding
+        bearing bear hanging hang tight sorry apologize apologise apologies apology regret
+        inconvenience trouble hassle caused causing confirm confirms confirmed monitoring monitor
+        monitored results result closely keep keeping eye watch watching stable team teams
+        engineers engineering engineer staff everyone everything things thing something
+        anything back good great well fully full partial partially minor major intermittent
+        intermittently technical difficulties difficulty errors error elevated increased
+        rates rate levels level mitigate mitigated mitigation resume resumed resumes normal use
+        hand hands deck priority top urgent urgently actively hard best efforts effort getting
+        get got going go let stay tuned please follow follows following sooner later today
+        tonight right able happening happened occur occurred occurring certain some many few
+        part parts area areas feature features functions component components access
+        connectivity reliability stability quality expect expected expecting plan planned
+        working hard diligently underway progressing made making make sure ensure ensuring
+        deploy deployed deploying deployment applied apply applying put place solution solutions
+        remain remains remained remaining investigating identified one two several various
+        recent recently earlier soon possible thank glad happy again about around
+        postmortem post-mortem mortem publish published publishing analysis review write
+        write-up writeup blog summary detailed complete completed once full
+        """,
+    )
+)
+_WORDS = re.compile(r"[A-Za-z][a-z]*(?:[-'’][a-z]+)*|[A-Z]+\b")
+# A component named after a generic noun ("the issue affecting card payments") is still generic.
+_MENTION = re.compile(
+    r"\b(?:issues?|problems?|incidents?|disruptions?|outages?|degradation|performance|errors?"
+    r"|difficulties|interruptions?)\s+(?:which\s+may\s+|that\s+may\s+)?(?:affecting|with|for|on|impacting"
+    r"|in|across|to|within|affect|impact)\s+(?:(?:the|our|some|all|a|an|your)\s+)?"
+    r"[\w-]+(?:\s+(?!and\b|but\b)[\w-]+){0,2}",
+    _I,
+)
+
+
+def content_words(scan: Scan, lo: int, hi: int) -> list[str]:
+    """The words in lo..hi that are neither template words nor names.
+
+    A capitalised word inside a sentence, or a run of capitalised words starting
+    one ("Halvorsen Systems", "Pull Requests"), is a name; so is a component named
+    after a generic noun ("an issue affecting card payments").
+    """
+    text = scan.s[lo:hi]
+    for m in _MENTION.finditer(text):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    out: list[str] = []
+    sentence_start = True
+    previous_capital = False
+    for m in _WORDS.finditer(text):
+        word = m.group()
+        gap = text[m.start() - 2 : m.start()] if m.start() >= 2 else "\n"
+        if any(c in ".!?:;\n" for c in gap) or m.start() == 0:
+            sentence_start = True
+        capital = word[0].isupper()
+        nxt = text[m.end() : m.end() + 2].lstrip()[:1]
+        if capital and (not sentence_start or previous_capital or nxt.isupper()):
+            previous_capital = True  # a name
+        else:
+            previous_capital = False
+            w = word.lower().replace("’", "'").split("'")[0]
+            if w not in GENERIC_WORDS and len(w) > 2:
+                out.append(w)
+        sentence_start = False
+    return out
 
 
 def cause_explained(scan: Scan, lo: int, hi: int) -> bool:
@@ -115,17 +229,22 @@ def cause_explained(scan: Scan, lo: int, hi: int) -> bool:
 
 
 def specific(scan: Scan, lo: int, hi: int) -> bool:
-    """lo..hi names a symptom, an action, a cause, a number or a clock time."""
+    """lo..hi says what is wrong: a symptom, an action, a cause, a number, or two words a
+    template would not use (a clock time alone does not: "Resolved at 11:02 UTC." never
+    says what was wrong)."""
     return (
         scan.has(SYMPTOM, lo, hi)
         or scan.has(ACTION, lo, hi)
         or scan.has(NUMBER, lo, hi)
-        or scan.has(CLOCK, lo, hi)
         or cause_explained(scan, lo, hi)
+        or len(content_words(scan, lo, hi)) >= 2
     )
 
 
 def explains_cause_and_remedy(scan: Scan) -> bool:
-    """The message says what caused the failure and what was done about it."""
+    """The message says how it broke (a cause, or the mechanism told plainly) and what
+    was done about it (the corrective action, or what stops it happening again)."""
     n = len(scan.s)
-    return cause_explained(scan, 0, n) and scan.has(REMEDY, 0, n)
+    if not scan.has(REMEDY, 0, n):
+        return False
+    return scan.has(_MECHANISM, 0, n) or cause_explained(scan, 0, n)

@@ -42,7 +42,7 @@ _INTERVAL = re.compile(
     + _UNIT
     + r"\b"
     + r"|\b(?:within|in|every)[ \t]+\d{1,3}[ \t]?[mh]\b"
-    + r"|\b(?:within|in|over)\s+the\s+(?:next\s+)?hour\b"
+    + r"|\b(?:within|in|over|for)\s+the\s+(?:next\s+)?hour\b"
     + r"|\bevery\s+(?:hour|half[- ]hour)\b"
     + r"|\b"
     + _NUM
@@ -53,7 +53,7 @@ _INTERVAL = re.compile(
 )
 FUTURE = re.compile(
     r"\bwill\b|['’]ll\b|\bexpect\w*|\bshould\b|\bhop(?:e|es|ing)\b|\baim\w*|\bplan\w*"
-    r"|\bgoing\s+to\b|\bestimat\w*|\banticipat\w*|\btarget\w*|\bpromise\w*|\bschedul\w*",
+    r"|\bgoing\s+to\b|\bestimat\w*|\banticipat\w*|\btarget\w*|\bpromise\w*|\bscheduled\s+(?:for|to)\b",
     _I,
 )
 

@@ -31,7 +31,6 @@ from tui.publish.checks.findings import WARNING, Finding, one_line, quote, whole
 from tui.publish.checks.scan import APOS as _APOS
 from tui.publish.checks.scan import Scan, Spans, phrase_re
 from tui.publish.checks.substance import cause_explained, specific
-from tui.publish.checks.times import Time
 
 _I = re.IGNORECASE
 
@@ -143,6 +142,9 @@ _FILLER = frozenset(
 )
 # The purposes a one-line note with nothing in it is robotic for (status updates).
 _STATUS_PURPOSES = frozenset({"ack", "update", "resolved"})
+_ROOT_CAUSE = re.compile(
+    r"\broot[- ]cause\b|\bwhat\s+happened\b|\bwhy\s+(?:this|it)\s+happened\b", _I
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -190,8 +192,6 @@ def _markers(scan: Scan) -> list[tuple[int, int, str]]:
             a, b = m.start(), m.end()
             if b == a or scan.masked(a, b):
                 continue
-            if suggestion is _BETTER_ACK and not _guarded(scan, b):
-                continue  # "we're investigating the issue with card payments" says what
             found.append((rank, a, b, suggestion))
     out: list[tuple[int, int, str]] = []
     reach = 0
@@ -204,37 +204,27 @@ def _markers(scan: Scan) -> list[tuple[int, int, str]]:
 
 def _content(scan: Scan) -> list[tuple[int, int]]:
     """The sentences with words in them."""
-    out: list[tuple[int, int]] = []
-    pos, n = 0, len(scan.s)
-    while pos < n:
-        lo, hi = scan.sentence(pos, pos)
-        hi = max(hi, pos + 1)
-        if _WORD.search(scan.s, lo, hi):
-            out.append((lo, hi))
-        pos = hi
-    return out
+    return [(lo, hi) for lo, hi in scan.sentences() if _WORD.search(scan.s, lo, hi)]
 
 
-def is_robotic(scan: Scan, times: list[Time], purpose: str, forbidden_found: list[Finding]) -> bool:
-    """The whole message says nothing a customer would recognise, in template words."""
-    n = len(scan.s)
+def is_robotic(scan: Scan, purpose: str, forbidden_found: list[Finding]) -> bool:
+    """The whole message never says what is wrong (no symptom, action, cause or number).
+
+    For a status message (ack, update, resolved) that is enough: a one-line note,
+    a template, or a concrete time with nothing around it. Other purposes (a
+    channel reply, amends) are robotic only with template phrases in them.
+    """
     if scan.blanks:
         return False  # a draft: judged once its blanks are filled
-    if times or not _WORD.search(scan.s) or specific(scan, 0, n):
+    if not _WORD.search(scan.s) or specific(scan, 0, len(scan.s)):
         return False
-    if forbidden_found or _markers(scan):
-        return True
-    sentences = _content(scan)
-    words = len(_WORD.findall(scan.s))
-    return purpose in _STATUS_PURPOSES and len(sentences) <= 2 and words <= 25
+    return purpose in _STATUS_PURPOSES or bool(forbidden_found) or bool(_markers(scan))
 
 
-def robotic(
-    scan: Scan, times: list[Time], purpose: str, forbidden_found: list[Finding]
-) -> list[Finding]:
-    if not is_robotic(scan, times, purpose, forbidden_found):
+def robotic(scan: Scan, purpose: str, forbidden_found: list[Finding]) -> list[Finding]:
+    if not is_robotic(scan, purpose, forbidden_found):
         return []
-    why = "names no symptom, action or time a customer would recognise"
+    why = "never says what is wrong: no symptom, action or cause a customer would recognise"
     taken = Spans((f.start, f.end) for f in forbidden_found)
     out = [
         Finding(
@@ -257,14 +247,11 @@ def _cause_paragraphs(scan: Scan, purpose: str) -> Spans:
     """A resolution's or post-mortem's paragraphs that explain the cause."""
     if purpose not in ("resolved", "postmortem"):
         return Spans(())
-    found: list[tuple[int, int]] = []
-    pos, n = 0, len(scan.s)
-    while pos < n:
-        lo, hi = scan.paragraph(pos, pos)
-        hi = max(hi, pos + 1)
-        if cause_explained(scan, lo, hi) or re.search(r"\broot[- ]cause\b", scan.s[lo:hi], _I):
-            found.append((lo, hi))
-        pos = hi
+    found = [
+        (lo, hi)
+        for lo, hi in scan.paragraphs()
+        if cause_explained(scan, lo, hi) or _ROOT_CAUSE.search(scan.s, lo, hi)
+    ]
     return Spans(found)
 
 
