@@ -163,3 +163,57 @@ def test_attach_from_inside_tmux_switches_the_client(room):
     finally:
         room.close()
         outer.close()
+
+
+def test_make_demo_fills_the_queues_by_itself(tmp_path):
+    """`warroom demo` (what `make demo` runs): its own queue source, its config's
+    `channels:`, the dashboard's poller -- the queue pane fills and keeps moving."""
+    import json
+    import subprocess
+
+    demo = TmuxServer()
+    try:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),  # the demo's folder (and database) land here
+            "TERM": "xterm-256color",
+            "LANG": "C.UTF-8",
+            "WARROOM_NO_BELL": "1",
+        }
+        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), warroom_exe(), "demo"]
+        demo.new_session("demo", command, 140, 45)
+
+        def screen() -> str:
+            return demo.run("capture-pane", "-p", "-t", "=demo:")
+
+        wait_until(lambda: "JSON source: polled" in screen(), screen(), 60)
+        (db,) = tmp_path.glob("warroom-demo-*/demo.db")
+        config = db.parent / "config.yaml"
+        assert "source: json" in config.read_text()
+
+        def chat() -> int | None:
+            out = subprocess.run(
+                [warroom_exe(), "--db", str(db), "status", "--json"],
+                capture_output=True,
+                text=True,
+                env={**env, "HOME": str(tmp_path)},
+                timeout=30,
+                check=True,
+            ).stdout
+            return json.loads(out)["channels"]["chat"]["depth"]
+
+        wait_until(lambda: chat() is not None, "the poller never counted live chat", 60)
+        first = chat()
+        wait_until(lambda: chat() != first, "live chat's count never moved", 90)
+        log = subprocess.run(
+            [warroom_exe(), "--db", str(db), "log"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+            check=True,
+        ).stdout
+        assert "queue-poller counted" in log
+    finally:
+        demo.close()

@@ -91,7 +91,7 @@ def test_the_demo_config_loads_and_the_json_source_reads_it(source, tmp_path):
     config = load_config(str(add_demo_channels(tmp_path, None, source.url)))
     assert [s.channel for s in config.queue_sources] == ["tickets", "chat", "social"]
     assert {s.source for s in config.queue_sources} == {"json"}
-    assert all(s.every == timedelta(seconds=5) for s in config.queue_sources)
+    assert all(s.every == timedelta(seconds=10) for s in config.queue_sources)
     chat = next(s for s in config.queue_sources if s.channel == "chat")
     assert chat.options["url"] == source.url
     source.clock.advance(timedelta(seconds=120))

@@ -123,7 +123,7 @@ class DemoQueues:
         self._thread.join(timeout=5)
 
 
-def channels_yaml(url: str, every: str = "5s") -> str:
+def channels_yaml(url: str, every: str = "10s") -> str:
     """The config's ``channels:`` block: each channel counted from the demo source."""
     lines = ["channels:"]
     for channel in CURVES:
