@@ -100,6 +100,11 @@ _PROMISE = re.compile(
     r"|\bavailable\b|\bpublished\b|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b",
     _I,
 )
+_OUT = re.compile(
+    r"\b(?:is|are)\s+(?:now\s+)?(?:available|published|posted|up)\b|\bhas\s+been\s+published\b"
+    r"|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b",
+    _I,
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"  # Jan, January
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WINDOW = re.compile(
@@ -137,7 +142,7 @@ _NOT_ACTING = (
 )
 _OWNERSHIP = re.compile(
     r"\bour\s+(?:mistake|fault)\b|\bwe\s+caused\b"
-    rf"|\b(?:this|that|it)(?:\s+is|\s+was|{_APOS}s)\s+on\s+us\b"
+    rf"|\b(?:this|that|it)(?:\s+one)?(?:\s+is|\s+was|{_APOS}s)\s+(?:all\s+)?on\s+us\b"
     r"|\bwe\s+take\s+(?:full\s+)?responsibility\b"
     rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:fully\s+)?responsible\b"
     r"|\bwe\s+let\s+you\s+down\b|\bwe\s+own\s+(?:this|it)\b|\bwe\s+messed\s+up\b"
@@ -251,6 +256,12 @@ def _deadline(scan: Scan, d: re.Match[str]) -> bool:
     return _WINDOW.search(s, max(plo, d.start() - 200), min(phi, d.end() + 200)) is not None
 
 
+def _published(scan: Scan, d: re.Match[str]) -> bool:
+    """The write-up is already out ("the root cause analysis is available at ...")."""
+    lo, hi = scan.sentence(d.start(), d.end())
+    return scan.has(_OUT, lo, hi) and not scan.has(FUTURE, lo, hi)
+
+
 def has_postmortem_promise(scan: Scan, purpose: str = "resolved") -> bool:
     """A promised write-up (post-mortem, incident report, root cause analysis, write-up,
     a blog post describing the incident...) or one already published, or a resolution
@@ -348,7 +359,9 @@ def thanks(scan: Scan) -> list[Finding]:
 
 def postmortem_promise(scan: Scan) -> list[Finding]:
     promised = _write_ups(scan)
-    if any(_deadline(scan, d) for d in promised) or explains_cause_and_remedy(scan):
+    if any(_deadline(scan, d) or _published(scan, d) for d in promised):
+        return []
+    if explains_cause_and_remedy(scan):
         # (the rule only runs for a purpose that requires it: a resolution, as a rule)
         return []
     suggestion = (

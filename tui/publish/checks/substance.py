@@ -67,7 +67,7 @@ ACTION = re.compile(
     r"|\bupstream\b|\bprovider\b|\bvendor\b|\bthird[- ]party\b|\bconfig(?:uration)?\b"
     r"|\bcertificate\b|\bdatabase\b|\bnetwork\w*|\bdata\s*cent(?:er|re)\b|\bregions?\b"
     r"|\bdeploy(?:ment|ed)?\s+(?:of|to|from|at|that|which|earlier)\b|\bcode\s+change\b"
-    r"|\bload\s+balanc\w*|\bstorage\b|\bcache\b|\bDNS\b|\bCDN\b|\bcloud\b|\bserver\w*",
+    r"|\bload\s+balanc\w*|\bstorage\b|\bcache\b|\bDNS\b|\bCDN\b",
     _I,
 )
 

@@ -137,7 +137,7 @@ _FILLER = frozenset(
     patience understanding as soon possible shortly more update updates follow once when know
     information is available be provide post share further moment meantime meanwhile all users
     customers outage disruption incident also again very much so deeply truly appreciate soon
-    an a of on by keep posted informed updated""",
+    an a of on by keep posted informed updated tomorrow tonight later""",
     )
 )
 # The purposes a one-line note with nothing in it is robotic for (status updates).

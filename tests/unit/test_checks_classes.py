@@ -1,0 +1,443 @@
+"""The message check, class by class: several varied sentences per class of phrasing.
+
+Each class is a way real status pages phrase something (written here, never copied):
+the rules are meant to generalise to messages nobody here has seen, so every class
+has sentences in several registers. ``labels()`` and ``check_message()`` must agree
+(the same detectors), and no error-severity finding may fire on a message that has
+the element.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.core.playbook import MessageChecks, load_playbook, parse_playbook
+from tui.core.playbook.loading import PlaybookError
+from tui.publish.checks import ERROR, WARNING, check_message, labels
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = load_playbook(ROOT / "playbooks" / "saas-major-outage.yaml").message_checks
+NONE = MessageChecks()
+
+
+def rules(text: str, purpose: str, checks: MessageChecks = BOOK, **kw) -> dict[str, str]:
+    return {f.rule: f.severity for f in check_message(text, purpose, "statuspage", checks, **kw)}
+
+
+def params(*texts: str) -> list:
+    return [pytest.param(t, id=t[:48]) for t in texts]
+
+
+# ------------------------------------------------------------------------- robotic
+
+PREFILLED = params(
+    "We are currently investigating this issue.",
+    "The issue has been identified and a fix is being implemented.",
+    "A fix has been implemented and we are monitoring the results.",
+    "This incident has been resolved.",
+    "We are continuing to investigate this issue.",
+    "We're continuing to monitor for any further issues.",
+    "Our engineering team is currently looking into the problem.",
+)
+GENERIC_IMPACT = params(
+    "We are investigating reports of degraded performance for Pull Requests.",
+    "Some users may be experiencing issues with our services.",
+    "We're seeing elevated error rates on some services and are looking into it.",
+    "Acme Cloud is aware of a service disruption affecting some customers.",
+    "We're investigating an issue affecting card payments. Next update in 30 minutes.",
+    "Users may experience intermittent issues. We apologise for the inconvenience.",
+)
+ONE_LINERS = params(
+    "Investigating.",
+    "We're on it!",
+    "Resolved.",
+    "All good now, thanks everyone!",
+    "We're back. Sorry about that.",
+    "Fixed at 10:32 UTC.",
+)
+NON_COMMITTAL = params(
+    "We are aware of the problem. Updates to follow.",
+    "We will provide more information as it becomes available.",
+    "An update will be provided in due course. Thank you for your patience.",
+    "More details will be shared as soon as we have them. Stay tuned.",
+)
+SPECIFIC_WITH_FILLER = params(
+    "At this time, card payments in the EU are failing with a 502 error. We're rolling back "
+    "this morning's release and will update you by 14:30 UTC.",
+    "Invoices are taking up to a minute to load at the moment. We'll post another update "
+    "in 30 minutes.",
+    "Emails sent after 09:10 UTC are delayed by up to 20 minutes. We apologize for any "
+    "inconvenience and will update you by 10:00 UTC.",
+    "Photos aren't uploading from the Android app right now; the iPhone app is fine. "
+    "We're on it and will post again within the hour.",
+    "Checkout works again for every store since 16:02 UTC. Thanks for your patience!",
+)
+
+
+@pytest.mark.parametrize("text", PREFILLED + GENERIC_IMPACT + ONE_LINERS + NON_COMMITTAL)
+@pytest.mark.parametrize("purpose", ["ack", "update", "resolved"])
+def test_a_status_message_that_never_says_what_is_wrong_is_robotic(text, purpose):
+    assert labels(text, purpose, BOOK)["robotic"]
+    found = [f for f in check_message(text, purpose, "statuspage", NONE) if f.rule == "robotic"]
+    assert found and all(f.severity == WARNING for f in found)
+    assert all("never says what is wrong" in f.message for f in found)
+
+
+@pytest.mark.parametrize("text", SPECIFIC_WITH_FILLER)
+@pytest.mark.parametrize("purpose", ["ack", "update", "resolved"])
+def test_mild_filler_inside_a_specific_message_is_not_robotic(text, purpose):
+    assert not labels(text, purpose, BOOK)["robotic"]
+    assert "robotic" not in rules(text, purpose, NONE)
+
+
+def test_a_robotic_finding_points_at_the_template_words_and_says_what_to_write():
+    text = "We are experiencing technical difficulties. Updates to follow."
+    found = [f for f in check_message(text, "ack", "statuspage", NONE) if f.rule == "robotic"]
+    assert [text[f.start : f.end] for f in found] == ["technical difficulties", "Updates to follow"]
+    assert "what customers see" in found[0].suggestion  # the article's better phrasing
+    assert "2:45 PM EST" in found[1].suggestion
+
+
+def test_a_channel_reply_or_amends_is_robotic_only_with_template_words():
+    assert not labels("Thanks for your patience, Jane. We're on it!", "channel_reply", BOOK)[
+        "robotic"
+    ]
+    assert labels("Sorry for any inconvenience.", "amends", NONE)["robotic"]
+
+
+def test_the_articles_better_ack_still_needs_a_symptom():
+    # "a major service disruption" is a generic category: the whole message never says
+    # what customers see, however warm it is
+    better = (
+        "We're aware of a major service disruption impacting our platform. We know you rely "
+        "on us, and we're urgently investigating. We'll update you within 30 minutes. We are "
+        "so sorry for the disruption."
+    )
+    assert labels(better, "ack", BOOK)["robotic"]
+    specific = better.replace("impacting our platform", "- invoices fail to load")
+    assert not labels(specific, "ack", BOOK)["robotic"]
+    assert rules(specific, "ack") == {}
+
+
+def test_a_draft_with_blanks_is_judged_once_filled():
+    assert not labels("Resolved. [[ what customers saw ]]", "resolved", BOOK)["robotic"]
+
+
+# ------------------------------------------------------- forbidden phrases: the guard
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("We are investigating the issue.", True),
+        ("We are investigating the issue, and we'll update you at this time tomorrow.", True),
+        ("We are investigating the issue with card refunds.", False),
+        ("We are investigating the issue that stops invoices from loading.", False),
+        ("Sorry for any inconvenience this may have caused.", True),
+        ("Sorry for any inconvenience to the 40 stores that missed orders.", False),
+    ],
+)
+def test_a_playbook_phrase_is_flagged_only_when_nothing_specific_follows_it(text, flagged):
+    checks = MessageChecks(
+        forbidden_phrases=("we are investigating the issue", "sorry for any inconvenience")
+    )
+    assert ("forbidden_phrase" in rules(text, "channel_reply", checks)) is flagged
+
+
+# ----------------------------------------------------------------- next update
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Customers can't sign in. We'll be back with more information in 30 minutes.",
+        "Exports are failing. Expect additional details by 15:00 UTC.",
+        "Exports are failing. We will share another update within the hour.",
+        "Exports are failing. Next update in 45 minutes, or sooner if anything changes.",
+        "Exports are failing. We'll post again at 4:30 PM PT or sooner if we learn more.",
+        "Exports are failing. We will let you know by 3 PM how the rollback is going.",
+        "Exports work again. We'll keep monitoring for the next two hours.",
+        "Exports work again. We'll confirm here at 13:30 UTC once the backlog is cleared.",
+        "Exports work again. We'll publish a root cause analysis within 48 hours.",
+    ),
+)
+def test_a_commitment_to_information_at_a_concrete_time_is_a_next_update(text):
+    assert labels(text, "update", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(text, "update")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Exports are failing. We will provide updates as they become available.",
+        "Exports are failing. We'll update you soon.",
+        "Exports are failing. More information to follow.",
+        "Exports are failing since 13:05 UTC.",
+        "Exports work again. We monitored for 30 minutes and all is stable.",
+        "Exports work again. A post-mortem will follow.",
+    ),
+)
+def test_vague_or_past_words_are_not_a_next_update(text):
+    assert not labels(text, "update", BOOK)["next_update"]
+    assert rules(text, "update")["requires.next_update"] == ERROR
+
+
+# ----------------------------------------------------------------- restore time
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Service was restored at 14:05 UTC.",
+        "Between 10:11 and 13:25 UTC, some customers could not reach the API.",
+        "From 12:10 to 12:12 PM PDT, uploads failed for about 3% of requests.",
+        "Webhooks were delayed 10:11–13:25 CET.",
+        "Search has worked normally since 15:12 UTC.",
+        "The queue caught up at 14:52 UTC.",
+        "Customers have been able to check out since 11:48 GMT.",
+        "There have been no new failed logins since 1:05 PM.",
+    ),
+)
+def test_when_service_came_back_is_a_restore_time(text):
+    assert labels(text, "resolved", BOOK)["restore_time"]
+    assert "requires.restore_time" not in rules(text, "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We expect service to be restored by 3 PM.",
+        "Since 10:11 UTC, customers cannot log in.",
+        "About 20% of requests have returned 500 errors since 14:02 UTC.",
+        "Webhooks stopped firing at 09:05 UTC.",
+        "The issue has been resolved. Next update by 15:00 UTC, or sooner if it recovers.",
+        "Everything is back to normal.",
+    ),
+)
+def test_a_start_time_a_promise_or_no_time_is_not_a_restore_time(text):
+    assert not labels(text, "resolved", BOOK)["restore_time"]
+    assert rules(text, "resolved")["requires.restore_time"] == ERROR
+
+
+# ------------------------------------------------------------------- resolutions
+
+SAID = "Search failed for every workspace between 10:02 and 10:40 UTC. Thank you for your patience."
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "A full write-up will follow within 5 business days.",
+        "We'll publish a root cause analysis by Friday.",
+        "We will share a blog post describing the incident next week.",
+        "A post-incident review will be published on this page within 72 hours.",
+        "We will publish a summary of what happened by 5 December.",
+    ),
+)
+def test_a_write_up_promised_with_a_deadline_passes(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(f"{SAID} {text}", "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "A post-mortem will follow.",
+        "We'll publish an incident report once our review is complete.",
+        "We will share a write-up on our engineering blog.",
+    ),
+)
+def test_a_write_up_without_a_deadline_is_a_warning(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert rules(f"{SAID} {text}", "resolved")["requires.postmortem_promise"] == WARNING
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The cause was an expired certificate on our API gateway; we replaced it and now "
+        "renew certificates automatically.",
+        "A change to our search indexer lowered a limit by mistake. We've rolled it back "
+        "and added a test that runs before every release.",
+        "Our hosting provider ran out of capacity in one region, so we now spread "
+        "workspaces across three regions.",
+        "The root cause analysis is available at status.example.com/incidents/12.",
+    ),
+)
+def test_a_resolution_that_explains_cause_and_remedy_is_its_own_write_up(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(f"{SAID} {text}", "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The outage was caused by an expired security certificate.",
+        "It turned out one of our providers was having trouble.",
+        "We'll share more details soon.",
+    ),
+)
+def test_a_cause_alone_or_more_details_soon_is_no_write_up(text):
+    assert not labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert rules(f"{SAID} {text}", "resolved")["requires.postmortem_promise"] == ERROR
+
+
+def test_only_a_resolution_can_be_its_own_write_up():
+    text = "The cause was a full disk; we moved the data and added an alert."
+    assert labels(text, "resolved", BOOK)["postmortem_promise"]
+    assert not labels(text, "update", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("Search has worked normally since 10:40 UTC. We're so sorry.", WARNING),
+        ("Search has worked normally since 10:40 UTC. We apologise for the disruption.", WARNING),
+        ("Search has worked normally since 10:40 UTC.", ERROR),
+        ("Search has worked normally since 10:40 UTC. Thanks for bearing with us.", None),
+        ("Search has worked normally since 10:40 UTC. We appreciate your patience.", None),
+    ],
+)
+def test_an_apology_stands_in_for_thanks(text, severity):
+    assert rules(text, "resolved").get("requires.thanks") == severity
+
+
+# ----------------------------------------------------------------- ownership
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Our engineers are on it.",
+        "We're rolling back the release now.",
+        "We have identified the cause and are deploying a fix.",
+        "Our on-call team is investigating.",
+        "We're on it!",
+        "Acme Cloud is currently investigating the login failures.",
+        "We now validate every payout file before sending it.",
+        "This one is on us.",
+    ),
+)
+def test_first_person_action_is_ownership(text):
+    assert labels(text, "ack", BOOK)["ownership"]
+    assert "requires.ownership" not in rules(text, "ack")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We are aware of an issue affecting some users.",
+        "We're currently experiencing issues.",
+        "Investigation is ongoing.",
+        "A fix is being worked on. We will update you when we have more information.",
+        "Our payment provider is implementing a fix.",
+        "We'll provide an update within 30 minutes.",
+    ),
+)
+def test_awareness_passive_voice_or_a_third_party_is_not_ownership(text):
+    assert not labels(text, "ack", BOOK)["ownership"]
+    assert rules(text, "ack")["requires.ownership"] == WARNING
+
+
+# --------------------------------------------------------------- fix-time promises
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Service recovered by 3 PM.",
+        "We rolled back the release within 20 minutes.",
+        "The fix was deployed at 14:05 UTC.",
+        "Uploads were restored in 40 minutes.",
+    ),
+)
+def test_simple_past_is_history_not_a_promised_fix_time(text):
+    assert "fix_time_promise" not in rules(text, "channel_reply")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We expect to have this fixed by 3 PM.",
+        "Service will be back up within 2 hours.",
+        "The fix is scheduled for 5 PM and should be restored by 6 PM.",
+        "Our ETA is 5 PM.",
+    ),
+)
+def test_a_future_fix_time_is_a_warning_that_says_why(text):
+    found = [
+        f
+        for f in check_message(text, "channel_reply", "statuspage", BOOK)
+        if f.rule == "fix_time_promise"
+    ]
+    assert found and found[0].severity == WARNING
+    assert "customers stop trusting" in found[0].message
+
+
+# ----------------------------------------------------------------------- jargon
+
+
+def test_the_playbooks_jargon_allowlist_is_never_flagged():
+    checks = MessageChecks(jargon=("cluster", "DNS"), jargon_allow=("dns",))
+    text = "Payments fail: a cluster lost its DNS records. We'll update you by 3 PM."
+    assert [
+        text[f.start : f.end]
+        for f in check_message(text, "update", "email", checks)
+        if f.rule == "jargon"
+    ] == ["cluster"]
+
+
+def test_the_pages_component_names_are_not_jargon():
+    text = "Kubernetes Hosting is down: new pods won't start. We'll update you by 3 PM."
+    checks = MessageChecks(jargon=("kubernetes", "pod"))
+    found = check_message(text, "update", "email", checks, names=("Kubernetes Hosting",))
+    assert [text[f.start : f.end] for f in found if f.rule == "jargon"] == ["pods"]
+
+
+def test_no_jargon_in_a_resolutions_root_cause_paragraph():
+    text = (
+        "Checkout has worked normally since 14:05 UTC. Thank you for your patience.\n\n"
+        "What happened: a failover to the replica cluster was caused by a full disk; we "
+        "added an alert so it can't happen again.\n\n"
+        "Our failover drills continue next week."
+    )
+    found = check_message(text, "resolved", "email", BOOK)
+    jargon = [text[f.start : f.end] for f in found if f.rule == "jargon"]
+    assert jargon == ["failover"]  # the last paragraph, not the root-cause one
+    in_update = check_message(text, "update", "email", BOOK)
+    assert len([f for f in in_update if f.rule == "jargon"]) == 4  # an update explains nothing
+
+
+def test_latency_is_an_ordinary_word():
+    text = "API latency is up to 10 seconds for EU customers. We'll update you by 3 PM."
+    assert "jargon" not in rules(text, "update")
+
+
+def test_jargon_allow_is_validated_like_the_other_word_lists():
+    data = (ROOT / "playbooks" / "saas-major-outage.yaml").read_bytes()
+    good = data.replace(b"  jargon: [", b"  jargon_allow: [cluster]\n  jargon: [", 1)
+    assert parse_playbook(good, "p.yaml").message_checks.jargon_allow == ("cluster",)
+    bad = data.replace(b"  jargon: [", b"  jargon_allow: cluster\n  jargon: [", 1)
+    with pytest.raises(PlaybookError, match=r"p\.yaml:\d+:\d+: .*jargon_allow must be a list"):
+        parse_playbook(bad, "p.yaml")
+
+
+# ----------------------------------------------------------------- explain
+
+
+@pytest.mark.parametrize(
+    ("text", "purpose"),
+    [
+        ("We are experiencing technical difficulties.", "ack"),
+        ("Resolved.", "resolved"),
+        ("We expect a fix by 3 PM.", "update"),
+        ("The cluster failed. We'll donate to charity on behalf of our users.", "amends"),
+    ],
+)
+def test_every_finding_says_why_in_one_line_with_a_better_phrasing(text, purpose):
+    for f in check_message(text, purpose, "social", BOOK):
+        assert f.message and "\n" not in f.message
+        assert ":" in f.message or "(" in f.message  # the finding, then why
+        assert f.suggestion and "\n" not in f.suggestion
