@@ -228,3 +228,29 @@ def test_tmux_missing_is_one_line_with_the_install_command(room, tmp_path):
     assert p.returncode == 2
     assert p.stderr.count("\n") == 1
     assert "tmux is not installed" in p.stderr and "apt-get install -y tmux" in p.stderr
+
+
+def test_print_works_without_tmux(room, tmp_path):
+    """--print runs nothing, so it needs no tmux: the commands can go to another host."""
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    p = room.warroom("--print", env=room.env(PATH=str(bare)))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"tmux -L {room.socket} new-session -d -s warroom")
+
+
+def test_a_socket_tmux_cannot_make_is_one_line_and_exit_2(room, tmp_path):
+    where = tmp_path / "no-such-dir" / "tmux.sock"
+    p = subprocess.run(
+        [warroom_exe(), "tmux", "-S", str(where)],
+        capture_output=True,
+        text=True,
+        env=room.env(),
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert p.stderr.startswith("warroom: tmux could not set up the room:")
+    assert str(where) in p.stderr
+    assert not where.exists()

@@ -253,8 +253,10 @@ def cmd_tmux(ctx: Context) -> int:
         adopt(ctx, room, env)
         exists = True
         code, _, stderr = tmux.run(command_list(join_commands(room, "WARROOM_DB" in env)))
+    if code == 0 and tmux.run(["has-session", "-t", f"={room.session}"])[0] != 0:
+        code = 1  # tmux says "error creating <socket>" and exits 0: look, don't trust
     if code != 0:
-        raise _fail("could not set up the room", stderr)
+        raise _fail("could not set up the room", stderr or "the session is not there")
     how = "joined" if exists else "created"
     again = printable(shown, [["attach", "-t", f"={room.session}"]])
     if not ctx.args.attach:
