@@ -286,7 +286,7 @@ def jargon(
                     WARNING,
                     a,
                     b,
-                    one_line(f"jargon: {quote(scan.text[a:b])} means nothing to most customers"),
+                    one_line(f"jargon: {quote(scan.text[a:b])}"),
                     "say it in customer words: what they see, not what broke inside",
                 )
             )
