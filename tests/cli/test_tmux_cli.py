@@ -254,3 +254,11 @@ def test_a_socket_tmux_cannot_make_is_one_line_and_exit_2(room, tmp_path):
     assert p.stderr.startswith("warroom: tmux could not set up the room:")
     assert str(where) in p.stderr
     assert not where.exists()
+
+
+def test_print_on_an_existing_room_prints_the_join(room):
+    room.ok()
+    out = room.ok("--print")
+    assert "new-session" not in out
+    assert "new-window -d -S -t =warroom: -n dashboard" in out
+    assert room.windows() == ["dashboard", "shell"]
