@@ -1,23 +1,33 @@
 """Message checks: what a customer-facing message must say, and what it must not.
 
-A pure function of the text, the message's purpose, its destination kind and
-the playbook's ``message_checks``. Errors block publishing (an unfilled
-blank, no concrete time for the next update, a resolution without its
-restore time, thanks or post-mortem promise, a message too long for its
-destination); warnings are worth a second look (no apology, no ownership,
-robotic or forbidden phrases, jargon, a promised fix time, an empty gesture).
+A pure function of the text, the message's purpose, its destination kind, the
+playbook's ``message_checks`` and the page's component names. Errors block
+publishing (an unfilled blank, no concrete time for the next update, a
+resolution without its restore time, or with neither thanks nor apology, or
+with no post-mortem promise at all, a message too long for its destination);
+warnings are worth a second look (no apology, no ownership, a robotic message,
+forbidden phrases, jargon, a promised fix time, an empty gesture, thanks
+replaced by an apology, a post-mortem promise with no deadline). Rule ids are
+stable (:data:`~tui.publish.checks.findings.RULES`).
+
+The rules judge the whole message, by classes of phrasing rather than single
+sentences: a message is robotic when it never says what is wrong
+(:mod:`.substance`), a phrase is flagged only when nothing specific follows it,
+a restore time may be the end of a range, a resolution that explains cause and
+remedy is its own write-up. :func:`labels` gives the same detectors' verdicts
+(is the element there? is it robotic?) for measuring against a labelled corpus.
 
 The words come from the playbook where it has them (forbidden phrases,
-jargon, requirements per purpose, length limits); a ``MessageChecks`` section
-left empty falls back to the built-in defaults. The heuristics are
-deliberately plain regular expressions: cheap to import, easy to explain in
-one line, and never a reason for a check to raise.
+jargon and its allowlist, requirements per purpose, length limits); a
+``MessageChecks`` section left empty falls back to the built-in defaults. The
+heuristics are deliberately plain regular expressions: cheap to import, easy
+to explain in one line, and never a reason for a check to raise.
 
 One module per kind of rule, named for it: :mod:`.requirements` (what each
-purpose must say), :mod:`.blanks`, :mod:`.length`, :mod:`.tone` (forbidden and
-robotic phrases, jargon), :mod:`.promises` (a promised fix time),
-:mod:`.gestures` (empty gestures); :mod:`.scan` and :mod:`.times` read the
-text for them, :mod:`.findings` is what they say.
+purpose must say), :mod:`.blanks`, :mod:`.length`, :mod:`.tone` (robotic,
+forbidden phrases, jargon), :mod:`.promises` (a promised fix time),
+:mod:`.gestures` (empty gestures); :mod:`.scan`, :mod:`.times` and
+:mod:`.substance` read the text for them, :mod:`.findings` is what they say.
 """
 
 from __future__ import annotations
