@@ -262,3 +262,13 @@ def test_print_on_an_existing_room_prints_the_join(room):
     assert "new-session" not in out
     assert "new-window -d -S -t =warroom: -n dashboard" in out
     assert room.windows() == ["dashboard", "shell"]
+
+
+def test_joining_with_another_config_keeps_the_rooms_and_says_so(room, tmp_path):
+    room.ok()
+    config = tmp_path / "mine.yaml"
+    config.write_text("destinations: []\n")
+    p = room.warroom("--config", str(config))
+    assert p.returncode == 0, p.stderr
+    assert f"runs with no config, not {config}" in p.stderr
+    assert "WARROOM_CONFIG" not in room.tmux("show-environment", "-t", "=warroom")

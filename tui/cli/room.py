@@ -269,7 +269,7 @@ def cmd_tmux(ctx: Context) -> int:
 
 def adopt(ctx: Context, room: Room, env: dict[str, str]) -> None:
     """The room is the session: join it on its own database and config, and say so
-    when the user asked for another database."""
+    when the user asked for another one."""
     db = env.get("WARROOM_DB")
     if not db:
         return
@@ -278,8 +278,14 @@ def adopt(ctx: Context, room: Room, env: dict[str, str]) -> None:
             f"session {room.session} runs on {db}, not {room.db}: joining it as it is "
             "(--session NAME opens another room)"
         )
+    config = env.get("WARROOM_CONFIG") or None
+    if room.config and config != room.config and ctx.args.config:
+        err(
+            f"session {room.session} runs with {config or 'no config'}, not {room.config}: "
+            "joining it as it is"
+        )
     room.db = db
-    room.config = env.get("WARROOM_CONFIG") or None
+    room.config = config
     room.group = env.get("WARROOM_GROUP") or None
 
 
