@@ -318,6 +318,8 @@ def test_an_apology_stands_in_for_thanks(text, severity):
         "Acme Cloud is currently investigating the login failures.",
         "We now validate every payout file before sending it.",
         "This one is on us.",
+        "We're aware that some customers can't receive SMS codes and are working with our "
+        "SMS provider.",
     ),
 )
 def test_first_person_action_is_ownership(text):
@@ -334,6 +336,9 @@ def test_first_person_action_is_ownership(text):
         "A fix is being worked on. We will update you when we have more information.",
         "Our payment provider is implementing a fix.",
         "We'll provide an update within 30 minutes.",
+        "We've received reports of login failures.",
+        "We'd like to apologise for the disruption.",
+        "We will be providing an update within the hour.",
     ),
 )
 def test_awareness_passive_voice_or_a_third_party_is_not_ownership(text):

@@ -138,7 +138,9 @@ _NOT_ACTING = (
     r"|are\b|were\b|have\b|had\b|has\b|been\b|being\b|shall\b|was\b|is\b|am\b|now\b|currently\b"
     r"|actively\b|urgently\b|still\b|already\b|also\b|then\b|quickly\b|immediately\b|just\b"
     r"|since\b|more\b|any\b|some\b|further\b|additional\b|new\b|enough\b|got\b|really\b"
-    r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b)"
+    r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b"
+    r"|like\b|love\b|wish\w*|remain\w*|recogni\w*|receiv\w*|notic\w*|detect\w*|observ\w*"
+    r"|be\b|do\b|does\b|did\b|need\w*|invit\w*|advis\w*|acknowledg\w*|reali[sz]\w*|take\s+this)"
 )
 _OWNERSHIP = re.compile(
     r"\bour\s+(?:mistake|fault)\b|\bwe\s+caused\b"
@@ -165,7 +167,7 @@ _OWNERSHIP = re.compile(
 # (not a third party: "the provider is implementing a fix").
 _ACTING = re.compile(
     r"\b(?:is|are|and\s+are|and\s+is)\s+(?:now\s+|currently\s+|actively\s+|urgently\s+|still\s+)?"
-    r"(?:investigating|looking\s+into|working\s+(?:on|to)|rolling\s+back|deploying|fixing"
+    r"(?:investigating|looking\s+into|working\s+(?:on|to|with)|rolling\s+back|deploying|fixing"
     r"|restoring|reverting|mitigating)\b",
     _I,
 )
