@@ -161,6 +161,8 @@ def test_a_playbook_phrase_is_flagged_only_when_nothing_specific_follows_it(text
         "Exports work again. We'll keep monitoring for the next two hours.",
         "Exports work again. We'll confirm here at 13:30 UTC once the backlog is cleared.",
         "Exports work again. We'll publish a root cause analysis within 48 hours.",
+        "Exports are failing. Next update: 30 mins",
+        "Exports are failing. Expect our next update no later than 18:00 UTC.",
     ),
 )
 def test_a_commitment_to_information_at_a_concrete_time_is_a_next_update(text):
@@ -198,6 +200,7 @@ def test_vague_or_past_words_are_not_a_next_update(text):
         "The queue caught up at 14:52 UTC.",
         "Customers have been able to check out since 11:48 GMT.",
         "There have been no new failed logins since 1:05 PM.",
+        "Uploads failed from approximately 10:01 to 10:32 UTC.",
     ),
 )
 def test_when_service_came_back_is_a_restore_time(text):

@@ -66,10 +66,11 @@ _FAILURE = re.compile(
     _I,
 )
 _C = CLOCK.pattern
+_ABOUT = r"(?:(?:approximately|about|around|roughly|~)\s*)?"
 # A range of clock times: service came back at its end ("between 10:11 and 13:25 UTC").
 _RANGE = re.compile(
-    rf"\b(?:between|from)\s+(?:{_C})[^.!?\n]{{0,40}}?\b(?:and|to|until|till|through|thru)\s+"
-    rf"(?:{_C})|(?:{_C})[ \t]*(?:[-–—]|\bto\b)[ \t]*(?:{_C})",
+    rf"\b(?:between|from)\s+{_ABOUT}(?:{_C})[^.!?\n]{{0,40}}?\b(?:and|to|until|till|through|thru)"
+    rf"\s+{_ABOUT}(?:{_C})|(?:{_C})[ \t]*(?:[-–—]|\bto\b)[ \t]*(?:{_C})",
     _I,
 )
 _CLOSING = frozenset({"resolved", "postmortem"})  # a message that can be its own write-up

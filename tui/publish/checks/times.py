@@ -42,6 +42,9 @@ _INTERVAL = re.compile(
     + _UNIT
     + r"\b"
     + r"|\b(?:within|in|every)[ \t]+\d{1,3}[ \t]?[mh]\b"
+    + r"|(?<=[:~])[ \t]*\d{1,3}[ \t]*"
+    + _UNIT
+    + r"\b"
     + r"|\b(?:within|in|over|for)\s+the\s+(?:next\s+)?hour\b"
     + r"|\bevery\s+(?:hour|half[- ]hour)\b"
     + r"|\b"
