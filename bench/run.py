@@ -32,6 +32,8 @@ from pathlib import Path
 from fixtures import BIG_EVENTS, BIG_TITLE, DEMO_TITLE, build_big_db, build_demo_db
 from hello import HELLO_TEXT, ToggleList, ToggleListApp
 from lint_agreement import section as lint_section
+from long_paste import LIMIT_MS as PASTE_LIMIT_MS
+from long_paste import timings as paste_timings
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.md"
@@ -866,6 +868,17 @@ def main() -> int:
             tmux.close()
         measure_cli(big_db, report)
         measure_pilot(tmp, report)
+        for name, size, ms in paste_timings():  # issue 15: speed lives here, not in tests
+            report.rows.append(
+                Row(
+                    f"message check, {size:,}-char paste ({name})",
+                    "ms",
+                    Measure(ms),
+                    None,
+                    "abs",
+                    PASTE_LIMIT_MS,
+                )
+            )
     report.notes.append(
         "first paint: from just before `tmux new-session` until `capture-pane` (polled every "
         f"~{POLL_PANE * 1000:g} ms, one process per poll) shows the markers; "

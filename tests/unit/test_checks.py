@@ -545,12 +545,9 @@ def test_phrase_findings_span_their_words(text):
     ],
     ids=["intervals", "clocks", "phrases", "topics"],
 )
-def test_long_pastes_stay_fast(text):
-    import time
-
-    started = time.perf_counter()
+def test_long_pastes_are_checked(text):
+    # their speed is a row of `make bench` (bench/long_paste.py), not a timed assertion
     assert_well_formed(text, check_message(text, "resolved", "statuspage", BOOK))
-    assert time.perf_counter() - started < 3
 
 
 def test_labels_say_what_the_message_has_whatever_the_purpose_requires():
