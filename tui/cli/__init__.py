@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tui.cli import (
     amends,
@@ -58,6 +59,10 @@ from tui.cli.parser import (
     settle_incident,
     when_options,
 )
+
+if TYPE_CHECKING:
+    from tui.core.config import ConfigError
+    from tui.core.playbook import PlaybookError
 
 # The command groups, in the order `warroom --help` lists their commands.
 GROUPS = (
@@ -109,6 +114,15 @@ def _os_error(exc: OSError) -> str:
     return f"{where}: {reason}" if where else reason
 
 
+def _problems_errors() -> tuple[type[PlaybookError | ConfigError], ...]:
+    """PlaybookError, and ConfigError once its module is loaded (before, nothing can have
+    raised it): a command that reads no config (``status --oneline``) does not import it."""
+    from tui.core.playbook import PlaybookError
+
+    model = sys.modules.get("tui.core.config.model")
+    return (PlaybookError, model.ConfigError) if model is not None else (PlaybookError,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args_in = list(sys.argv[1:] if argv is None else argv)
@@ -119,9 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     import sqlite3
 
-    from tui.commands import CommandError
-    from tui.core.config import ConfigError
-    from tui.core.playbook import PlaybookError
+    from tui.core.errors import CommandError  # (what tui.commands raises; not its whole package)
     from tui.core.store import StoreError
 
     ctx = None
@@ -130,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context(args)
         code: int = args.func(ctx)
         return code
-    except (PlaybookError, ConfigError) as exc:
+    except _problems_errors() as exc:
         for problem in exc.problems:
             sys.stderr.write(safe(str(problem)) + "\n")
         return EXIT_USAGE
