@@ -89,6 +89,20 @@ def cli(tmp_path) -> CLI:
     return CLI(tmp_path)
 
 
+# the caller's shell must not steer a test: its war room, its colours, its tmux
+CALLER_ONLY = ("NO_COLOR", "TMUX", "TMUX_PANE")
+
+
+@pytest.fixture(autouse=True)
+def _no_caller_environment(monkeypatch):
+    """Every test starts without the caller's WARROOM_* variables (WARROOM_DB,
+    WARROOM_AS, WARROOM_NO_BELL, ...), NO_COLOR or tmux's TMUX: a test that needs
+    one sets it itself. Processes the test starts (the CLI, tmux servers) inherit
+    this clean environment."""
+    for name in [k for k in os.environ if k.startswith("WARROOM_") or k in CALLER_ONLY]:
+        monkeypatch.delenv(name)
+
+
 # ------------------------------------------------------------ system tools (tmux, chromium)
 INSTALL_HINT = "run .ci/install-test-tools as root (apt-get install -y {package})"
 
