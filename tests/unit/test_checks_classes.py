@@ -107,18 +107,66 @@ def test_a_channel_reply_or_amends_is_robotic_only_with_template_words():
     assert labels("Sorry for any inconvenience.", "amends", NONE)["robotic"]
 
 
-def test_the_articles_better_ack_still_needs_a_symptom():
-    # "a major service disruption" is a generic category: the whole message never says
-    # what customers see, however warm it is
-    better = (
-        "We're aware of a major service disruption impacting our platform. We know you rely "
-        "on us, and we're urgently investigating. We'll update you within 30 minutes. We are "
-        "so sorry for the disruption."
-    )
-    assert labels(better, "ack", BOOK)["robotic"]
-    specific = better.replace("impacting our platform", "- invoices fail to load")
+BETTER = (
+    "We're aware of a major service disruption impacting our platform. We know you rely "
+    "on us, and we're urgently investigating. We'll update you within 30 minutes. We are "
+    "so sorry for the disruption."
+)
+
+
+def test_generic_impact_in_the_companys_own_voice_is_not_robotic():
+    # "a major service disruption" is a generic category, but empathy and action in the
+    # first person, a genuine apology and a concrete next update are not a template's
+    # (tests/unit/test_article_examples.py has the article's own examples)
+    assert not labels(BETTER, "ack", BOOK)["robotic"]
+    specific = BETTER.replace("impacting our platform", "- invoices fail to load")
     assert not labels(specific, "ack", BOOK)["robotic"]
     assert rules(specific, "ack") == {}
+
+
+OWN_VOICE = params(
+    # the class in other words and registers, never the article's sentence
+    "We know how much you depend on us today, and our engineers are working on it right now. "
+    "We're really sorry. Next update by 15:00 UTC.",
+    "I know a lot of you rely on this app every morning, and I'm digging in now. Sorry, "
+    "truly. I'll post again within the hour.",
+    "We understand how disruptive this outage is for your team. Our on-call engineers are "
+    "investigating. We sincerely apologise. We will update this page every 30 minutes.",
+)
+
+
+@pytest.mark.parametrize("text", OWN_VOICE)
+def test_own_voice_is_a_class_of_phrasing(text):
+    assert not labels(text, "ack", BOOK)["robotic"]
+    assert "robotic" not in rules(text, "ack")
+
+
+STILL_ROBOTIC = params(
+    # empathy but nobody acting
+    "We're aware of a service disruption. We know you rely on us. We'll update you within "
+    "30 minutes. We're so sorry.",
+    # a pre-filled status sentence
+    "We are currently investigating this issue. We know you rely on us and we're working "
+    "hard. Next update in 30 minutes. Sorry for the disruption.",
+    # the apology formula, not an apology
+    "We're aware of a service disruption. We know you rely on us, and we're urgently "
+    "investigating. We'll update you within 30 minutes. We apologise for any inconvenience.",
+    # no concrete next update
+    "We're aware of a major service disruption. We know you rely on us, and we're urgently "
+    "investigating. We are so sorry for the disruption.",
+    # non-committal updates
+    "We know you rely on us and we're urgently investigating the disruption. Sorry! Next "
+    "update in 30 minutes; updates to follow as they become available.",
+    # technical difficulties
+    "We are experiencing technical difficulties. We know you rely on us, and we're urgently "
+    "investigating. We'll update you within 30 minutes. We're so sorry.",
+)
+
+
+@pytest.mark.parametrize("text", STILL_ROBOTIC)
+def test_generic_impact_with_template_sentences_or_without_a_voice_stays_robotic(text):
+    assert labels(text, "ack", BOOK)["robotic"]
+    assert labels(text, "ack", NONE)["robotic"]
 
 
 def test_a_draft_with_blanks_is_judged_once_filled():

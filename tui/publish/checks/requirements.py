@@ -88,6 +88,7 @@ _DOC = re.compile(
     r"(?:analysis|report|explanation|summary|account|review|details)\b"
     r"|\b(?:more\s+)?details\s+(?:on|about|of)\s+(?:what\s+happened|the\s+(?:root\s+)?cause)\b"
     r"|\b(?:summary|analysis|explanation|review|report)\s+(?:of|on|about|into)\s+(?:what\s+happened"
+    r"|what\s+went\s+wrong"
     r"|the\s+(?:incident|outage|root\s+cause|cause))\b"
     r"|\b(?:publish|share|post)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause|what\s+went\s+wrong"
     r"|what\s+happened)\b",
@@ -278,16 +279,21 @@ def has_apology(scan: Scan) -> bool:
     return _APOLOGY.search(scan.s) is not None
 
 
-def has_ownership(scan: Scan) -> bool:
-    """Owning the problem ("we're aware", "this is on us") or acting on it in the first
-    person ("we're rolling back", "our engineers are on it")."""
-    if _OWNERSHIP.search(scan.s):
-        return True
+def ownership_spans(scan: Scan) -> list[tuple[int, int]]:
+    """Where the message owns the problem ("this is on us", "we know you rely on us") or
+    acts on it in the first person ("we're rolling back", "our engineers are on it");
+    being aware, sorry or talking about talking is not acting."""
+    out = [m.span() for m in _OWNERSHIP.finditer(scan.s)]
     for m in _ACTING.finditer(scan.s):
         lo, _ = scan.sentence(m.start(), m.end())
         if not _THIRD_PARTY.search(scan.s, max(lo, m.start() - 40), m.start()):
-            return True
-    return False
+            out.append(m.span())
+    return sorted(out)
+
+
+def has_ownership(scan: Scan) -> bool:
+    """Owning the problem or acting on it in the first person (:func:`ownership_spans`)."""
+    return bool(ownership_spans(scan))
 
 
 def present(name: Requirement, scan: Scan, times: list[Time], purpose: str) -> bool:

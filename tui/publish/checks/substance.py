@@ -75,6 +75,7 @@ _CAUSE = re.compile(
     r"\bcaused\s+by\b|\bdue\s+to\b|\bbecause\s+(?:of\s+)?|\btraced\s+(?:\w+\s+){0,3}?to\b"
     r"|\b(?:root\s+)?cause\s+(?:was|is|of\s+(?:the|this)\s+\w+\s+was)\b"
     r"|\bresult(?:ed|ing)?\s+(?:from|of)\b|\bstemm\w*\s+from\b|\btriggered\s+by\b"
+    r"|\b(?:came|comes|come)\s+from\b"
     r"|\bidentified\s+(?:\w+\s+){0,4}?as\b|\boriginated\s+(?:in|from)\b",
     _I,
 )
@@ -108,6 +109,9 @@ REMEDY = re.compile(
     r"|\badd(?:ed|ing)\s+(?:a|an|more|another|new|extra|automated|automatic)\s+(?:\w+\s+){0,2}?"
     r"(?:check|test|alert|validation|step|safeguard|monitor\w*|capacity|limit|review)"
     r"|\bautomatically\b|\bremediat\w*"
+    # detection: "so that such a fault is detected within minutes"
+    r"|\bso\s+that\s+(?:\w+\s+){0,4}?(?:is|are|will\s+be|gets?|would\s+be)\s+(?:detected|caught"
+    r"|spotted|noticed|flagged|stopped|blocked)\b"
     # the corrective action taken, in the first person
     rf"|\bwe(?:{APOS}ve|\s+have)?\s+(?:since\s+|now\s+|also\s+)?(?:added|fixed|deployed"
     r"|rolled\s+(?:it\s+|this\s+|that\s+|the\s+\w+\s+)?back|reverted|increased|improved"
@@ -175,6 +179,8 @@ GENERIC_WORDS = frozenset(
         recent recently earlier soon possible thank glad happy again about around
         postmortem post-mortem mortem publish published publishing analysis review write
         write-up writeup blog summary detailed complete completed once full
+        rely relies relying depend depends depending count counting much day days week weeks
+        business working three four five seven ten fourteen thirty seventy
         """,
     )
 )
@@ -214,7 +220,8 @@ def content_words(scan: Scan, lo: int, hi: int) -> list[str]:
         else:
             previous_capital = False
             w = word.lower().replace("’", "'").split("'")[0]
-            if w not in GENERIC_WORDS and len(w) > 2:
+            generic = w in GENERIC_WORDS or all(p in GENERIC_WORDS for p in w.split("-"))
+            if not generic and len(w) > 2:
                 out.append(w)
         sentence_start = False
     return out

@@ -27,7 +27,9 @@ CLOCK = re.compile(
 )
 # What makes a clock time a promise rather than a timestamp ("as of", "·", "Posted").
 _FUTURE_PREP = re.compile(
-    r"(?:\b(?:by|at|around|before|until|than|about|approximately|for|is)|[:~])[*_]*[ \t]*\Z", _I
+    r"(?:\b(?:by|at|around|before|until|than|about|approximately|for|is)|\bnext\s+update|[:~])"
+    r"[*_]*[ \t]*\Z",
+    _I,
 )
 _NUM = (
     r"(?:\d{1,3}(?:[ \t]*(?:-|–|to|or)[ \t]*\d{1,3})?|half[ \t]+an?|a[ \t]+half|an?|one|two|three"

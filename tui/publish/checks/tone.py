@@ -31,6 +31,7 @@ from tui.publish.checks.findings import WARNING, Finding, one_line, quote, whole
 from tui.publish.checks.scan import APOS as _APOS
 from tui.publish.checks.scan import Scan, Spans, phrase_re
 from tui.publish.checks.substance import cause_explained, specific
+from tui.publish.checks.voice import own_voice
 
 _I = re.IGNORECASE
 
@@ -86,7 +87,13 @@ _ROBOTIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             rf"(?:\bwe(?:{_APOS}re|\s+are|\s+have\s+been)?|\bour\s+(?:\w+\s+)?(?:team|engineers)"
             rf"(?:\s+is|\s+are|{_APOS}s|\s+ha(?:s|ve)\s+been))\s+(?:currently\s+|now\s+|still\s+"
             r"|actively\s+)?(?:continuing\s+to\s+|continue\s+to\s+)?(?:investigat\w*|looking\s+into"
-            r"|aware\s+of|working\s+on|look\s+into|work\s+on)\s+" + _GENERIC + r"\b",
+            r"|working\s+on|look\s+into|work\s+on)\s+" + _GENERIC + r"\b",
+            _BETTER_ACK,
+        ),
+        (
+            rf"(?:\bwe(?:{_APOS}re|\s+are|\s+have\s+been)?|\bour\s+(?:\w+\s+)?(?:team|engineers)"
+            rf"(?:\s+is|\s+are|{_APOS}s|\s+ha(?:s|ve)\s+been))\s+(?:currently\s+|now\s+|still\s+"
+            r")?aware\s+of\s+" + _GENERIC + r"\b",
             _BETTER_ACK,
         ),
         (
@@ -126,6 +133,13 @@ _ROBOTIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+# Generic impact words and mild filler, not template sentences: a message in the company's
+# own voice (:mod:`.voice`) may have them ("We're aware of a major service disruption").
+# Their places in _ROBOTIC: "at this time", "we're aware of <a generic noun>", impact named
+# as a category ("a service disruption", "degraded performance").
+_NOT_TEMPLATE = frozenset({3, 5, 6})
+_TEMPLATE_SENTENCES = tuple(p for i, (p, _) in enumerate(_ROBOTIC) if i not in _NOT_TEMPLATE)
+_IT = re.compile(r"\bit\Z", _I)
 # The words that may follow a phrase without making its sentence specific.
 _FILLER = frozenset(
     re.findall(
@@ -218,7 +232,19 @@ def is_robotic(scan: Scan, purpose: str, forbidden_found: list[Finding]) -> bool
         return False  # a draft: judged once its blanks are filled
     if not _WORD.search(scan.s) or specific(scan, 0, len(scan.s)):
         return False
+    if not forbidden_found and own_voice(scan) and not _template_sentence(scan):
+        return False  # generic impact words, but written by people (:mod:`.voice`)
     return purpose in _STATUS_PURPOSES or bool(forbidden_found) or bool(_markers(scan))
+
+
+def _template_sentence(scan: Scan) -> bool:
+    """A sentence templates are made of, not only generic impact words or filler ("we're
+    working on it" is people talking; "we are investigating this issue" is the pre-fill)."""
+    return any(
+        m.end() > m.start() and not scan.masked(m.start(), m.end()) and not _IT.search(m.group())
+        for p in _TEMPLATE_SENTENCES
+        for m in p.finditer(scan.s)
+    )
 
 
 def robotic(scan: Scan, purpose: str, forbidden_found: list[Finding]) -> list[Finding]:
