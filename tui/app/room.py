@@ -14,28 +14,40 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui import commands
 from tui.core.clock import Clock
 from tui.core.state import IncidentState
-from tui.core.store import IncidentRow, Presence, Store, StoreError, explain
+from tui.core.store import PRESENCE_TTL, IncidentRow, Presence, Store, StoreError, explain
 from tui.core.vocabulary import PROMISING
 
 if TYPE_CHECKING:
     from tui.core.config import Config
     from tui.core.playbook import Playbook
 
-HEARTBEAT_EVERY = 3.0  # seconds; others see us gone PRESENCE_TTL (10 s) after the last one
+# One presence write per dashboard every HEARTBEAT_EVERY seconds (by the room's clock);
+# others see it gone PRESENCE_TTL (90 s) after the last one, or at once when it leaves.
+HEARTBEAT_EVERY = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class Sync:
-    """What a poll found: a fresh snapshot (None if nothing changed) and who is here."""
+    """What a poll found: a fresh snapshot (None if nothing changed), who is here (None:
+    not read), and whether the database moved since the last poll (``changed``: then
+    everything else the dashboard shows is worth reading again)."""
 
     state: IncidentState | None
     presence: list[Presence] | None
+    changed: bool = True
+
+
+def still_present(presence: list[Presence], now: datetime) -> list[Presence]:
+    """Who is still in the room at ``now``: the last read, aged by PRESENCE_TTL without a
+    read (a dashboard that died without leaving drops out on time, with no query)."""
+    return [p for p in presence if (now - p.last_seen).total_seconds() <= PRESENCE_TTL]
 
 
 def _tty() -> str:
@@ -92,8 +104,7 @@ class Room:
         self._store: Store | None = None
         self._data_version: int | None = None
         self._seen = 0  # the last event id handed to the UI
-        self._last_heartbeat = 0.0
-        self._last_presence = 0.0
+        self._last_heartbeat: datetime | None = None  # by the room's clock
 
     # life cycle -------------------------------------------------------------
     def open(self) -> list[IncidentRow]:
@@ -139,18 +150,39 @@ class Room:
         return state.snapshot()
 
     # the poller -------------------------------------------------------------
-    def poll(self, *, force: bool = False) -> Sync:
-        """Cheap when nothing changed: one ``PRAGMA data_version``."""
-        import time
+    def heartbeat_due(self) -> bool:
+        """Our presence row is HEARTBEAT_EVERY old (or the clock went back): write it again."""
+        last = self._last_heartbeat
+        if last is None:
+            return True
+        age = (self.clock.now() - last).total_seconds()
+        return age >= HEARTBEAT_EVERY or age < 0
 
+    def probe(self) -> bool | None:
+        """Is a :meth:`poll` worth a thread? One ``PRAGMA data_version`` on the open
+        connection, for the UI thread: never waits (None when a worker holds the
+        connection, or the probe failed: the caller polls in a thread, which says why)."""
+        if self._store is None or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            moved = self._store.data_version() != self._data_version
+        except sqlite3.Error:
+            return None
+        finally:
+            self._lock.release()
+        return moved or self.heartbeat_due()
+
+    def poll(self, *, force: bool = False) -> Sync:
+        """Cheap when nothing changed: one ``PRAGMA data_version``; at most one write (our
+        presence) per HEARTBEAT_EVERY. Presence is read only when the database moved
+        (:func:`still_present` ages it out between reads)."""
         with self._lock:
             store = self.store
-            now_mono = time.monotonic()
-            if now_mono - self._last_heartbeat >= HEARTBEAT_EVERY:
-                store.heartbeat(
-                    self.session, self.incident_id, self.actor, self.tty, self.clock.now()
-                )
-                self._last_heartbeat = now_mono
+            beat = self.heartbeat_due()
+            if beat:
+                now = self.clock.now()
+                store.heartbeat(self.session, self.incident_id, self.actor, self.tty, now)
+                self._last_heartbeat = now
             version = store.data_version()
             changed = force or version != self._data_version
             self._data_version = version
@@ -160,11 +192,11 @@ class Room:
                 if force or current.last_event_id != self._seen:
                     self._seen = current.last_event_id
                     state = current.snapshot()
-            presence = None
-            if changed or now_mono - self._last_presence >= 1.0:
-                presence = store.present(self.incident_id, self.clock.now())
-                self._last_presence = now_mono
-            return Sync(state, presence)
+            # (our own heartbeat does not move our data_version: read who is here after it too)
+            presence = (
+                store.present(self.incident_id, self.clock.now()) if changed or beat else None
+            )
+            return Sync(state, presence, changed)
 
     # commands -----------------------------------------------------------------
     def run(
@@ -174,7 +206,9 @@ class Room:
         with self._lock:
             assert self.incident_id is not None
             outcome = fn(self.store, self.clock, self.actor, self.incident_id, *args, **kwargs)
-            return outcome, self._handed_over()
+            state = self._handed_over()
+            self._data_version = None  # our own write: the next poll reads the rest again
+            return outcome, state
 
     def read(self, fn: Callable[[Store], Any]) -> Any:
         """Run a read (or an outbox change) on the store under the lock."""
@@ -187,7 +221,9 @@ class Room:
         """What a publish would send where (``destinations``: only these), its findings,
         its promise, whether it needs approval."""
         from tui.core.clock import wall
+        from tui.core.state import beyond_max
         from tui.publish import outbox
+        from tui.publish.checks.findings import whole
         from tui.publish.checks.lint import lint
         from tui.publish.publishing import extract_promise, plan
 
@@ -203,6 +239,10 @@ class Room:
             state, config, purpose, body, destinations, incident_key=key, at=now, next_update_at=at
         )
         promise = ""
+        too_far = beyond_max(state, now, at) if at else None
+        if too_far:  # the cadence's max: a warning to accept, as commands.publish asks
+            late = whole("requires.next_update", "warning", too_far, "promise an earlier time")
+            findings = [*findings, late]
         if purpose in PROMISING:
             if at:
                 promise = f"Next update promised by {wall(at, book.timezone)}: the countdown moves."

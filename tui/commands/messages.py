@@ -121,6 +121,9 @@ def publish(
             promised_next_at = extract_promise(body, now, s.book.timezone)
         if promised_next_at is not None and promised_next_at <= now:
             raise CommandError("the promised next update must be in the future")
+        too_far = ev.beyond_max(s, now, promised_next_at) if promised_next_at else None
+        if too_far and not accept_warnings:  # the cadence's max: a warning to accept
+            raise CommandError(f"1 warning to accept first: {too_far}")
         origin = None
         if resend_of is not None:
             origin, destinations = _still_without(store, resend_of, destinations, config)

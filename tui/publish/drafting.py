@@ -63,13 +63,20 @@ def template_kinds(book: Playbook, purpose: str) -> list[str]:
 
 
 def next_update_time(state: IncidentState, now: datetime) -> datetime:
-    """What the next message should promise: the cadence from now, on a 5-minute mark."""
+    """What the next message should promise: the cadence from now, on a 5-minute mark,
+    never beyond the cadence's ``max`` from now (then the mark before it, or ``max``
+    itself when no mark lies between)."""
     cadence = cadence_at(state)
     every = cadence.every if cadence else timedelta(minutes=30)
     at = now + every
     step = 300
     seconds = math.ceil(at.timestamp() / step) * step
-    return datetime.fromtimestamp(seconds, tz=at.tzinfo)
+    proposed = datetime.fromtimestamp(seconds, tz=at.tzinfo)
+    if cadence is None or proposed <= now + cadence.max:
+        return proposed
+    latest = now + cadence.max
+    earlier = datetime.fromtimestamp(math.floor(latest.timestamp() / step) * step, tz=at.tzinfo)
+    return earlier if earlier > now else latest
 
 
 def _hours(delta: timedelta) -> str:

@@ -19,6 +19,7 @@ from the precise module.
 from tui.core.state.countdown import (
     Due,
     DueState,
+    beyond_max,
     cadence_at,
     due,
     next_update_due,
@@ -135,6 +136,7 @@ __all__ = [
     "RemedialAction",
     "ReplyCopy",
     "TimelineEntry",
+    "beyond_max",
     "cadence_at",
     "due",
     "item_text",

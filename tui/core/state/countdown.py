@@ -7,6 +7,11 @@ the first phase with a deadline counts from detection. Once resolved or closed,
 no update is due; the post-mortem then is, within the playbook's window.
 :func:`due` is the only place that reads *now*: LATE when past, "due soon" within
 the playbook's ``due_soon``.
+
+A cadence's ``max`` is the longest customers may wait ("never longer than 60m"):
+a promise beyond it is a warning to accept at publish (:func:`beyond_max` words it),
+and the countdown never runs past the last update + ``max``, whatever an older or
+hand-recorded message promised.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from tui.core.clock import wall
 from tui.core.durations import format_duration
 from tui.core.playbook.model import Cadence
 from tui.core.state.incident import IncidentState
@@ -58,12 +64,33 @@ def next_update_due(s: IncidentState) -> tuple[datetime, str] | None:
         if first is None or first.deadline is None:
             return None
         return s.detected_at + first.deadline, f"{first.title.lower()} deadline"
-    if last.promised_next_at:
-        return last.promised_next_at, "promised in the last update"
     cadence = cadence_at(s)
+    if last.promised_next_at:
+        if cadence is not None and last.promised_next_at > last.at + cadence.max:
+            return (
+                last.at + cadence.max,
+                f"cadence: never longer than {format_duration(cadence.max)}",
+            )
+        return last.promised_next_at, "promised in the last update"
     if cadence is None:
         return None
     return last.at + cadence.every, f"cadence: every {format_duration(cadence.every)}"
+
+
+def beyond_max(s: IncidentState, now: datetime, promised: datetime) -> str | None:
+    """Why a next update promised for ``promised``, published at ``now``, needs accepting:
+    it lies beyond the cadence's ``max`` from now. None when it does not (or no cadence
+    is in force)."""
+    cadence = cadence_at(s)
+    if cadence is None or promised <= now + cadence.max:
+        return None
+    tz = s.book.timezone
+    return (
+        f"the next update promised for {wall(promised, tz)} is "
+        f"{format_duration(promised - now)} away, beyond the cadence's max of "
+        f"{format_duration(cadence.max)}: promise it by {wall(now + cadence.max, tz)} "
+        "at the latest"
+    )
 
 
 def postmortem_due(s: IncidentState) -> datetime | None:
