@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from tui.core.clock import parse_instant, to_iso
 from tui.core.playbook.loading import PlaybookError, playbook_from_text
 from tui.core.playbook.model import Playbook
-from tui.core.state.events import Event
+from tui.core.state.events import RELOADED, STARTED, Event
 from tui.core.state.incident import IncidentState
 from tui.core.state.projection import Projector
 from tui.core.store.creating import create_database
@@ -56,7 +56,10 @@ class Presence:
     last_seen: datetime
 
 
-PRESENCE_TTL = 10.0  # seconds after the last heartbeat a dashboard counts as gone
+CHECKPOINT_EVERY = 500  # events folded past the last checkpoint before a new one is written
+CHECKPOINT_WAIT_MS = 100  # a checkpoint is best-effort: it never waits long for a lock
+
+PRESENCE_TTL = 90.0  # seconds after the last heartbeat (one each 30 s) one counts as gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class Store:
         self.conn = conn
         self._db: Database | None = None
         self._projectors: dict[str, Projector] = {}
+        self._checkpointed: dict[str, int] = {}  # incident -> event id of its known checkpoint
         try:
             self._prepare()
         except sqlite3.DatabaseError as exc:
@@ -200,6 +204,8 @@ class Store:
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            # a fold may have seen events that are now gone: fold again (from the checkpoint)
+            self._projectors.clear()
             raise
 
     def close(self) -> None:
@@ -257,13 +263,133 @@ class Store:
                 f"the pinned playbook {sha[:12]} no longer validates: {first}"
             ) from None
 
-    def state(self, incident_id: str) -> IncidentState:
-        """The incident's state, folding only the events not seen yet by this Store."""
+    def state(self, incident_id: str, *, save: bool = True) -> IncidentState:
+        """The incident's state, folding only the events not seen yet by this Store.
+
+        The first call starts from the incident's checkpoint when it fits (else from
+        the first event); ``save``: then write a new checkpoint if one is due
+        (:meth:`save_checkpoint`).
+        """
         projector = self._projectors.get(incident_id)
         if projector is None:
-            projector = self._projectors[incident_id] = Projector(incident_id, self.playbook)
+            projector = self._projectors[incident_id] = self._resume(incident_id)
         projector.apply_all(self.events(incident_id, after=projector.state.last_event_id))
+        if save:
+            self.save_checkpoint(incident_id)
         return projector.state
+
+    # checkpoints (tui/core/state/checkpoint.py) -------------------------------
+    def _resume(self, incident_id: str) -> Projector:
+        """A projector at the incident's checkpoint, or a fresh one when it does not fit."""
+        from tui.core.state import checkpoint
+
+        row = self.conn.execute(
+            "SELECT event_id, schema_version, playbook_sha, code_version, state "
+            "FROM checkpoints WHERE incident_id = ?",
+            (incident_id,),
+        ).fetchone()
+        if row is None:
+            self._checkpointed[incident_id] = 0
+            return Projector(incident_id, self.playbook)
+        event_id, schema, sha, code, text = row
+        why = ""
+        if schema != SCHEMA_VERSION:
+            why = f"schema {schema}, not {SCHEMA_VERSION}"
+        elif code != checkpoint.code_version():
+            why = f"made by {code}, not {checkpoint.code_version()}"
+        elif not isinstance(event_id, int) or not self._fits_log(incident_id, event_id, sha):
+            why = f"event {event_id} or playbook {str(sha)[:12]} does not match the log"
+        else:
+            try:
+                projector = checkpoint.restore(str(text), incident_id, self.playbook)
+            except (checkpoint.CheckpointError, StoreError) as exc:
+                why = str(exc)
+            else:
+                if projector.state.last_event_id != event_id:
+                    why = f"holds event {projector.state.last_event_id}, not {event_id}"
+                elif checkpoint.playbook_sha(projector) != sha:
+                    why = "holds another playbook"
+                else:
+                    self._checkpointed[incident_id] = event_id
+                    return projector
+        import logging  # never said to the user: the log is replayed instead
+
+        logging.getLogger("warroom.checkpoint").debug(
+            "checkpoint of %s refused (%s): replaying the log", incident_id, why
+        )
+        self._checkpointed[incident_id] = -CHECKPOINT_EVERY  # write a good one after the replay
+        return Projector(incident_id, self.playbook)
+
+    def _fits_log(self, incident_id: str, event_id: int, sha: str) -> bool:
+        """Event ``event_id`` is this incident's, and the playbook then in force is ``sha``."""
+        found = self.conn.execute(
+            "SELECT 1 FROM events WHERE id = ? AND incident_id = ?", (event_id, incident_id)
+        ).fetchone()
+        if found is None:
+            return False  # beyond the log (or another incident's event)
+        pinned = self.conn.execute(
+            "SELECT data FROM events WHERE incident_id = ? AND id <= ? AND kind IN (?, ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (incident_id, event_id, STARTED, RELOADED),
+        ).fetchone()
+        try:
+            return str(json.loads(pinned[0])["playbook_sha"]) == sha if pinned else sha == ""
+        except (ValueError, TypeError, KeyError):
+            return False
+
+    def checkpoint_due(self, incident_id: str) -> bool:
+        """Enough events folded since the last checkpoint this Store knows of, and it may write."""
+        projector = self._projectors.get(incident_id)
+        if projector is None or self.readonly or projector.state.last_event_id == 0:
+            return False
+        folded = projector.state.last_event_id - self._checkpointed.get(incident_id, 0)
+        return folded >= CHECKPOINT_EVERY
+
+    def save_checkpoint(self, incident_id: str) -> bool:
+        """Write the incident's checkpoint if one is due: best-effort, in a short transaction
+        of its own (never inside another one); a newer checkpoint of the same code is kept.
+        True when written."""
+        if not self.checkpoint_due(incident_id) or self.conn.in_transaction:
+            return False
+        from tui.core.state import checkpoint
+
+        projector = self._projectors[incident_id]
+        event_id = projector.state.last_event_id
+        refused = self._checkpointed.get(incident_id, 0) < 0  # the row there is of no use
+        self._checkpointed[incident_id] = event_id  # tried: not again before as many events
+        text = checkpoint.dump(projector)
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                # one statement: one transaction, so a reader never sees half a row
+                self.conn.execute(
+                    "INSERT INTO checkpoints(incident_id, event_id, schema_version, "
+                    "playbook_sha, code_version, state, written_at) VALUES (?, ?, ?, ?, ?, ?, "
+                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT(incident_id) DO UPDATE "
+                    "SET event_id = excluded.event_id, schema_version = excluded.schema_version, "
+                    "playbook_sha = excluded.playbook_sha, code_version = excluded.code_version, "
+                    "state = excluded.state, written_at = excluded.written_at "
+                    "WHERE ? OR excluded.event_id >= checkpoints.event_id "
+                    "OR checkpoints.code_version != excluded.code_version "
+                    "OR checkpoints.schema_version != excluded.schema_version",
+                    (
+                        incident_id,
+                        event_id,
+                        SCHEMA_VERSION,
+                        checkpoint.playbook_sha(projector),
+                        checkpoint.code_version(),
+                        text,
+                        refused,
+                    ),
+                )
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        except sqlite3.Error as exc:  # busy, full disk, read-only after all: next time
+            import logging
+
+            logging.getLogger("warroom.checkpoint").debug("checkpoint not written: %s", exc)
+            return False
+        return True
 
     # presence ---------------------------------------------------------------
     def heartbeat(

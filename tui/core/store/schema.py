@@ -143,8 +143,25 @@ def _m4(db: Database) -> None:
     )
 
 
+def _m5(db: Database) -> None:
+    # A checkpoint of the fold per incident (tui/core/state/checkpoint.py): the state as
+    # JSON after event ``event_id``, with what it was made with; a reader refuses it on
+    # any mismatch and replays. Not the log: rebuilt from it at will.
+    db.execute(
+        """CREATE TABLE checkpoints (
+            incident_id TEXT PRIMARY KEY,
+            event_id INTEGER NOT NULL,
+            schema_version INTEGER NOT NULL,
+            playbook_sha TEXT NOT NULL,
+            code_version TEXT NOT NULL,
+            state TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        )"""
+    )
+
+
 # Numbered migrations: MIGRATIONS[n - 1] takes the schema from version n-1 to n.
-MIGRATIONS: list[Callable[[Database], None]] = [_m1, _m2, _m3, _m4]
+MIGRATIONS: list[Callable[[Database], None]] = [_m1, _m2, _m3, _m4, _m5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,413 @@
+"""The projection checkpoint: restore(checkpoint at k) + replay(k+1..n) == replay(1..n);
+a checkpoint that does not fit is refused silently and rebuilt; two writers at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.cli.test_dbopen import digest, run, shared_dir  # noqa: F401 (a fixture)
+from tests.conftest import MAJOR
+from tests.unit.test_state import BOOK, T0, later_events, resolver, started
+from tui import commands
+from tui.core import state as ev
+from tui.core.clock import FrozenClock
+from tui.core.playbook import load_playbook
+from tui.core.playbook.model import Playbook
+from tui.core.state import Event, Projector
+from tui.core.state.checkpoint import CheckpointError, code_version, dump, restore
+from tui.core.store import Store
+from tui.core.store.database import CHECKPOINT_EVERY
+
+# ------------------------------------------------------------------ a canonical dump
+
+
+def canon(v):
+    """Everything a state holds, as plain data (the playbook by its sha)."""
+    if isinstance(v, Playbook):
+        return ("playbook", v.sha256, v.source)
+    if dataclasses.is_dataclass(v):
+        return (type(v).__name__, *(canon(getattr(v, f.name)) for f in dataclasses.fields(v)))
+    if isinstance(v, dict):
+        return sorted((repr(k), canon(x)) for k, x in v.items())
+    if isinstance(v, list | tuple):
+        return [canon(x) for x in v]
+    if isinstance(v, datetime):
+        return ("at", v.isoformat())
+    return (type(v).__name__, v)
+
+
+# ------------------------------------------------------- random streams, every kind
+
+more_events = st.one_of(
+    st.builds(lambda to: (ev.ADVANCED, {"to": to}), st.sampled_from([p.id for p in BOOK.phases])),
+    st.builds(
+        lambda rid, p, body: (
+            ev.REQUESTED,
+            {
+                "request_id": rid,
+                "purpose": p,
+                "body": body,
+                "destinations": ["page"],
+                "promised_next_at": None,
+                "role": "comms_lead",
+                "notify": {"page": True},
+            },
+        ),
+        st.sampled_from(["r1", "r2"]),
+        st.sampled_from(["ack", "update"]),
+        st.text(max_size=20),
+    ),
+    st.builds(lambda rid: (ev.APPROVED, {"request_id": rid}), st.sampled_from(["r1", "r2", "r9"])),
+    st.builds(
+        lambda rid: (ev.REJECTED, {"request_id": rid, "reason": "no"}),
+        st.sampled_from(["r1", "r2"]),
+    ),
+    st.builds(
+        lambda kind, oid: (
+            kind,
+            {"outbox_id": oid, "destination": "page", "purpose": "ack", "error": "503"},
+        ),
+        st.sampled_from(
+            [ev.DELIVERY_SENT, ev.DELIVERY_FAILED, ev.DELIVERY_RETRIED, ev.DELIVERY_CANCELLED]
+        ),
+        st.integers(1, 3),
+    ),
+    st.builds(
+        lambda f, t: (ev.PM_EDITED, {"field": f, "text": t}),
+        st.sampled_from(list(ev.PM_FIELDS)),
+        st.text(max_size=20),
+    ),
+    st.builds(
+        lambda i, s: (
+            ev.PM_ACTION,
+            {"id": i, "action": f"fix {i}", "owner": "bob", "due": "", "status": s},
+        ),
+        st.sampled_from(["a1", "a2"]),
+        st.sampled_from(list(ev.ACTION_STATUSES)),
+    ),
+    st.builds(
+        lambda c, b, how: (ev.REPLY_COPIED, {"channel": c, "based_on": b, "how": how}),
+        st.sampled_from(["tickets", "chat"]),
+        st.one_of(st.none(), st.integers(1, 9)),
+        st.sampled_from(["osc52", "file", "print"]),
+    ),
+    st.builds(lambda s: (ev.DRAFT_HELD, {"session": s, "from": ""}), st.sampled_from("xy")),
+    st.builds(lambda s: (ev.DRAFT_RELEASED, {"session": s}), st.sampled_from("xy")),
+    st.builds(
+        lambda p, t, s, aside: (ev.DRAFT, {"purpose": p, "text": t, "session": s, "aside": aside}),
+        st.sampled_from(["ack", "update"]),
+        st.text(max_size=20),
+        st.sampled_from("xy"),
+        st.booleans(),
+    ),
+    st.just((ev.CLOSED, {})),
+)
+any_event = st.one_of(later_events, more_events)
+# who records it, and how long after the previous one (queue counts fold by both)
+actors = st.sampled_from(["bob", "bob", "carol", "queue-poller"])
+gaps = st.sampled_from([0, 20, 45, 90, 700])
+
+
+@st.composite
+def streams(draw):
+    body = draw(st.lists(st.tuples(any_event, actors, gaps), max_size=60))
+    events = [started()]
+    at = T0
+    for n, ((kind, data), actor, gap) in enumerate(body, start=2):
+        at += timedelta(seconds=gap)
+        events.append(Event(n, "INC-1", at, actor, kind, data))
+    return events
+
+
+def fold(events):
+    return Projector("INC-1", resolver).apply_all(events)
+
+
+@settings(max_examples=200, deadline=None)
+@given(streams(), st.integers(0, 70))
+def test_restore_at_k_then_replay_equals_the_whole_replay(events, k):
+    k = min(k, len(events))
+    whole = canon(fold(events))
+    projector = Projector("INC-1", resolver)
+    projector.apply_all(events[:k])
+    text = dump(projector)
+    json.loads(text)  # plain JSON
+    again = restore(text, "INC-1", resolver)
+    assert canon(again.state) == canon(projector.state)
+    again.apply_all(events[k:])
+    assert canon(again.state) == whole
+
+
+def test_inflow_and_the_queue_run_survive_a_checkpoint():
+    events = [started()]
+    for n, depth in enumerate([40, 44, 47, 45, 60], start=2):
+        events.append(
+            Event(
+                n,
+                "INC-1",
+                T0 + timedelta(seconds=10 * n),
+                "bob",
+                ev.QUEUE,
+                {"channel": "tickets", "depth": depth, "oldest_since": None},
+            )
+        )
+    projector = Projector("INC-1", resolver)
+    projector.apply_all(events[:4])
+    again = restore(dump(projector), "INC-1", resolver)
+    again.apply_all(events[4:])
+    whole = fold(events)
+    assert again.state.channels["tickets"].rises == whole.channels["tickets"].rises
+    assert again.state.channels["tickets"].inflow(T0 + timedelta(minutes=5)) == 22  # 4+3+15
+    assert [t.text for t in again.state.timeline] == [t.text for t in whole.timeline]
+    assert "(40 → 60)" in whole.timeline[-1].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"format": 1}',
+        "cos\nsystem\n(S'echo pwned'\ntR.",  # a pickle is not a checkpoint
+    ],
+)
+def test_what_is_not_a_checkpoint_is_refused(text):
+    with pytest.raises(CheckpointError):
+        restore(text, "INC-1", resolver)
+
+
+def test_a_checkpoint_with_a_wrong_value_or_class_is_refused():
+    projector = Projector("INC-1", resolver)
+    projector.apply_all([started()])
+    doc = json.loads(dump(projector))
+    bad_title = json.loads(json.dumps(doc))
+    bad_title["state"][1] = 42  # the title is a string
+    bad_class = json.loads(json.dumps(doc))
+    bad_class["memory"]["_queue_run"] = ["dc", "Projector", []]  # only the fold's dataclasses
+    other = json.loads(json.dumps(doc))
+    other["format"] = 999
+    for broken in (bad_title, bad_class, other):
+        with pytest.raises(CheckpointError):
+            restore(json.dumps(broken), "INC-1", resolver)
+    with pytest.raises(CheckpointError):
+        restore(dump(projector), "INC-2", resolver)  # another incident's
+
+
+# ------------------------------------------------------------------ in the database
+
+BIG = CHECKPOINT_EVERY + 100
+
+
+def _incident(path: Path, events: int = BIG) -> str:
+    """A real database: the major-outage playbook, then ``events`` - 1 ticks and notes."""
+    book = load_playbook(MAJOR)
+    clock = FrozenClock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    items = [i.id for i in book.items("full")]
+    with Store(path) as store:
+        inc = commands.start(store, clock, "maria", book, "API down", {"users_affected_pct": 40})
+        with store.write() as w:
+            for n in range(1, events):
+                at = clock.now() + timedelta(seconds=n)
+                if n % 7 == 0:
+                    depth = {"channel": "tickets", "depth": n % 50, "oldest_since": None}
+                    w.append(inc.incident_id, at, "dev", ev.QUEUE, depth)
+                elif n % 5 == 0:
+                    w.append(inc.incident_id, at, "dev", ev.NOTE, {"text": f"note {n}"})
+                else:
+                    w.append(
+                        inc.incident_id, at, "sam", ev.CHECKED, {"item": items[n % len(items)]}
+                    )
+        return inc.incident_id
+
+
+def _row(path: Path) -> tuple | None:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT event_id, schema_version, playbook_sha, code_version, state FROM checkpoints"
+        ).fetchone()
+
+
+def _replayed(path: Path, inc: str):
+    """The state by a full replay, on a connection that never reads checkpoints."""
+    with Store(path) as store:
+        projector = Projector(inc, store.playbook)
+        projector.apply_all(store.events(inc))
+        return canon(projector.state)
+
+
+def _tamper_title(path: Path, title: str, **columns) -> None:
+    """Make the stored checkpoint say ``title`` (proof of whether it was used)."""
+    with sqlite3.connect(path) as conn:
+        text = conn.execute("SELECT state FROM checkpoints").fetchone()[0]
+        doc = json.loads(text)
+        doc["state"][1] = title
+        sets = {"state": json.dumps(doc), **columns}
+        conn.execute(
+            "UPDATE checkpoints SET " + ", ".join(f"{k} = ?" for k in sets),
+            list(sets.values()),
+        )
+
+
+@pytest.fixture
+def db(tmp_path) -> tuple[Path, str]:
+    path = tmp_path / "incident.db"
+    inc = _incident(path)
+    with Store(path) as store:
+        store.state(inc)  # a reader folds > CHECKPOINT_EVERY events: it leaves a checkpoint
+    return path, inc
+
+
+def test_a_reader_leaves_a_checkpoint_and_the_next_one_resumes_from_it(db):
+    path, inc = db
+    row = _row(path)
+    assert row is not None and row[0] == BIG and row[3] == code_version()
+    whole = _replayed(path, inc)
+    with Store(path) as store:
+        assert canon(store.state(inc)) == whole
+    _tamper_title(path, "from the checkpoint")
+    with Store(path) as store:
+        assert store.state(inc).title == "from the checkpoint"  # it was read, not replayed
+    # events after the checkpoint are folded on top of it
+    with Store(path) as store:
+        commands.add_note(store, FrozenClock(datetime(2026, 11, 30, 12, tzinfo=UTC)), "lee",
+                          inc, "after the checkpoint")  # fmt: skip
+    with Store(path) as store:
+        s = store.state(inc)
+        assert (
+            s.last_event_id == BIG + 1 and s.timeline[-1].text == "lee noted: after the checkpoint"
+        )
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"schema_version": 4},
+        {"code_version": "0.0.1+f0.0000"},
+        {"playbook_sha": "0" * 64},
+        {"event_id": BIG + 50},  # beyond the log
+    ],
+    ids=["schema", "code", "playbook", "beyond-the-log"],
+)
+def test_a_checkpoint_that_does_not_fit_is_refused_and_rebuilt(db, columns):
+    path, inc = db
+    whole = _replayed(path, inc)
+    _tamper_title(path, "stale", **columns)
+    with Store(path) as store:
+        assert canon(store.state(inc)) == whole  # replayed, silently
+    row = _row(path)
+    assert row is not None and row[0] == BIG and row[3] == code_version()  # and written anew
+    assert "stale" not in row[4]
+
+
+@pytest.mark.parametrize("state", ["{", "[1, 2]", '{"format": 1, "state": [], "memory": {}}'])
+def test_a_checkpoint_that_does_not_parse_or_restore_is_rebuilt(db, state):
+    path, inc = db
+    whole = _replayed(path, inc)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE checkpoints SET state = ?", (state,))
+    with Store(path) as store:
+        assert canon(store.state(inc)) == whole
+    assert json.loads(_row(path)[4])["format"] == 1
+
+
+def test_a_playbook_reload_after_the_checkpoint_is_folded(db):
+    path, inc = db
+    with Store(path) as store:
+        s = store.state(inc)
+        assert s.playbook is not None
+    with sqlite3.connect(path) as conn:  # the checkpoint claims a playbook the log never had
+        conn.execute("UPDATE checkpoints SET playbook_sha = 'abc'")
+    with Store(path) as store:
+        assert store.state(inc).playbook.sha256 == BOOK.sha256
+
+
+def test_an_older_checkpoint_never_replaces_a_newer_one(db):
+    path, inc = db
+    older = Store(path)
+    try:
+        older.state(inc, save=False)  # folded up to BIG
+        clock = FrozenClock(datetime(2026, 11, 30, 12, tzinfo=UTC))
+        with Store(path) as newer:
+            for n in range(3):
+                commands.add_note(newer, clock, "lee", inc, f"late {n}")
+            newer.state(inc, save=False)
+            newer._checkpointed[inc] = 0  # due: it writes at BIG + 3
+            assert newer.save_checkpoint(inc)
+        older._checkpointed[inc] = 0
+        older.save_checkpoint(inc)  # at BIG: the newer row stays
+    finally:
+        older.close()
+    assert _row(path)[0] == BIG + 3
+
+
+WRITER = """
+import sys
+from tui.core.store import Store
+path, inc, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with Store(path) as store:
+    for _ in range(rounds):
+        store.state(inc, save=False)
+        store._checkpointed[inc] = -10**9  # always due
+        store.save_checkpoint(inc)
+print("ok")
+"""
+
+
+def test_two_processes_writing_checkpoints_at_once(db):
+    path, inc = db
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), inc, "15"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for _ in range(2)
+    ]
+    try:
+        outs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0 and out.strip() == "ok" and not err, err
+    with Store(path) as store:  # the row is whole: it restores to the replayed state
+        row = _row(path)
+        projector = restore(row[4], inc, store.playbook)
+        assert projector.state.last_event_id == row[0] == BIG
+    assert canon(projector.state) == _replayed(path, inc)
+
+
+def test_a_read_only_database_is_never_written_a_checkpoint(shared_dir):  # noqa: F811
+    path = shared_dir / "ro" / "incident.db"
+    path.parent.mkdir()
+    inc = _incident(path)
+    with Store(path) as store:
+        store.state(inc)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DELETE FROM checkpoints")  # due for whoever reads it next
+    conn.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
+    conn.close()
+    os.chmod(path, 0o444)
+    before = digest(path)
+    r = run(path, "status", "--oneline", as_other=True)
+    assert r.code == 0 and r.out.startswith("INC-1"), r
+    assert digest(path) == before and _row(path) is None
+    assert sorted(os.listdir(path.parent)) == ["incident.db"]
