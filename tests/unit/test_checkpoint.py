@@ -411,3 +411,22 @@ def test_a_read_only_database_is_never_written_a_checkpoint(shared_dir):  # noqa
     assert r.code == 0 and r.out.startswith("INC-1"), r
     assert digest(path) == before and _row(path) is None
     assert sorted(os.listdir(path.parent)) == ["incident.db"]
+
+
+def test_the_dashboard_writes_its_checkpoint_after_the_first_frame(tmp_path):
+    from tui.app.room import Room
+
+    path = tmp_path / "incident.db"
+    inc = _incident(path)
+    room = Room(path, FrozenClock(datetime(2026, 11, 30, 12, tzinfo=UTC)), "lee")
+    try:
+        room.open()
+        assert room.attach(inc).last_event_id == BIG
+        room.poll(force=True)  # the first frame's poll
+        assert _row(path) is None  # nothing written on the way to the first frame
+        room.poll()
+        assert _row(path)[0] == BIG
+    finally:
+        room.close()
+    with Store(path) as store:
+        assert canon(store.state(inc)) == _replayed(path, inc)

@@ -145,7 +145,8 @@ class Room:
         """The attached incident's fresh state, remembered as seen (call under the lock)."""
         assert self.incident_id is not None
         self._data_version = self.store.data_version()
-        state = self.store.state(self.incident_id)
+        # no checkpoint here (a first frame, a key press): the poller writes it (poll)
+        state = self.store.state(self.incident_id, save=False)
         self._seen = state.last_event_id
         return state.snapshot()
 
@@ -188,10 +189,12 @@ class Room:
             self._data_version = version
             state = None
             if changed and self.incident_id:
-                current = store.state(self.incident_id)
+                current = store.state(self.incident_id, save=False)
                 if force or current.last_event_id != self._seen:
                     self._seen = current.last_event_id
                     state = current.snapshot()
+            if not force and self.incident_id:  # (the first poll is the first frame's)
+                store.save_checkpoint(self.incident_id)  # when due: CHECKPOINT_EVERY events
             # (our own heartbeat does not move our data_version: read who is here after it too)
             presence = (
                 store.present(self.incident_id, self.clock.now()) if changed or beat else None

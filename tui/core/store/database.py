@@ -357,7 +357,13 @@ class Store:
         event_id = projector.state.last_event_id
         refused = self._checkpointed.get(incident_id, 0) < 0  # the row there is of no use
         self._checkpointed[incident_id] = event_id  # tried: not again before as many events
-        text = checkpoint.dump(projector)
+        try:
+            text = checkpoint.dump(projector)
+        except (TypeError, ValueError) as exc:  # a fold this codec does not know yet
+            import logging
+
+            logging.getLogger("warroom.checkpoint").debug("checkpoint not made: %s", exc)
+            return False
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
             try:
