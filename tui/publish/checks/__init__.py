@@ -12,7 +12,9 @@ stable (:data:`~tui.publish.checks.findings.RULES`).
 
 The rules judge the whole message, by classes of phrasing rather than single
 sentences: a message is robotic when it never says what is wrong
-(:mod:`.substance`), a phrase is flagged only when nothing specific follows it,
+(:mod:`.substance`) and is not written in the company's own voice -- first-person
+empathy and action, a genuine apology, a concrete next update (:mod:`.voice`), a
+phrase is flagged only when nothing specific follows it,
 a restore time may be the end of a range, a resolution that explains cause and
 remedy is its own write-up. :func:`labels` gives the same detectors' verdicts
 (is the element there? is it robotic?) for measuring against a labelled corpus.
@@ -26,8 +28,8 @@ to explain in one line, and never a reason for a check to raise.
 One module per kind of rule, named for it: :mod:`.requirements` (what each
 purpose must say), :mod:`.blanks`, :mod:`.length`, :mod:`.tone` (robotic,
 forbidden phrases, jargon), :mod:`.promises` (a promised fix time),
-:mod:`.gestures` (empty gestures); :mod:`.scan`, :mod:`.times` and
-:mod:`.substance` read the text for them, :mod:`.findings` is what they say.
+:mod:`.gestures` (empty gestures); :mod:`.scan`, :mod:`.times`,
+:mod:`.substance` and :mod:`.voice` read the text for them, :mod:`.findings` is what they say.
 """
 
 from __future__ import annotations

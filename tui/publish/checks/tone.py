@@ -5,7 +5,10 @@ nothing a customer would recognise -- no symptom, action, cause, number or time
 (:mod:`tui.publish.checks.substance`) -- and either carries template words (the
 sentences hosted status pages pre-fill and their paraphrases, impact named only
 as a generic category, "technical difficulties", "any inconvenience",
-non-committal "updates to follow") or is a one-line status note. Then each
+non-committal "updates to follow") or is a one-line status note -- unless it is
+written in the company's own voice (:mod:`.voice`: first-person empathy and action,
+a genuine apology, a concrete next update) with no template sentence in it: generic
+impact words alone do not make a template. Then each
 template phrase is a finding with what to say instead (one finding for the whole
 message when it has none). Mild filler ("at this time") inside an otherwise
 specific message is not robotic.
