@@ -18,6 +18,7 @@ class Timeline(RichLog):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, highlight=False, wrap=True, min_width=20, **kwargs)
         self._shown = 0  # last event id written
+        self._ids: list[int] = []  # the event ids of the lines written (or left out), in order
         self._waiting: IncidentState | None = None  # the newest state, while the pane has no width
 
     def on_show(self) -> None:
@@ -41,13 +42,17 @@ class Timeline(RichLog):
             self._waiting = state
             return
         self._waiting = None
-        if self._shown and not any(t.event_id == self._shown for t in reversed(state.timeline)):
-            # the last line shown was folded into a newer one (queue +/-): write them afresh
+        visible = [t for t in state.timeline if not t.quiet]
+        if [t.event_id for t in visible[: len(self._ids)]] != self._ids:
+            # a line shown was folded into a newer one (queue +/-, the poller's run of
+            # counts per channel, moved to the end): write them afresh
             self.clear()
             self._shown = 0
-        entries = [t for t in state.timeline if not t.quiet and t.event_id > self._shown]
+            self._ids = []
+        entries = visible[len(self._ids) :]
         if not entries:
             return
+        self._ids.extend(t.event_id for t in entries)
         tz = state.book.timezone
         if self._shown == 0 and len(entries) > SHOWN:
             hidden = len(entries) - SHOWN

@@ -69,6 +69,12 @@ PlaybookResolver = Callable[[str, str], Playbook]
 # Queue counts by one person on one channel, each within this long of the previous
 # one, are one timeline line ("counted 47 waiting in Tickets (40 → 47)").
 QUEUE_FOLD_WITHIN = timedelta(seconds=60)
+# Counts by the queue poller (tui.queues.poller.ACTOR; core cannot import it, a test keeps
+# them equal) fold per channel instead: one line per run of automatic counts, replaced
+# (and moved to the end) by each count of the run. A run ends at a published message,
+# when a person counts that channel, or AUTO_RUN_FOR after its first count.
+AUTOMATIC_COUNTERS = frozenset({"queue-poller"})
+AUTO_RUN_FOR = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,16 @@ class _QueueRun:
     last_event_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class _AutoRun:
+    first_depth: int
+    first_at: datetime
+    last_at: datetime
+    counts: int
+    highest: int
+    event_id: int  # the run's line in the timeline
+
+
 class Projector:
     """Folds events into an IncidentState, one at a time, in id order."""
 
@@ -87,6 +103,7 @@ class Projector:
         self.state = IncidentState(id=incident_id)
         self._playbooks = playbooks
         self._queue_run: _QueueRun | None = None  # the +/- presses being folded into one line
+        self._auto_runs: dict[str, _AutoRun] = {}  # the poller's counts, per channel
 
     def apply_all(self, events: Iterable[Event]) -> IncidentState:
         for event in events:
@@ -220,6 +237,7 @@ class Projector:
         )
         s.updates.append(update)
         s.drafts.pop(update.purpose, None)  # the draft became the message: start afresh
+        self._auto_runs.clear()  # the poller's counts start new lines after a message
         for ch in s.channels.values():
             ch.baseline = ch.depth
             ch.arrived = 0  # inflow "since the update" starts again
@@ -245,9 +263,15 @@ class Projector:
         if ch.baseline is None:
             ch.baseline = ch.depth
         text = f"{e.actor} counted {ch.depth} waiting in {_channel_title(s, d['channel'])}"
+        automatic = e.actor in AUTOMATIC_COUNTERS
+        if automatic:
+            text += self._auto_count(e, d["depth"])
+        else:
+            self._auto_runs.pop(d["channel"], None)  # a person counted: the run ends
         run = self._queue_run
         if (
-            run is not None
+            not automatic
+            and run is not None
             and s.timeline
             and s.timeline[-1].event_id == run.last_event_id
             and (run.channel, run.actor) == (d["channel"], e.actor)
@@ -259,11 +283,40 @@ class Projector:
             run = _QueueRun(run.channel, run.actor, run.first_depth, e.at, e.id)
             text += f" ({run.first_depth} → {ch.depth})"
         else:
-            run = _QueueRun(d["channel"], e.actor, ch.depth, e.at, e.id)
+            run = None if automatic else _QueueRun(d["channel"], e.actor, ch.depth, e.at, e.id)
         self._queue_run = run
         if ch.oldest_since:
             text += f", the oldest for {format_duration(e.at - ch.oldest_since)}"
         return text
+
+    def _auto_count(self, e: Event, depth: int) -> str:
+        """A poller's count: its channel's run line is taken out of the timeline, to come
+        back at the end as "queue-poller counted 47 waiting in live chat (12 → 47 in 31
+        counts since 2:02 PM EST)"; "" when the count starts a run. The event log, the
+        channel and the post-mortem's peaks still see every count."""
+        s, channel = self.state, e.data["channel"]
+        run = self._auto_runs.get(channel)
+        line = None
+        if run is not None and run.last_at <= e.at and e.at - run.first_at <= AUTO_RUN_FOR:
+            line = next(
+                (
+                    i
+                    for i in range(len(s.timeline) - 1, -1, -1)
+                    if s.timeline[i].event_id == run.event_id
+                ),
+                None,
+            )
+        if run is None or line is None:
+            self._auto_runs[channel] = _AutoRun(depth, e.at, e.at, 1, depth, e.id)
+            return ""
+        del s.timeline[line]
+        run = _AutoRun(
+            run.first_depth, run.first_at, e.at, run.counts + 1, max(run.highest, depth), e.id
+        )
+        self._auto_runs[channel] = run
+        highest = f", highest {run.highest}" if run.highest > max(run.first_depth, depth) else ""
+        since = wall(run.first_at, s.book.timezone)
+        return f" ({run.first_depth} \u2192 {depth} in {run.counts} counts since {since}{highest})"
 
     def _action(self, e: Event) -> str:
         s, d = self.state, e.data
