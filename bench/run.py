@@ -6,7 +6,8 @@ same run. The result is a Markdown table on stdout and in
 ``bench/results/latest.md``. A missed target is a verdict in the table, never a
 failure: this script exits 0 unless it cannot run at all.
 
-Progress goes to stderr; the report goes to stdout.
+Progress goes to stderr; the report goes to stdout. ``BENCH_QUICK=1`` leaves out the
+50-dashboard crowd and shortens the idle-CPU windows (see ``crowd.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from crowd import section as crowd_section
 from fixtures import BIG_EVENTS, BIG_TITLE, DEMO_TITLE, build_big_db, build_demo_db
 from hello import HELLO_TEXT, ToggleList, ToggleListApp
 from lint_agreement import section as lint_section
@@ -44,7 +46,6 @@ PAINT_RUNS = 7  # measured runs per app (after one warm-up each), interleaved
 PAINT_TIMEOUT = 20.0  # seconds before a run that never paints counts as failed
 RSS_AFTER_PAINT = 1.0  # seconds after first paint before reading VmHWM
 POLL_PANE = 0.005
-CLI_RUNS = 10
 KEY_PRESSES = 40
 KEY_WARMUP = 3
 KEY_GAP = 0.05  # seconds between presses (direct mode)
@@ -447,53 +448,6 @@ def measure_paint(tmux: Tmux, big_db: Path, small_db: Path, report: Report) -> N
     )
 
 
-# ------------------------------------------------------------------------ CLI start-up
-
-
-def measure_cli(big_db: Path, report: Report) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "WARROOM_NOW"}
-    env.update(WARROOM_DB=str(big_db), WARROOM_AS="bench")
-    commands: dict[str, list[str]] = {
-        "warroom": [str(WARROOM), "status", "--oneline"],
-        "python": [sys.executable, "-c", "pass"],
-    }
-    times: dict[str, list[float]] = {"warroom": [], "python": []}
-    errors: dict[str, str] = {}
-    for rnd in range(CLI_RUNS + 1):
-        for name in ("warroom", "python") if rnd % 2 == 0 else ("python", "warroom"):
-            t0 = time.perf_counter()
-            try:
-                r = subprocess.run(
-                    commands[name], env=env, capture_output=True, text=True, timeout=30
-                )
-            except subprocess.TimeoutExpired:
-                errors[name] = "timed out after 30 s"
-                continue
-            elapsed = (time.perf_counter() - t0) * 1000
-            if r.returncode:
-                errors[name] = f"exit {r.returncode}: {(r.stderr or r.stdout).strip()[:200]}"
-                continue
-            if name == "warroom" and rnd == 0:
-                report.notes.append(f"`warroom status --oneline` printed: {r.stdout.strip()}")
-            if rnd > 0:
-                times[name].append(elapsed)
-    for name, error in errors.items():
-        report.notes.append(f"CLI start-up, {name}: {error}")
-    ours = times["warroom"]
-    base = times["python"]
-    log(f"CLI: warroom {statistics.median(ours) if ours else float('nan'):.0f} ms median")
-    report.rows.append(
-        Row(
-            f"CLI start-up `warroom status --oneline` ({BIG_EVENTS:,} events) vs "
-            "`python -c pass`, median",
-            "ms",
-            Measure(statistics.median(ours) if ours else None, len(ours), CLI_RUNS),
-            Measure(statistics.median(base) if base else None, len(base), CLI_RUNS),
-            "",
-        )
-    )
-
-
 # ------------------------------------------------------------------------ in-process (Pilot)
 
 
@@ -866,7 +820,11 @@ def main() -> int:
                 measure_paint(tmux, big_db, small_db, report)
         finally:
             tmux.close()
-        measure_cli(big_db, report)
+        # issue 13: `status --oneline`, idle CPU, and many dashboards on one database
+        for r in crowd_section(tmp, big_db, report.notes.append):
+            base = Measure(r.base) if r.has_base else None
+            ours = Measure(r.ours, r.runs, r.wanted)
+            report.rows.append(Row(r.metric, r.unit, ours, base, r.target, r.limit, r.digits))
         measure_pilot(tmp, report)
         for name, size, ms in paste_timings():  # issue 15: speed lives here, not in tests
             report.rows.append(
