@@ -12,6 +12,7 @@ from tui.core.clock import FrozenClock
 from tui.core.playbook import load_playbook
 from tui.core.resources import shipped_playbooks_dir
 from tui.core.store import Store
+from tui.core.store.database import CHECKPOINT_EVERY
 
 __all__ = ["BIG_EVENTS", "BIG_TITLE", "DEMO_TITLE", "build_big_db", "build_demo_db"]
 
@@ -22,8 +23,9 @@ BIG_EVENTS = 10_000
 def build_big_db(path: Path, events: int = BIG_EVENTS) -> tuple[str, int]:
     """The shipped major-outage playbook, started ~3 h ago, then ``events - 1`` more events.
 
-    Everything after the start goes in one write transaction. Returns the incident
-    id and the number of events in the database.
+    The events after the start go in two write transactions, with a reader's checkpoint
+    between them, CHECKPOINT_EVERY - 1 events before the end (the most a dashboard
+    replays on top of one). Returns the incident id and the number of events.
     """
     book = load_playbook(shipped_playbooks_dir() / "saas-major-outage.yaml")
     now = datetime.now(UTC).replace(microsecond=0)
@@ -43,25 +45,32 @@ def build_big_db(path: Path, events: int = BIG_EVENTS) -> tuple[str, int]:
         ).incident_id
         done = dict.fromkeys(items, False)
         step = (now - timedelta(seconds=5) - started) / events
-        with store.write() as w:
-            for n in range(1, events):
-                at = started + step * n
-                actor = actors[n % len(actors)]
-                if n % 10 == 0:
-                    w.append(incident, at, actor, ev.NOTE, {"text": f"bench note {n}"})
-                elif n % 25 == 1:
-                    w.append(
-                        incident,
-                        at,
-                        actor,
-                        ev.QUEUE,
-                        {"channel": "tickets", "depth": n % 400, "oldest_since": None},
-                    )
-                else:
-                    item = items[n % len(items)]
-                    done[item] = not done[item]
-                    kind = ev.CHECKED if done[item] else ev.UNCHECKED
-                    w.append(incident, at, actor, kind, {"item": item})
+        # A real incident's events come in many writes, and its readers leave a checkpoint
+        # every CHECKPOINT_EVERY events: here the worst case, one left that many events back
+        # (a reader folds it, then the rest arrive).
+        cut = max(1, events - CHECKPOINT_EVERY + 1)
+        for lo, hi in ((1, cut), (cut, events)):
+            with store.write() as w:
+                for n in range(lo, hi):
+                    at = started + step * n
+                    actor = actors[n % len(actors)]
+                    if n % 10 == 0:
+                        w.append(incident, at, actor, ev.NOTE, {"text": f"bench note {n}"})
+                    elif n % 25 == 1:
+                        w.append(
+                            incident,
+                            at,
+                            actor,
+                            ev.QUEUE,
+                            {"channel": "tickets", "depth": n % 400, "oldest_since": None},
+                        )
+                    else:
+                        item = items[n % len(items)]
+                        done[item] = not done[item]
+                        kind = ev.CHECKED if done[item] else ev.UNCHECKED
+                        w.append(incident, at, actor, kind, {"item": item})
+            if lo == 1:
+                store.state(incident)  # the checkpoint at event `cut`
         count = store.conn.execute(
             "SELECT count(*) FROM events WHERE incident_id = ?", (incident,)
         ).fetchone()[0]
