@@ -149,6 +149,10 @@ class DraftEditor(Vertical):
 
         def work() -> None:
             text = self._template_text(state, purpose, now)
+            if text.strip():  # the check's import and regexes too (~60 ms): the preview runs it
+                from tui.publish.checks.lint import lint
+
+                lint(text, purpose, "statuspage", state.book, pane_host(self).config)
             self.app.call_from_thread(self._template_ready, purpose, text)
 
         self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
