@@ -66,6 +66,9 @@ class DraftEditor(Vertical):
         self._chosen = False
         self._baseline = ""  # the text last loaded or saved: differs => unsaved typing
         self._had_saved = False
+        # a message went out from this editor: it owes a fresh start from the template,
+        # paid as soon as a state without that draft is shown (however late it arrives)
+        self._reset_owed: str | None = None
         self.editing = False
         self._hold: DraftHold | None = None
         self._hold_mine = False
@@ -124,7 +127,9 @@ class DraftEditor(Vertical):
             return
         saved = s.drafts.get(self.purpose)
         if saved is None:
-            consumed = self._had_saved and not self.dirty  # published (or cleared) elsewhere
+            # published (or cleared) elsewhere, or published here and the state now says so
+            owed = self._reset_owed == self.purpose
+            consumed = (self._had_saved or owed) and not self.dirty
             if force or consumed or not self.text_area.text:
                 self._render_template(s, self.purpose, now)
             self._had_saved = False
@@ -162,7 +167,11 @@ class DraftEditor(Vertical):
             return  # the dashboard closed while the template rendered
         s = self._state
         if s is None or purpose != self.purpose or purpose in s.drafts:
-            return  # moved on, or someone saved a draft meanwhile
+            # moved on, someone saved a draft meanwhile, or the state that follows the
+            # publish has not arrived yet: an owed reset stays owed (see _load)
+            return
+        if self._reset_owed == purpose:
+            self._reset_owed = None
         self._put(text, force=not self.dirty)
 
     def _template_text(self, state: IncidentState, purpose: str, now: datetime) -> str:
@@ -183,12 +192,19 @@ class DraftEditor(Vertical):
             return ""
 
     def consumed(self, purpose: str, now: datetime) -> None:
-        """Published (or sent for approval): the editor starts again from the template."""
+        """Published (or sent for approval): the editor starts again from the template.
+
+        Rendered against the state that follows the publish: while the state shown
+        still holds the draft (sent for approval and not yet approved, or that state
+        has not arrived), the reset is owed and paid by the first state without it.
+        """
         if purpose != self.purpose or self._state is None:
             return
         self._baseline = self.text_area.text  # what was published is not unsaved typing
         self._had_saved = False
-        self._render_template(self._state, purpose, now)
+        self._reset_owed = purpose
+        if purpose not in self._state.drafts:
+            self._render_template(self._state, purpose, now)
 
     def mark_saved(self, text: str) -> None:
         self._baseline = text
