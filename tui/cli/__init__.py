@@ -123,6 +123,16 @@ def _problems_errors() -> tuple[type[PlaybookError | ConfigError], ...]:
     return (PlaybookError, model.ConfigError) if model is not None else (PlaybookError,)
 
 
+def _one_line_errors() -> tuple[type[Exception], ...]:
+    """CommandError (what tui.commands raises, from the light module it lives in), the
+    usage errors, and StoreError once the store is loaded (``status --oneline`` answered
+    from its cache never loads it)."""
+    from tui.core.errors import CommandError
+
+    errors = (module.StoreError,) if (module := sys.modules.get("tui.core.store.errors")) else ()
+    return (CommandError, UsageError, *errors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args_in = list(sys.argv[1:] if argv is None else argv)
@@ -132,9 +142,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: usage errors exit 2 with one line
         return int(exc.code or 0)
     import sqlite3
-
-    from tui.core.errors import CommandError  # (what tui.commands raises; not its whole package)
-    from tui.core.store import StoreError
 
     ctx = None
     try:
@@ -146,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             sys.stderr.write(safe(str(problem)) + "\n")
         return EXIT_USAGE
-    except (CommandError, StoreError, UsageError) as exc:
+    except _one_line_errors() as exc:
         err(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -67,11 +67,11 @@ class Context:
         return check_actor(name)
 
     def db_path(self) -> Path:
-        from tui.core.store import default_db_path
-
         explicit = self.args.db or os.environ.get("WARROOM_DB")
         if explicit:
             return Path(explicit).expanduser()
+        from tui.core.store import default_db_path
+
         path = default_db_path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path

@@ -55,10 +55,10 @@ def cmd_start(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
-    from tui.core import report
-
     if ctx.args.oneline:
         return _status_oneline(ctx)
+    from tui.core import report
+
     store, incident_id = incident(ctx)
     state = store.state(incident_id)
     now = ctx.clock.now()
@@ -77,6 +77,13 @@ def _status_oneline(ctx: Context) -> int:
     """
     import sqlite3
 
+    if not ctx.args.incident:  # the database unchanged since the last run: no replay
+        from tui.core.oneline import cached_line
+
+        cached = cached_line(ctx.db_path(), ctx.clock.now(), ctx.timeout())
+        if cached is not None:
+            out(cached)
+            return EXIT_OK
     from tui.core import report
     from tui.core.store import StoreError, explain
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tui.core import oneline as oneline_cache
 from tui.core.clock import hhmm, local, wall
 from tui.core.durations import format_duration
+from tui.core.oneline import LineFacts, line_for, line_of
+from tui.core.oneline import due_words as oneline_words
 from tui.core.state import events as ev
-from tui.core.state.countdown import due, postmortem_due
+from tui.core.state.countdown import due, next_update_due, postmortem_due
 from tui.core.state.incident import IncidentState
 from tui.core.state.phases import phase_views
 from tui.core.textsafe import clean_line
 
 if TYPE_CHECKING:
     from tui.core.store.database import Store
-
-ONELINE_MAX = 80
 
 
 def _iso(at: datetime | None, tz: str) -> str | None:
@@ -122,32 +123,28 @@ def _left(seconds: int) -> str:
     return format_duration(timedelta(seconds=seconds))
 
 
+def line_facts(s: IncidentState) -> LineFacts:
+    """What the one-liner reads of the incident (fixed until its next event)."""
+    found = next_update_due(s)
+    return LineFacts(
+        s.id,
+        s.severity_title,
+        s.phase,
+        s.book.timezone,
+        found[0] if found else None,
+        s.book.due_soon,
+        bool(s.closed_at),
+        postmortem_due(s),
+        s.resolved_at,
+    )
+
+
 def due_words(s: IncidentState, now: datetime) -> str:
-    d = due(s, now)
-    if d is None:
-        if s.closed_at:
-            return "closed"
-        pm = postmortem_due(s)
-        if pm is not None:
-            left = int((pm - now).total_seconds())
-            if left < 0:
-                return f"post-mortem LATE +{_left(-left)}"
-            return (
-                f"post-mortem due {local(pm, s.book.timezone).strftime('%a %H:%M')} ({_left(left)})"
-            )
-        if s.resolved_at:
-            return f"resolved {hhmm(s.resolved_at, s.book.timezone)}"
-        return "no update due"
-    at = hhmm(d.at, s.book.timezone)
-    if d.overdue:
-        return f"update LATE +{_left(-d.seconds_left)} (due {at})"
-    soon = " DUE SOON" if d.state == "due soon" else ""
-    return f"update due {at} ({_left(d.seconds_left)}){soon}"
+    return oneline_words(line_facts(s), now)
 
 
 def oneline_for(s: IncidentState, now: datetime) -> str:
-    text = f"{s.id} {s.severity_title} {s.phase}: {due_words(s, now)}"
-    return clean_line(text)[:ONELINE_MAX]
+    return line_for(line_facts(s), now)
 
 
 # The kinds of event that never change what the one-liner says (its id, severity,
@@ -198,26 +195,16 @@ def oneline_state(store: Store, incident_id: str) -> IncidentState:
 
 
 def oneline(store: Store, now: datetime, incident_id: str | None) -> str:
-    """For a tmux status bar: the named incident, else the most urgent open one."""
+    """For a tmux status bar: the named incident, else the most urgent open one (whose
+    facts are kept in the user's cache for the next run: :mod:`tui.core.oneline`)."""
     if incident_id:
         from tui.core.lookup import resolve_incident
 
         return oneline_for(oneline_state(store, resolve_incident(store, incident_id)), now)
-    rows = store.incidents()
-    if not rows:
-        return "warroom: no open incident"
-    states = [oneline_state(store, r.id) for r in rows]
-
-    def urgency(s: IncidentState) -> float:
-        d = due(s, now)
-        return d.seconds_left if d else float("inf")
-
-    states.sort(key=urgency)
-    line = oneline_for(states[0], now)
-    if len(states) > 1:
-        more = f" (+{len(states) - 1} more)"
-        line = line[: ONELINE_MAX - len(more)] + more
-    return line
+    key = oneline_cache.db_key(store.conn, store.path)  # before reading: never newer than it
+    facts = [line_facts(oneline_state(store, r.id)) for r in store.incidents()]
+    oneline_cache.save(store.path, key, facts)
+    return line_of(facts, now)
 
 
 def status_text(s: IncidentState, now: datetime) -> str:

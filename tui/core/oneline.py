@@ -1,0 +1,246 @@
+"""The one-liner of ``warroom status --oneline``, from a few facts, and its per-user cache.
+
+tmux runs ``status --oneline`` for every client every few seconds, so most runs ask
+a database that has not changed since the last one. The line depends on the clock,
+but only through a handful of facts fixed by the event log (:class:`LineFacts`: the
+id, severity, phase, when the next update is due and why, the post-mortem's date,
+resolution, closing). The full path (:func:`tui.core.report.oneline`) folds the log,
+keeps those facts in a small JSON file of the user's own cache (``$XDG_CACHE_HOME``
+or ``~/.cache``, ``warroom/oneline-*.json``, mode 0600) under the database's key, and
+the next run whose key matches (:func:`cached_line`) says the line from them without
+importing the playbook, the projection or the store.
+
+The key: the database's real path, its application id and schema version, its random
+instance id, and the last event id (the log only grows; a new incident, a closing, a
+reload are events), with warroom's version and :data:`FORMAT`. Anything that does not
+match, cannot be read or does not parse is a miss: the full path runs (and says any
+error in its usual way). The cache holds nothing secret (what the line shows) and is
+never a reason for an error: it is skipped when it cannot be written.
+
+This module imports only the clock, durations and text helpers (the fast path's cost).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tui.core.clock import hhmm, local
+from tui.core.durations import format_duration
+from tui.core.textsafe import clean_line
+
+ONELINE_MAX = 80
+FORMAT = 1  # bump when LineFacts or what the line says from them changes
+
+
+class LineFacts(NamedTuple):  # (not a dataclass: importing dataclasses costs this path ~10 ms)
+    """What the one-liner reads of an incident: fixed until the next event."""
+
+    id: str
+    severity_title: str
+    phase: str | None
+    timezone: str
+    due_at: datetime | None  # the next update (None: none due)
+    due_soon: timedelta  # the playbook's "due soon" window
+    closed: bool
+    postmortem_at: datetime | None
+    resolved_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity_title": self.severity_title,
+            "phase": self.phase,
+            "timezone": self.timezone,
+            "due_at": _iso(self.due_at),
+            "due_soon": self.due_soon.total_seconds(),
+            "closed": self.closed,
+            "postmortem_at": _iso(self.postmortem_at),
+            "resolved_at": _iso(self.resolved_at),
+        }
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> LineFacts:
+        return LineFacts(
+            str(d["id"]),
+            str(d["severity_title"]),
+            None if d["phase"] is None else str(d["phase"]),
+            str(d["timezone"]),
+            _instant(d["due_at"]),
+            timedelta(seconds=float(d["due_soon"])),
+            bool(d["closed"]),
+            _instant(d["postmortem_at"]),
+            _instant(d["resolved_at"]),
+        )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _instant(text: object) -> datetime | None:
+    if text is None:
+        return None
+    at = datetime.fromisoformat(str(text))
+    if at.tzinfo is None:
+        raise ValueError("a naive instant")
+    return at
+
+
+# ------------------------------------------------------------------------ the line
+
+
+def _left(seconds: int) -> str:
+    if abs(seconds) >= 3600:  # 2d 23h, 5h 12m: as the dashboard's countdown says it
+        from tui.core.durations import countdown
+
+        return countdown(seconds)
+    return format_duration(timedelta(seconds=seconds))
+
+
+def seconds_left(f: LineFacts, now: datetime) -> int | None:
+    """Seconds to the next update (negative once late), as the countdown counts them."""
+    return int((f.due_at - now).total_seconds()) if f.due_at is not None else None
+
+
+def due_words(f: LineFacts, now: datetime) -> str:
+    """``update due 14:15 (12m)``, ``update LATE +4m (due 14:15)``, ``closed``, ..."""
+    tz = f.timezone
+    left = seconds_left(f, now)
+    if f.due_at is None or left is None:
+        if f.closed:
+            return "closed"
+        pm = f.postmortem_at
+        if pm is not None:
+            pm_left = int((pm - now).total_seconds())
+            if pm_left < 0:
+                return f"post-mortem LATE +{_left(-pm_left)}"
+            return f"post-mortem due {local(pm, tz).strftime('%a %H:%M')} ({_left(pm_left)})"
+        if f.resolved_at:
+            return f"resolved {hhmm(f.resolved_at, tz)}"
+        return "no update due"
+    at = hhmm(f.due_at, tz)
+    if left < 0:
+        return f"update LATE +{_left(-left)} (due {at})"
+    soon = " DUE SOON" if timedelta(seconds=left) <= f.due_soon else ""
+    return f"update due {at} ({_left(left)}){soon}"
+
+
+def line_for(f: LineFacts, now: datetime) -> str:
+    text = f"{f.id} {f.severity_title} {f.phase}: {due_words(f, now)}"
+    return clean_line(text)[:ONELINE_MAX]
+
+
+def line_of(facts: list[LineFacts], now: datetime) -> str:
+    """The most urgent open incident's line (and how many more there are)."""
+    if not facts:
+        return "warroom: no open incident"
+
+    def urgency(f: LineFacts) -> float:
+        left = seconds_left(f, now)
+        return left if left is not None else float("inf")
+
+    ordered = sorted(facts, key=urgency)
+    line = line_for(ordered[0], now)
+    if len(ordered) > 1:
+        more = f" (+{len(ordered) - 1} more)"
+        line = line[: ONELINE_MAX - len(more)] + more
+    return line
+
+
+# ------------------------------------------------------------------------ the cache
+
+
+def cache_file(db: str | os.PathLike[str]) -> Path | None:
+    """Where this user keeps the facts of this database (None: no home to keep them in)."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    real = os.path.realpath(db)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in os.path.basename(real))
+    return Path(base) / "warroom" / f"oneline-{zlib.crc32(real.encode()):08x}-{name[:60]}.json"
+
+
+def db_key(conn: sqlite3.Connection, db: str | os.PathLike[str]) -> dict[str, Any]:
+    """What must not have changed for the cached facts to hold."""
+    from tui import __version__
+
+    last = conn.execute("SELECT max(id) FROM events").fetchone()[0]
+    instance = conn.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "db": os.path.realpath(db),
+        "application_id": conn.execute("PRAGMA application_id").fetchone()[0],
+        "schema": conn.execute("PRAGMA user_version").fetchone()[0],
+        "instance": instance[0] if instance else None,
+        "last_event": last,
+    }
+
+
+def save(db: str | os.PathLike[str], key: dict[str, Any], facts: list[LineFacts]) -> None:
+    """Keep the facts under the key; best effort (a cache that cannot be written is skipped)."""
+    path = cache_file(db)
+    if path is None:
+        return
+    data = json.dumps({"key": key, "facts": [f.to_json() for f in facts]})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(tmp, path)  # whole or not at all: two clients may write at once
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def cached_line(db: str | os.PathLike[str], now: datetime, timeout: float) -> str | None:
+    """The line from the cached facts when the database has not changed; else None."""
+    path = cache_file(db)
+    if path is None or not os.path.isfile(db):
+        return None
+    try:
+        if not _ours(path) or not _ours(path.parent):
+            return None
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        conn = _connect(os.path.realpath(db), timeout)
+        try:
+            key = db_key(conn, db)
+        finally:
+            conn.close()
+        if kept["key"] != key:
+            return None
+        facts = [LineFacts.from_json(d) for d in kept["facts"]]
+        return line_of(facts, now)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, sqlite3.Error):
+        return None  # a miss: the full path reads the database (and says what is wrong)
+
+
+def _ours(path: Path) -> bool:
+    """Only a file (and folder) of this user that no one else may write is believed."""
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _connect(real: str, timeout: float) -> sqlite3.Connection:
+    """As the store opens it: a file this user may write, as it is; else read-only, and
+    immutable when no writer is at work (no -wal), so a reader leaves no -shm behind."""
+    if os.access(real, os.W_OK) and os.access(os.path.dirname(real) or ".", os.W_OK):
+        return sqlite3.connect(real, timeout=timeout)
+    from urllib.parse import quote
+
+    uri = f"file:{quote(os.fsencode(real))}?mode=ro"
+    if not os.path.exists(f"{real}-wal"):
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, timeout=timeout, uri=True)
