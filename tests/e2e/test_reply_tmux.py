@@ -1,11 +1,12 @@
-"""OSC 52 end to end: the real dashboard (and `warroom reply --copy`) in a private tmux
-server, the reply read back from tmux's own paste buffer.
+"""Copying a reply end to end: the real dashboard (and `warroom reply --copy`) in a
+private tmux server, the reply read back from tmux's own paste buffer.
 
-``set-clipboard on``: tmux takes a program's OSC 52 into a buffer (and passes it on
-to the outer terminal), so `show-buffer` holds exactly what a person would paste.
-``set-clipboard off``: the dashboard says it cannot copy and names the 0600 file it
-wrote instead. Each test's tmux server is private (``-L``, ``-f /dev/null``) and
-killed in teardown with everything it ran.
+Inside tmux the reply goes into tmux's paste buffer (``load-buffer -w``) whatever the
+server's ``set-clipboard`` -- ``external`` (tmux's default, which drops a program's
+OSC 52), ``off`` or ``on`` -- so `show-buffer` holds exactly what ``prefix ]`` pastes.
+Where tmux cannot take it (``$TMUX`` names a dead server) the dashboard says so and
+names the 0600 file it wrote instead. Each test's tmux server is private (``-L``,
+``-f /dev/null``) and killed in teardown with everything it ran.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def room(tmp_path) -> tuple[Path, Path]:
     return db, tmp_path / "state"
 
 
-def open_dashboard(db: Path, state: Path, clipboard: str) -> Tmux:
-    t = Tmux(db, 120, 40, actor="sam", extra_env={"XDG_STATE_HOME": str(state)})
+def open_dashboard(db: Path, state: Path, clipboard: str, **env: str) -> Tmux:
+    t = Tmux(db, 120, 40, actor="sam", extra_env={"XDG_STATE_HOME": str(state), **env})
     t.tmux("set-option", "-s", "set-clipboard", clipboard)
     t.wait_for("Channel queues")
     return t
@@ -69,9 +70,10 @@ def buffer(t: Tmux, timeout: float = 10.0) -> str:
         time.sleep(0.05)
 
 
-def test_c_then_y_puts_the_reply_in_the_tmux_buffer(room):
+@pytest.mark.parametrize("clipboard", ["external", "off", "on"])  # external: tmux's default
+def test_c_then_y_puts_the_reply_in_the_tmux_buffer(room, clipboard):
     db, state = room
-    t = open_dashboard(db, state, "on")
+    t = open_dashboard(db, state, clipboard)
     try:
         t.keys("3")
         t.wait_for("c Reply")  # the queues pane has the focus (its footer)
@@ -81,11 +83,14 @@ def test_c_then_y_puts_the_reply_in_the_tmux_buffer(room):
         assert "based on the acknowledgement #2" in screen
         assert "Logins [bold]fail[/bold]" in screen  # literally, not bold
         t.keys("y")
-        t.wait_for("Copied the Support tickets reply")
+        said = t.wait_for("Copied the Support tickets reply to tmux's paste buffer")
+        assert "(prefix ] to paste) and the terminal clipboard" in said.replace("\u2502", "")
         text = buffer(t)
+        assert text == cli(db, "reply", "tickets").stdout.rstrip("\n")  # exactly the reply
         assert TICKETS in text and "Logins [bold]fail[/bold]" in text
         assert "https://status.acme.example" in text
         assert not text.endswith("\n")  # pasted into a chat box, it must not send itself
+        assert not state.exists()  # no file
         # every dashboard knows: the pane, and the log
         t.wait_for("reply copied")
         assert (
@@ -120,9 +125,9 @@ def test_the_open_reply_turns_outdated_and_y_takes_the_new_one(room):
         t.close()
 
 
-def test_with_set_clipboard_off_it_says_so_and_writes_the_file(room):
+def test_where_tmux_cannot_take_it_it_says_so_and_writes_the_file(room, tmp_path):
     db, state = room
-    t = open_dashboard(db, state, "off")
+    t = open_dashboard(db, state, "external", TMUX=f"{tmp_path}/gone/tmux-sock,1,0")
     try:
         t.keys("3")
         t.wait_for("c Reply")  # the queues pane has the focus (its footer)
@@ -130,7 +135,7 @@ def test_with_set_clipboard_off_it_says_so_and_writes_the_file(room):
         t.wait_for("Canned reply \u2014 Support tickets")
         t.keys("y")
         screen = t.wait_for("Cannot copy here")
-        assert "set-clipboard off" in screen
+        assert "tmux refused it" in screen
         target = state / "warroom" / "replies" / "reply-INC-1-tickets.txt"
         assert "reply-INC-1-tickets.txt" in screen.replace("\n", "").replace("\u2502", "")
         deadline = time.monotonic() + 10
@@ -147,12 +152,13 @@ def test_with_set_clipboard_off_it_says_so_and_writes_the_file(room):
         t.close()
 
 
-def test_warroom_reply_copy_inside_tmux(room):
+@pytest.mark.parametrize("clipboard", ["external", "off", "on"])
+def test_warroom_reply_copy_inside_tmux(room, clipboard):
     db, state = room
     server = TmuxServer()
     try:
         server.keep_alive()
-        server.run("set-option", "-s", "set-clipboard", "on")
+        server.run("set-option", "-s", "set-clipboard", clipboard)
         env = {"XDG_STATE_HOME": str(state), "TERM": "tmux-256color"}
         server.new_window("keep", [*warroom_command(db, "sam", env), "reply", "chat", "--copy"])
         deadline = time.monotonic() + 20
@@ -162,8 +168,16 @@ def test_warroom_reply_copy_inside_tmux(room):
                 break
             assert time.monotonic() < deadline, "no tmux buffer"
             time.sleep(0.05)
+        assert out == cli(db, "reply", "chat").stdout.rstrip("\n")  # exactly the reply
         assert out.startswith("Hi there, thanks for your patience.")
         assert "Logins [bold]fail[/bold]" in out and not out.endswith("\n")
         assert "sam copied the live chat canned reply (from message #2)" in cli(db, "log").stdout
+        # what it said, on the pane (stderr; tmux's "Pane is dead" pushes a line into history)
+        said = ""
+        while "copied to tmux's paste buffer (prefix ] to paste)" not in said:
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+            said = server.run("capture-pane", "-p", "-S", "-20", "-t", "keep:1")
+        assert not state.exists()  # no file
     finally:
         server.close()

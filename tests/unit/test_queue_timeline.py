@@ -27,7 +27,8 @@ from tui import commands
 from tui.amends.postmortem.timeline import history
 from tui.core.clock import FrozenClock
 from tui.core.playbook import load_playbook
-from tui.core.state import QUEUE
+from tui.core.state import QUEUE, Projector
+from tui.core.state.checkpoint import dump, restore
 from tui.core.state.projection import AUTO_RUN_FOR, AUTOMATIC_COUNTERS
 from tui.core.store import Store
 from tui.queues import poller
@@ -238,3 +239,21 @@ async def test_a_dashboard_following_the_counts_shows_what_a_fresh_replay_shows(
             await fresh.remove()
             checked += 1
         assert checked >= 14
+
+
+def test_a_checkpoint_in_the_middle_of_runs_restores_them(tmp_path):
+    store, clock = open_room(tmp_path)
+    try:
+        poll_counts(store, clock, 90)
+        events = list(store.events("INC-1"))
+        whole = Projector("INC-1", store.playbook).apply_all(events)
+        for cut in (len(events) // 3, len(events) // 2, len(events) - 2):
+            projector = Projector("INC-1", store.playbook)
+            projector.apply_all(events[:cut])
+            again = restore(dump(projector), "INC-1", store.playbook)
+            again.apply_all(events[cut:])
+            assert [(t.event_id, t.text) for t in again.state.timeline] == [
+                (t.event_id, t.text) for t in whole.timeline
+            ]
+    finally:
+        store.close()

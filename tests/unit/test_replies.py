@@ -1,5 +1,6 @@
 """Canned replies: rendered from the latest published update, outdated after a newer one,
-copies recorded as events; where OSC 52 cannot work (tmux set-clipboard, TERM=dumb).
+copies recorded as events; inside tmux its paste buffer (whatever set-clipboard), else
+OSC 52, else (TERM=dumb, tmux refusing) the file.
 
 Real parts: a SQLite file, the shipped playbook and templates, commands.publish (the
 webhook destinations are only queued, never sent), a private tmux server.
@@ -11,6 +12,7 @@ import base64
 import os
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -168,18 +170,46 @@ def _tmux_env(server: TmuxServer) -> str:
     return server.run("display", "-p", "-t", "keep", "#{socket_path},1,0").strip()
 
 
-@pytest.mark.parametrize("value", ["off", "external"])
-def test_blocker_asks_tmux_on_its_own_socket(tmux, value):
+@pytest.mark.parametrize("value", ["external", "off", "on"])  # external: tmux's default
+def test_inside_tmux_the_reply_goes_to_its_paste_buffer_whatever_set_clipboard(
+    tmux, value, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     tmux.run("set-option", "-s", "set-clipboard", value)
-    why = clipboard.blocker({"TERM": "tmux-256color", "TMUX": _tmux_env(tmux)})
-    assert why is not None and f"set-clipboard {value}" in why
-    tmux.run("set-option", "-s", "set-clipboard", "on")
-    assert clipboard.blocker({"TERM": "tmux-256color", "TMUX": _tmux_env(tmux)}) is None
+    env = {"TERM": "dumb", "TMUX": _tmux_env(tmux)}  # (TERM does not matter to tmux)
+    placed = clipboard.place("INC-1", "chat", "Hi \u2014 there,\nsee [b]this[/b]\n", env)
+    assert placed.how == "tmux" and placed.why == "" and placed.path == ""
+    assert placed.where.startswith("tmux's paste buffer (prefix ] to paste)")
+    # the unnamed buffer prefix ] pastes: exactly the text, no trailing newline
+    assert tmux.run("show-buffer") == "Hi \u2014 there,\nsee [b]this[/b]"
+    assert not (tmp_path / "state").exists()  # no file
 
 
-def test_blocker_with_a_dead_tmux_socket(tmp_path):
-    why = clipboard.blocker({"TERM": "screen", "TMUX": f"{tmp_path}/nothing,1,0"})
-    assert why is not None and "tmux" in why
+def test_where_tmux_cannot_take_it_the_file_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    env = {"TERM": "screen", "TMUX": f"{tmp_path}/nothing,1,0"}
+    placed = clipboard.place("INC-1", "chat", "Hi there\n", env)
+    assert placed.how == "file" and placed.why.startswith("tmux refused it (")
+    assert "\n" not in placed.why
+    assert placed.path == str(tmp_path / "state" / "warroom" / "replies" / "reply-INC-1-chat.txt")
+    assert Path(placed.path).read_text() == "Hi there\n"
+
+
+def test_outside_tmux_osc52_unless_the_terminal_is_dumb(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    placed = clipboard.place("INC-1", "chat", "Hi\n", {"TERM": "xterm-256color"})
+    assert placed.how == "osc52" and not (tmp_path / "state").exists()
+    placed = clipboard.place("INC-1", "chat", "Hi\n", {"TERM": "dumb"})
+    assert placed.how == "file" and "TERM=dumb" in placed.why and placed.path
+
+
+def test_tmux_before_3_2_loads_the_buffer_without_passing_it_on(tmux):
+    assert clipboard.tmux_version() is not None
+    assert not clipboard.onward((3, 1)) and clipboard.onward((3, 2)) and clipboard.onward(None)
+    assert clipboard.to_tmux("old", _tmux_env(tmux), (3, 1)) is None  # no -w: still loads
+    assert tmux.run("show-buffer") == "old"
+    assert "tmux 3.1 cannot pass it on" in clipboard.tmux_words((3, 1))
+    assert clipboard.tmux_words((3, 3)).endswith("and the terminal clipboard")
 
 
 def test_the_fallback_file_is_private_and_whole(tmp_path, monkeypatch):

@@ -4,9 +4,10 @@ Prints the reply rendered from the latest published update (stdout holds the tex
 alone, to pipe into a chat tool; what the reader must know -- nothing published yet,
 the last copy now outdated -- goes to stderr). ``--json`` gives ``{channel, tone,
 text, based_on, based_on_at, outdated, next_update_at, copied_at, copied_by,
-notice}``. ``--copy`` writes OSC 52 to the controlling terminal (through SSH, and
-through tmux with ``set-clipboard on``) and records the copy; where OSC 52 cannot
-work it says why and writes a 0600 file instead (:mod:`tui.app.clipboard`).
+notice}``. ``--copy`` puts it in tmux's paste buffer inside tmux (and, tmux 3.2 and
+later, on to the terminal's clipboard), elsewhere writes OSC 52 to the controlling
+terminal (through SSH), and records the copy; where neither can work it says why and
+writes a 0600 file instead (:mod:`tui.app.clipboard`).
 ``--record`` records that the printed reply was taken (a script pasting it). Reading
 alone writes nothing. An unknown channel: one line listing the channels, exit 2.
 """
@@ -37,6 +38,8 @@ def cmd_reply(ctx: Context) -> int:
         how, where = _copy(incident_id, r.channel, r.text)
         if how == "file":
             err(f"cannot copy here: {where}")
+        elif how == "tmux":
+            err(f"copied to {where}")
     elif ctx.args.record:
         how = "print"
     if how is not None:
@@ -62,25 +65,30 @@ def cmd_reply(ctx: Context) -> int:
 
 
 def _copy(incident_id: str, channel: str, text: str) -> tuple[str, str]:
-    """("osc52", "") when the terminal got it; ("file", why and where) when it could not."""
-    from tui.app.clipboard import blocker, write_reply, write_tty
+    """("tmux", where) inside tmux; ("osc52", "") when the terminal got it; ("file", why
+    and where) when neither could take it."""
+    from tui.app.clipboard import place, write_reply, write_tty
 
-    why = blocker()
-    if why is None:
+    placed = place(incident_id, channel, text)
+    if placed.how == "osc52":
         try:
             write_tty(text.rstrip("\n"))  # pasted into a chat box, it must not send itself
             return "osc52", ""
         except OSError as exc:
             why = f"no terminal to copy through ({exc.strerror or exc})"
-    path = write_reply(incident_id, channel, text)
-    return "file", f"{why}; the reply is in {path}"
+            return "file", f"{why}; the reply is in {write_reply(incident_id, channel, text)}"
+    if placed.how == "file":
+        return "file", f"{placed.why}; the reply is in {placed.path}"
+    return placed.how, placed.where
 
 
 def register(sub: Subparsers) -> None:
     c = add_command(sub, "reply", cmd_reply, "a channel's canned reply, from the latest update")
     c.add_argument("channel", metavar="CHANNEL", help="the playbook's channel id (e.g. chat)")
     c.add_argument(
-        "--copy", action="store_true", help="copy it with OSC 52 (else: a 0600 file, named)"
+        "--copy",
+        action="store_true",
+        help="copy it: tmux's paste buffer inside tmux, else OSC 52, else a 0600 file (named)",
     )
     c.add_argument("--json", action="store_true")
     c.add_argument("--record", action="store_true", help="record that the printed reply was taken")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tui.core.clock import Clock
     from tui.core.store import Store
 
-HOWS = ("osc52", "file", "print")
+HOWS = ("osc52", "tmux", "file", "print")  # tmux: its paste buffer (load-buffer)
 
 
 def record_reply_copied(
@@ -49,5 +49,5 @@ def record_reply_copied(
             ev.REPLY_COPIED,
             {"channel": ch.id, "based_on": based_on, "how": how},
         )
-    word = {"osc52": "copied", "file": "written to a file", "print": "taken"}[how]
+    word = {"osc52": "copied", "tmux": "copied", "file": "written to a file", "print": "taken"}[how]
     return Outcome(incident_id, event_id, f"{ch.title}: reply {word}")

@@ -2,11 +2,12 @@
 
 The reply is rendered in a worker (the first render imports Jinja2) from the
 state the dashboard shows, then :class:`screens.reply.ReplyScreen` holds it. A
-copy is OSC 52 through ``App.copy_to_clipboard`` when it can reach a clipboard
-(:func:`tui.app.clipboard.blocker` asks tmux on ``$TMUX``'s socket, off the UI
-thread); where it cannot, the notification says why and names the 0600 file the
-reply was written to instead. Either way a ``reply.copied`` event is recorded (the
-one command path), so every dashboard shows who copied which reply, and when.
+copy (:func:`tui.app.clipboard.place`, off the UI thread) goes into tmux's paste
+buffer inside tmux, whatever its ``set-clipboard``, and through OSC 52
+(``App.copy_to_clipboard``) outside; where neither can work, the notification says
+why and names the 0600 file the reply was written to instead. Either way a
+``reply.copied`` event is recorded (the one command path), so every dashboard shows
+who copied which reply, and when.
 """
 
 from __future__ import annotations
@@ -70,38 +71,37 @@ def _render(app: WarroomApp, channel_id: str) -> Reply | None:
 
 
 def copy_reply(app: WarroomApp, r: Reply, how: str) -> None:
-    """``how`` "osc52": to the clipboard where it can work, else to a file (said why);
-    "file": to the file. Then the ``reply.copied`` event."""
-    from tui.app.clipboard import blocker, write_reply
+    """``how`` "osc52" (``y``): where it can go from here -- tmux's paste buffer inside
+    tmux, OSC 52 outside, else a file (said why); "file" (``f``): to the file. Then the
+    ``reply.copied`` event."""
+    from tui.app.clipboard import Placed, place, write_reply
     from tui.commands import record_reply_copied
 
     incident_id = app.room.incident_id
     if incident_id is None:
         return
 
-    def work() -> tuple[str, str, str]:
-        why = ""
+    def work() -> Placed:
         if how == "osc52":
-            found = blocker()
-            if found is None:
-                return "osc52", "", ""
-            why = found
-        return "file", str(write_reply(incident_id, r.channel, r.text)), why
+            return place(incident_id, r.channel, r.text)
+        path = str(write_reply(incident_id, r.channel, r.text))
+        return Placed("file", path, path=path)
 
-    def done(result: tuple[str, str, str]) -> None:
-        done_how, path, why = result
-        if done_how == "osc52":
+    def done(placed: Placed) -> None:
+        if placed.how == "osc52":
             app.copy_to_clipboard(r.text.rstrip("\n"))
             app.notify(f"Copied the {r.title} reply (OSC 52): paste it", timeout=4, markup=False)
-        elif why:
+        elif placed.how == "tmux":
+            app.notify(f"Copied the {r.title} reply to {placed.where}", timeout=6, markup=False)
+        elif placed.why:
             app.notify(
-                f"Cannot copy here: {why}. The {r.title} reply is in {path}",
+                f"Cannot copy here: {placed.why}. The {r.title} reply is in {placed.path}",
                 severity="warning",
                 timeout=12,
                 markup=False,
             )
         else:
-            app.notify(f"The {r.title} reply is in {path}", timeout=8, markup=False)
-        app.run_command(record_reply_copied, r.channel, r.based_on, done_how)
+            app.notify(f"The {r.title} reply is in {placed.path}", timeout=8, markup=False)
+        app.run_command(record_reply_copied, r.channel, r.based_on, placed.how)
 
     app.background(work, done, what="reply not written", group="reply")
