@@ -430,3 +430,19 @@ def test_the_dashboard_writes_its_checkpoint_after_the_first_frame(tmp_path):
         room.close()
     with Store(path) as store:
         assert canon(store.state(inc)) == _replayed(path, inc)
+
+
+def test_a_checkpoint_naming_its_playbook_elsewhere_is_refused(db):
+    """The playbook's source (where its templates are read from) is the log's, never the
+    checkpoint's: one that moves it is refused and the state replayed."""
+    path, inc = db
+    whole = _replayed(path, inc)
+    with sqlite3.connect(path) as conn:
+        doc = json.loads(conn.execute("SELECT state FROM checkpoints").fetchone()[0])
+        doc["state"][2][1] = "/tmp/elsewhere/playbook.yaml"
+        conn.execute("UPDATE checkpoints SET state = ?", (json.dumps(doc),))
+    with Store(path) as store:
+        s = store.state(inc)
+        assert s.playbook.source != "/tmp/elsewhere/playbook.yaml"
+        assert canon(s) == whole
+    assert "/tmp/elsewhere" not in _row(path)[4]

@@ -297,8 +297,12 @@ class Store:
             why = f"schema {schema}, not {SCHEMA_VERSION}"
         elif code != checkpoint.code_version():
             why = f"made by {code}, not {checkpoint.code_version()}"
-        elif not isinstance(event_id, int) or not self._fits_log(incident_id, event_id, sha):
-            why = f"event {event_id} or playbook {str(sha)[:12]} does not match the log"
+        elif (
+            not isinstance(event_id, int) or (pinned := self._pinned(incident_id, event_id)) is None
+        ):
+            why = f"event {event_id} is not in the log"
+        elif pinned[0] != sha:
+            why = f"playbook {str(sha)[:12]}, but the log had {pinned[0][:12]} in force"
         else:
             try:
                 projector = checkpoint.restore(str(text), incident_id, self.playbook)
@@ -307,8 +311,11 @@ class Store:
             else:
                 if projector.state.last_event_id != event_id:
                     why = f"holds event {projector.state.last_event_id}, not {event_id}"
-                elif checkpoint.playbook_sha(projector) != sha:
-                    why = "holds another playbook"
+                elif (book := projector.state.playbook) is not None and (
+                    book.sha256,
+                    book.source,
+                ) != (sha, self.playbook(sha, pinned[1]).source):
+                    why = "holds another playbook"  # (or one from elsewhere than the log says)
                 else:
                     self._checkpointed[incident_id] = event_id
                     return projector
@@ -320,22 +327,24 @@ class Store:
         self._checkpointed[incident_id] = -CHECKPOINT_EVERY  # write a good one after the replay
         return Projector(incident_id, self.playbook)
 
-    def _fits_log(self, incident_id: str, event_id: int, sha: str) -> bool:
-        """Event ``event_id`` is this incident's, and the playbook then in force is ``sha``."""
+    def _pinned(self, incident_id: str, event_id: int) -> tuple[str, str] | None:
+        """The playbook (sha, source) the log had in force at ``event_id``, when that event
+        is this incident's (None: beyond the log, or another incident's event)."""
         found = self.conn.execute(
             "SELECT 1 FROM events WHERE id = ? AND incident_id = ?", (event_id, incident_id)
         ).fetchone()
         if found is None:
-            return False  # beyond the log (or another incident's event)
-        pinned = self.conn.execute(
+            return None
+        row = self.conn.execute(
             "SELECT data FROM events WHERE incident_id = ? AND id <= ? AND kind IN (?, ?) "
             "ORDER BY id DESC LIMIT 1",
             (incident_id, event_id, STARTED, RELOADED),
         ).fetchone()
         try:
-            return str(json.loads(pinned[0])["playbook_sha"]) == sha if pinned else sha == ""
-        except (ValueError, TypeError, KeyError):
-            return False
+            data = json.loads(row[0]) if row else {}
+            return str(data.get("playbook_sha", "")), str(data.get("playbook_source", ""))
+        except (ValueError, TypeError, AttributeError):
+            return "?", ""
 
     def checkpoint_due(self, incident_id: str) -> bool:
         """Enough events folded since the last checkpoint this Store knows of, and it may write."""
