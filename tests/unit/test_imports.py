@@ -60,3 +60,40 @@ def test_cli_path_stays_light(tmp_path):
     modules = loaded(tmp_path, runs, domain)
     for heavy in ("textual", "rich", "httpx", "jinja2"):
         assert heavy not in modules, f"the CLI path imported {heavy}"
+
+
+ONELINE_PROBE = r"""
+import json, sys
+from tui.cli import main
+code = main(["status", "--oneline"])
+print(json.dumps([code, sorted(sys.modules)]))
+"""
+
+
+def test_status_oneline_imports_only_what_its_line_needs(tmp_path):
+    """A tmux status line runs it for every client every few seconds: a database that has
+    not changed since the last run is answered from the cache with the CLI, sqlite3 and
+    the clock; the first run (the full fold) still needs the playbook's YAML, no more."""
+    env = {
+        "WARROOM_DB": str(tmp_path / "w.db"),
+        "WARROOM_AS": "alice",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    start = ["start", "-p", str(MAJOR), "-t", "x", "-m", "users_affected_pct=9"]
+    loaded(tmp_path, [start], ["__init__"])
+
+    def run() -> set[str]:
+        p = subprocess.run(
+            [sys.executable, "-c", ONELINE_PROBE], capture_output=True, text=True, env=env
+        )
+        code, modules = json.loads(p.stdout.strip().splitlines()[-1])
+        assert code == 0, p.stderr
+        return set(modules)
+
+    first, again = run(), run()
+    never = {"textual", "rich", "httpx", "jinja2", "sqlite_utils", "tui.commands"}
+    assert not never & first and not never & again
+    assert "yaml" in first and "tui.core.store" in first  # the full fold, the cache kept
+    unchanged = {"yaml", "dataclasses", "tui.core.store", "tui.core.state", "tui.core.playbook"}
+    assert not unchanged & again, unchanged & again
