@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import os
+import select
 import stat
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,6 +186,42 @@ def test_inside_tmux_the_reply_goes_to_its_paste_buffer_whatever_set_clipboard(
     # the unnamed buffer prefix ] pastes: exactly the text, no trailing newline
     assert tmux.run("show-buffer") == "Hi \u2014 there,\nsee [b]this[/b]"
     assert not (tmp_path / "state").exists()  # no file
+
+
+@pytest.mark.parametrize("value", ["external", "off"])
+def test_tmux_passes_the_reply_on_to_the_attached_terminal(tmux, value, tmp_path, monkeypatch):
+    """load-buffer -w: tmux itself writes OSC 52 to the terminal a person attached with
+    (here a pseudo-terminal we read), even where it drops a program's own OSC 52."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    tmux.run("set-option", "-s", "set-clipboard", value)
+    master, slave = os.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"} | {"TERM": "xterm-256color"}
+    client = subprocess.Popen(
+        [tmux.exe, "-L", tmux.socket, "attach", "-t", "keep"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 10
+        while "attached" not in tmux.run("list-clients"):
+            assert time.monotonic() < deadline, "the client never attached"
+            time.sleep(0.05)
+        placed = clipboard.place("INC-1", "chat", "Hi there\n", {"TMUX": _tmux_env(tmux)})
+        assert placed.how == "tmux" and placed.where.endswith("and the terminal clipboard")
+        wanted = clipboard.osc52("Hi there").replace("52;c;", "52;;").encode()
+        seen = b""
+        while wanted not in seen:
+            assert time.monotonic() < deadline, f"no OSC 52 reached the terminal: {seen[-200:]!r}"
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 65536)
+    finally:
+        tmux.kill_server()
+        try:
+            client.wait(5)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            client.wait()
+        os.close(master)
 
 
 def test_where_tmux_cannot_take_it_the_file_says_why(tmp_path, monkeypatch):

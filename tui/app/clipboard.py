@@ -85,6 +85,7 @@ def to_tmux(text: str, tmux: str, version: tuple[int, int] | None = None) -> str
         done = subprocess.run(
             ["tmux", "-S", socket, "load-buffer", *(["-w"] if onward(version) else []), "-"],
             input=text.encode("utf-8"),
+            env={**os.environ, "TMUX": tmux},  # the client it passes it on to: this pane's
             capture_output=True,
             timeout=TMUX_ASK_WITHIN,
             check=False,
