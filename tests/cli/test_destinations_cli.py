@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -31,11 +32,12 @@ def page(tmp_path):
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A loopback port where nothing listens (bound, then released)."""
+def closed_port() -> Iterator[int]:
+    """A loopback port where nothing listens: bound and never listening for the whole
+    test (a connection is refused, and no other process can take the port meanwhile)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
 
 
 class _Echo(BaseHTTPRequestHandler):

@@ -518,11 +518,11 @@ def test_check_names_an_unreachable_host(slack: HookRig, monkeypatch):
     import socket
 
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nobody listens there
-    monkeypatch.setenv(URL_ENV, f"http://127.0.0.1:{port}/services/T1/B1/{slack.hook.token}")
-    with httpx.Client() as client, pytest.raises(DeliveryError) as err:
-        adapter_for(slack.config.destinations[0]).check(client)
+        s.bind(("127.0.0.1", 0))  # kept bound, never listening: refused, and no one can take it
+        port = s.getsockname()[1]
+        monkeypatch.setenv(URL_ENV, f"http://127.0.0.1:{port}/services/T1/B1/{slack.hook.token}")
+        with httpx.Client() as client, pytest.raises(DeliveryError) as err:
+            adapter_for(slack.config.destinations[0]).check(client)
     assert f"cannot reach 127.0.0.1:{port}" in str(err.value)
     assert slack.hook.token not in str(err.value)
 
