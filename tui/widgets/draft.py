@@ -160,7 +160,11 @@ class DraftEditor(Vertical):
                 lint(text, purpose, "statuspage", state.book, pane_host(self).config)
             self.app.call_from_thread(self._template_ready, purpose, text)
 
-        self.run_worker(work, thread=True, exit_on_error=False, group="draft-template")
+        # after the frame under way: a thread importing Jinja2 and the check beside the
+        # first layout would share the GIL with it and delay the first paint
+        self.call_after_refresh(
+            self.run_worker, work, thread=True, exit_on_error=False, group="draft-template"
+        )
 
     def _template_ready(self, purpose: str, text: str) -> None:
         if not self.is_attached:
