@@ -25,7 +25,6 @@ import pytest
 from tests.conftest import MAJOR, process_alive, warroom_exe
 from tests.e2e.test_e2e_tmux import Tmux, status, type_into_draft
 from tests.tmux_server import LEFT_AFTER, TmuxServer, warroom_command
-from tui.app.room import HEARTBEAT_EVERY
 from tui.cli.demo import seed_demo
 from tui.core.clock import SystemClock
 from tui.core.store import PRESENCE_TTL, Store
@@ -203,7 +202,8 @@ def test_quit_while_the_database_is_locked_is_prompt(seeded):
         t.wait_for("Phase checklist")
         wait_until(lambda: "erin" in present(seeded), 60, "never showed up in the room")
         lock.execute("BEGIN IMMEDIATE")
-        time.sleep(HEARTBEAT_EVERY + 1)  # the next heartbeat is now stuck on the lock
+        t.keys("space")  # a tick: its worker now waits on the lock, holding the connection
+        time.sleep(1)
         t.keys("q")
         wait_until(t.dead, LEFT_AFTER, "q waited for the database lock")
     finally:

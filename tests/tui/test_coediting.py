@@ -17,7 +17,7 @@ from screens.versions import VersionsScreen
 from tests.dashboard_helpers import DUE_SOON, dashboard, make_app, seeded_db, wait_for
 from tui import commands
 from tui.core.clock import FrozenClock, wall
-from tui.core.store import Store
+from tui.core.store import PRESENCE_TTL, Store
 from tui.publish import outbox
 from tui.publish.drafting import PUBLISH_TIME
 from tui.widgets.draft import DraftEditor
@@ -263,7 +263,7 @@ def test_a_hold_lapses_when_its_dashboard_is_gone(tmp_path):
     with Store(db) as store:
         store.heartbeat("s-dev", "INC-1", "dev", "", clock.now())
         commands.hold_draft(store, clock, "dev", "INC-1", "s-dev")
-        clock.advance(timedelta(seconds=30))  # no heartbeat from dev since: gone
+        clock.advance(timedelta(seconds=PRESENCE_TTL + 1))  # no heartbeat from dev since: gone
         out = commands.hold_draft(store, clock, "maria", "INC-1", "s-maria")
         assert out.message == "you took the draft over from dev"
         assert store.state("INC-1").draft_hold.actor == "maria"

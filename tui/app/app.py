@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,20 +34,23 @@ from tui.app.driver import driver_for
 from tui.app.flows import incident, offers, opening, outbox, postmortem, publish, replies
 from tui.app.intake import Intake
 from tui.app.lifeline import Lifeline
-from tui.app.room import Room, Sync
+from tui.app.room import Room, Sync, still_present
 from tui.app.run import save_draft_now
 from tui.core.clock import Clock
 from tui.core.state import IncidentState
-from tui.core.store import IncidentRow, StoreError
+from tui.core.store import IncidentRow, Presence, StoreError
 from tui.widgets.keys import bindings
 from tui.widgets.queues import ChannelQueues
 
 if TYPE_CHECKING:
     from tui.core.config import Config
-    from tui.core.store import Store
+    from tui.publish.outbox import Row
     from tui.queues.status import SourceStatus
 
-POLL_EVERY = 0.25  # seconds: changes from other dashboards show within ~half a second
+# seconds between two looks at PRAGMA data_version, on the UI thread (no thread, no write):
+# a change from elsewhere shows within ~half a second, however many dashboards are open
+POLL_EVERY = 0.25
+POLL_RETRY = 2.0  # seconds after a failed poll before the next one
 TICK_EVERY = 1.0
 # leaving: the whole exit stays under 2 s even when a worker never returns (see tui/app/run.py)
 CLOSE_WAIT = 0.3  # for the room's connection
@@ -102,7 +106,11 @@ class WarroomApp(App[None]):
         self.tick_every = tick_every
         self.dashboard: Dashboard | None = None
         self._polling = False
-        self._sources_version: int | None = None  # PRAGMA data_version at the last read_all
+        self._poll_busy = False  # a poll worker is in flight
+        self._poll_force = False  # the next poll reads everything (a new dashboard)
+        self._poll_after = 0.0  # time.monotonic() before which no poll (after a failure)
+        self._presence: list[Presence] = []  # who is in the room, as last read
+        self._deliveries: list[Row] = []  # the incident's unsettled outbox rows, as last read
         self.lifeline = lifeline
         self.loop_for_signals: asyncio.AbstractEventLoop | None = None  # set by run_dashboard
         if lifeline is not None:
@@ -169,7 +177,7 @@ class WarroomApp(App[None]):
             state, bell=self.bell_enabled, me=self.room.actor, session=self.room.session
         )
         self.switch_screen(self.dashboard)
-        self._sources_version = None  # the new pane reads the queue sources at the next poll
+        self._poll_force = True  # the new panes read the queue sources and the outbox
         self.call_after_refresh(_freeze_startup_garbage)
         if self.config_error:
             self.error(self.config_error)
@@ -181,53 +189,94 @@ class WarroomApp(App[None]):
         if not self._polling:  # once per app, whichever incident is shown
             self._polling = True
             self.set_interval(self.tick_every, self._tick)
-            self._schedule_poll(force=True)
-            publish.watch_deliveries(self)  # the header's line on failed or stuck deliveries
+            self.set_interval(self.poll_every, self._probe)
+            self._probe()
 
-    # the poller: one in flight at a time, re-armed after each result -------------
-    def _schedule_poll(self, force: bool = False) -> None:
+    # the poller: a probe on the UI thread; a worker only when the database moved --------
+    def _probe(self) -> None:
+        """Every ``poll_every``: one ``PRAGMA data_version`` here (:meth:`Room.probe`), and a
+        poll worker only when the database moved or our presence is due. At rest this is
+        all a dashboard does: no thread, no write, no repaint."""
+        if self._poll_busy or time.monotonic() < self._poll_after:
+            return
+        force, self._poll_force = self._poll_force, False
+        if not force and self.room.probe() is False:
+            return
+        self._poll_busy = True
         self.run_worker(lambda: self._poll(force), thread=True, exit_on_error=False, group="poll")
 
     def _poll(self, force: bool) -> None:
         try:
             sync = self.room.poll(force=force)
-            sources = self._queue_sources(force)
+            sources = self._queue_sources() if sync.changed else None
+            # the header's delivery line: the outbox, read only when the database moved
+            deliveries = self._unsettled() if sync.changed else None
         except StoreError as exc:
-            self.call_from_thread(self.error, str(exc))
-            self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
+            self.call_from_thread(self._poll_failed, str(exc))
             return
         except Exception as exc:  # never let the poller die silently
-            self.call_from_thread(self.error, f"sync failed: {type(exc).__name__}: {exc}")
-            self.call_from_thread(self.set_timer, 2.0, self._schedule_poll)
+            self.call_from_thread(self._poll_failed, f"sync failed: {type(exc).__name__}: {exc}")
             return
-        self.call_from_thread(self._synced, sync, sources)
+        self.call_from_thread(self._synced, sync, sources, deliveries)
 
-    def _queue_sources(self, force: bool) -> dict[str, SourceStatus] | None:
-        """What each queue source last said (tui/queues/status.py), when the database moved."""
+    def _poll_failed(self, text: str) -> None:
+        self.error(text)
+        self._poll_busy = False
+        self._poll_after = time.monotonic() + POLL_RETRY
+
+    def _queue_sources(self) -> dict[str, SourceStatus]:
+        """What each queue source last said (tui/queues/status.py)."""
         from tui.queues.status import read_all
 
-        def read(store: Store) -> dict[str, SourceStatus] | None:
-            version = store.data_version()
-            if not force and version == self._sources_version:
-                return None
-            self._sources_version = version
-            return read_all(store)
-
-        result: dict[str, SourceStatus] | None = self.room.read(read)
+        result: dict[str, SourceStatus] = self.room.read(read_all)
         return result
 
-    def _synced(self, sync: Sync, sources: dict[str, SourceStatus] | None = None) -> None:
+    def _unsettled(self) -> list[Row]:
+        """The incident's pending and failed outbox rows (the ones that can need a person)."""
+        from tui.publish.outbox import rows
+
+        incident = self.room.incident_id
+        if incident is None:
+            return []
+        result: list[Row] = self.room.read(lambda store: rows(store, incident, unsettled=True))
+        return result
+
+    def _synced(
+        self,
+        sync: Sync,
+        sources: dict[str, SourceStatus] | None = None,
+        deliveries: list[Row] | None = None,
+    ) -> None:
+        self._poll_busy = False
         if sync.state is not None:
             self.show_state(sync.state)
-        if sources is not None and self.dashboard is not None and self.dashboard.is_attached:
+        shown = self.dashboard is not None and self.dashboard.is_attached
+        if sources is not None and shown:
+            assert self.dashboard is not None
             self.dashboard.query_one(ChannelQueues).show_sources(sources, self.clock.now())
-        if sync.presence is not None and self.dashboard is not None and self.dashboard.is_attached:
-            self.dashboard.apply_presence(sync.presence)
-        self.set_timer(self.poll_every, self._schedule_poll)
+        if sync.presence is not None:
+            self._show_presence(sync.presence)
+        if deliveries is not None:
+            self._deliveries = deliveries
+            publish.show_deliveries(self, deliveries)
+
+    def _show_presence(self, presence: list[Presence]) -> None:
+        self._presence = presence
+        if self.dashboard is not None and self.dashboard.is_attached:
+            self.dashboard.apply_presence(presence)
 
     def _tick(self) -> None:
-        if self.dashboard is not None and self.dashboard.is_attached:
-            self.dashboard.tick()
+        """Every second: what time alone changes (each pane repaints only what it shows
+        differently); no database."""
+        if self.dashboard is None or not self.dashboard.is_attached:
+            return
+        self.dashboard.tick()
+        now = self.clock.now()
+        here = still_present(self._presence, now)  # a dashboard that died drops out on time
+        if len(here) != len(self._presence):
+            self._show_presence(here)
+        if self._deliveries:  # a pending row turns stale with time alone
+            publish.show_deliveries(self, self._deliveries)
 
     # the one command path (tui/app/command_path.py) and background work ---------------
     run_command = command_path.run_command
@@ -247,8 +296,9 @@ class WarroomApp(App[None]):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             self.error(f"{event.worker.group} failed: {type(error).__name__}: {error}")
-            if event.worker.group == "poll":
-                self.set_timer(2.0, self._schedule_poll)  # keep syncing
+            if event.worker.group == "poll":  # keep syncing, after a pause
+                self._poll_busy = False
+                self._poll_after = time.monotonic() + POLL_RETRY
 
     def background(
         self,
