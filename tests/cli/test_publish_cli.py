@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -155,26 +156,27 @@ def test_config_errors_name_file_line_and_column(cli, tmp_path):
 
 
 def test_page_serve_command(tmp_path):
-    port_probe = BackgroundServer(tmp_path / "probe.db", api_key="x").start()
-    port = port_probe.port
-    port_probe.stop()
     env = {**os.environ, "WARROOM_PAGE_KEY": KEY, "WARROOM_DB": str(tmp_path / "w.db")}
     r = subprocess.run(
-        [warroom_exe(), "page", "serve", "--port", str(port)],
+        [warroom_exe(), "page", "serve", "--port", "0"],
         env={k: v for k, v in env.items() if k != "WARROOM_PAGE_KEY"},
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert r.returncode == 2 and "WARROOM_PAGE_KEY" in r.stderr
-    proc = subprocess.Popen(
-        [warroom_exe(), "page", "serve", "--port", str(port), "--name", "Acme"],
+    proc = subprocess.Popen(  # port 0: a free port, bound at once and said (no race)
+        [warroom_exe(), "page", "serve", "--port", "0", "--name", "Acme"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        first = proc.stdout.readline() if proc.stdout else ""
+        found = re.match(r"status page on http://127\.0\.0\.1:([1-9][0-9]*)/ ", first)
+        assert found, (first, proc.poll())
+        port = int(found.group(1))
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -191,6 +193,25 @@ def test_page_serve_command(tmp_path):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert KEY not in out + err
+
+
+def test_page_serve_on_a_taken_port_says_so(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = {**os.environ, "WARROOM_PAGE_KEY": KEY, "WARROOM_DB": str(tmp_path / "w.db")}
+        r = subprocess.run(
+            [warroom_exe(), "page", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines == [f"warroom: cannot listen on 127.0.0.1:{port}: Address already in use"], lines
+    assert r.stdout == ""  # no URL of a page that is not there
 
 
 # ------------------------------------------------------------------------------ templates

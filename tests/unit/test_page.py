@@ -646,26 +646,28 @@ def test_serve_blocks_logs_nothing_and_stops_on_sigterm(tmp_path: Path):
     import sys
     import time
 
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    # port 0: serve() binds before serving and says the port it got (no free-port race)
+    said = tmp_path / "url"
     code = (
-        "import sys; from tui.localpage.serve import serve; "
-        "serve(sys.argv[1], api_key=sys.argv[2], port=int(sys.argv[3]), page_name='Sub')"
+        "import sys, pathlib; from tui.localpage.serve import serve; "
+        "serve(sys.argv[1], api_key=sys.argv[2], port=0, page_name='Sub', "
+        "listening=pathlib.Path(sys.argv[3]).write_text)"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(tmp_path / "s.db"), KEY, str(port)],
+        [sys.executable, "-c", code, str(tmp_path / "s.db"), KEY, str(said)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90  # generous: the machine may be loaded
+        while not (said.exists() and said.read_text().startswith("http://127.0.0.1:")):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        url = said.read_text()
         while True:
             try:
-                r = httpx.get(url, trust_env=False, timeout=1)
+                r = httpx.get(url, trust_env=False, timeout=5)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None and time.monotonic() < deadline
@@ -734,25 +736,24 @@ def served(tmp_path: Path) -> Iterator[str]:
 
     from tests.conftest import warroom_exe
 
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     env.update(WARROOM_PAGE_KEY=KEY, WARROOM_DB=str(tmp_path / "incident.db"))
-    proc = subprocess.Popen(
-        [warroom_exe(), "page", "serve", "--port", str(port), "--page-db", str(tmp_path / "p.db")],
+    proc = subprocess.Popen(  # port 0: it binds a free port and says which (no race)
+        [warroom_exe(), "page", "serve", "--port", "0", "--page-db", str(tmp_path / "p.db")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
+        first = proc.stdout.readline() if proc.stdout else ""
+        found = re.search(r"status page on (http://127\.0\.0\.1:[1-9][0-9]*)/", first)
+        assert found, (first, proc.poll())
+        url = found.group(1)
         deadline = time.monotonic() + 90  # generous: the machine may be loaded
         while True:
             try:
-                httpx.get(url + "/api/v2/status.json", trust_env=False, timeout=2)
+                httpx.get(url + "/api/v2/status.json", trust_env=False, timeout=5)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.communicate()

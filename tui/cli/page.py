@@ -8,6 +8,7 @@ its own SQLite file, next to the incident database unless ``--page-db`` says.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from tui.cli.context import EXIT_OK, Context, UsageError, out
@@ -40,15 +41,25 @@ def cmd_page_serve(ctx: Context) -> int:
             f"--time-zone: unknown time zone {ctx.args.time_zone!r} "
             "(use an IANA name like America/New_York)"
         ) from None
-    out(f"status page on http://{ctx.args.host}:{ctx.args.port}/ (API: /v1, data in {db})")
-    serve(
-        db,
-        api_key=key.strip(),
-        host=ctx.args.host,
-        port=ctx.args.port,
-        page_name=ctx.args.name,
-        time_zone=ctx.args.time_zone,
-    )
+
+    def listening(url: str) -> None:  # the real port (--port 0: the one picked), at once
+        out(f"status page on {url}/ (API: /v1, data in {db})")
+        sys.stdout.flush()
+
+    try:
+        serve(
+            db,
+            api_key=key.strip(),
+            host=ctx.args.host,
+            port=ctx.args.port,
+            page_name=ctx.args.name,
+            time_zone=ctx.args.time_zone,
+            listening=listening,
+        )
+    except OSError as exc:  # the port is taken, or the host is not ours
+        raise UsageError(
+            f"cannot listen on {ctx.args.host}:{ctx.args.port}: {exc.strerror or exc}"
+        ) from None
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -86,9 +86,15 @@ def serve(
     components: Sequence[str] = DEFAULT_COMPONENTS,
     time_zone: str = "UTC",
     ready: threading.Event | None = None,
+    listening: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the page until interrupted (Ctrl-C / SIGTERM when run on the main thread)."""
-    _server(
+    """Serve the page until interrupted (Ctrl-C / SIGTERM when run on the main thread).
+
+    The socket is bound here, before serving: ``port=0`` picks a free port, and
+    ``listening(url)`` is told the page's URL with the port it really has (a
+    port already taken raises OSError here, before anything is served).
+    """
+    server = _server(
         db_path,
         api_key=api_key,
         host=host,
@@ -98,7 +104,29 @@ def serve(
         components=components,
         time_zone=time_zone,
         ready=ready,
-    ).run()
+    )
+    sock = _listen(host, port)
+    try:
+        server.config.port = sock.getsockname()[1]
+        if listening is not None:
+            listening(f"http://{_url_host(host)}:{server.config.port}")
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: a free port, held from now on)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _url_host(host: str) -> str:
@@ -166,15 +194,7 @@ class BackgroundServer:
             ready=ready,
             **self._kw,
         )
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            sock.listen(128)
-        except OSError:
-            sock.close()
-            raise
+        sock = _listen(self.host, self.port)
         self.port = sock.getsockname()[1]
         server.config.port = self.port
         self._sock, self._server = sock, server
