@@ -102,6 +102,19 @@ def live(tmp_path):
     panes.server.close()
 
 
+def test_no_color_writes_no_colour(live):
+    live.start("colour")
+    live.start("plain", env={"NO_COLOR": "1"})
+    for name in ("colour", "plain"):
+        live.wait_for(name, "DUE SOON")
+    assert colour_codes(live.screen("colour", escapes=True)), "the control shows colours"
+    # NO_COLOR: bold and reverse stay (they carry meaning), colour never appears,
+    # not even as shades of grey
+    plain = live.screen("plain", escapes=True)
+    assert colour_codes(plain) == [], sorted(set(colour_codes(plain)))
+    assert re.search(r"\x1b\[[0-9;]*7[;m]", plain), "reverse video still marks what matters"
+
+
 def test_the_bell_rings_when_late_unless_told_not_to(live):
     live.start("ring")
     live.start("flag", "dashboard", "--no-bell")

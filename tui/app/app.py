@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ TICK_EVERY = 1.0
 # leaving: the whole exit stays under 2 s even when a worker never returns (see tui/app/run.py)
 CLOSE_WAIT = 0.3  # for the room's connection
 QUIT_WITHIN = 1.9  # then the watchdog ends the process
+FREEZE_AFTER = 0.1  # seconds after the dashboard is shown: gc.freeze() its start-up objects
 
 
 class Loading(Screen[None]):
@@ -83,8 +85,10 @@ class WarroomApp(App[None]):
         welcome: str = "",
         lifeline: Lifeline | None = None,
     ) -> None:
-        # on a real terminal, a driver that survives losing it (see tui/app/lifeline.py)
-        super().__init__(driver_class=driver_for(lifeline))
+        # on a real terminal, a driver that survives losing it (see tui/app/lifeline.py);
+        # NO_COLOR: no colour at all (Textual alone would paint shades of grey)
+        no_color = "NO_COLOR" in os.environ
+        super().__init__(driver_class=driver_for(lifeline), ansi_color=no_color)
         from tui.core.config import Config
         from tui.widgets._text import guard_terminal
 
@@ -178,7 +182,9 @@ class WarroomApp(App[None]):
         )
         self.switch_screen(self.dashboard)
         self._poll_force = True  # the new panes read the queue sources and the outbox
-        self.call_after_refresh(_freeze_startup_garbage)
+        # not straight after the first frame: the collection holds the GIL, and the frame's
+        # bytes wait in Textual's writer thread until it ends (first paint, issue 13)
+        self.set_timer(FREEZE_AFTER, _freeze_startup_garbage)
         if self.config_error:
             self.error(self.config_error)
         if self.welcome:
