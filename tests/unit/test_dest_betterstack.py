@@ -50,7 +50,7 @@ def config_text(proxy_url: str, *, page: str = PAGE, extra: str = "") -> str:
         f"    status_page_id: {page}\n"
         f"    api_key_env: {KEY_ENV}\n"
         "    rate_per_second: 100\n"
-        "    timeout: 1\n"
+        "    timeout: 3\n"  # slack on a loaded machine; a hang is held longer
         f"    components: {{API: '{API}', Dashboard: '{DASH}'}}\n" + extra
     )
 

@@ -80,7 +80,7 @@ def config_text(base: str, *, page: int = PAGE, key_line: str = f"api_key_env: {
         f"    {key_line}\n"
         f"    components: {{API: '{MONITOR}'}}\n"
         "    rate_per_second: 100\n"
-        "    timeout: 1\n"
+        "    timeout: 3\n"  # slack on a loaded machine; a hang is held longer
     )
 
 
@@ -169,7 +169,7 @@ def rig(tmp_path, monkeypatch):
     for name in [k for k in os.environ if k.startswith("WARROOM_") and k != KEY_ENV]:
         monkeypatch.delenv(name)
     emulator = OpenstatusEmulator(key, pages={PAGE: "Acme status"}, monitors=(MONITOR,)).start()
-    proxy = FaultyProxy(emulator.url, hold=3.0).start()
+    proxy = FaultyProxy(emulator.url, hold=5.0).start()  # longer than the timeout
     store = Store(tmp_path / "incident.db")
     book = load_playbook(PLAYBOOK)
     incident = commands.start(
@@ -345,7 +345,7 @@ def test_kill_9_mid_request_then_a_new_process_takes_over(rig: Rig):
     """A ``warroom deliver`` killed while openstatus holds its 2nd update (committed, no
     answer yet): the next process claims the abandoned row as ambiguous, finds the
     update on the report and writes nothing twice."""
-    rig.use_config(config_text(rig.proxy.url).replace("timeout: 1", "timeout: 30"))
+    rig.use_config(config_text(rig.proxy.url).replace("timeout: 3\n", "timeout: 30\n"))
     rig.proxy.hold = 60.0
     rig.proxy.set_script(on_method("POST", 2, "hang-after"))
     rig.publish_incident()

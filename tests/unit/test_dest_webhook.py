@@ -53,7 +53,7 @@ def webhook_config(rig: HookRig, *, secret: bool = True) -> str:
         f"    url: {rig.proxy.url}/hooks/warroom\n"
         + (f"    secret_env: {SECRET_ENV}\n" if secret else "")
         + "    rate_per_second: 100\n"
-        "    timeout: 1\n"
+        "    timeout: 3\n"  # slack on a loaded machine; a hang is held longer
         "    components: [API]\n"
     )
 

@@ -477,7 +477,7 @@ def test_json_a_secret_url_from_the_environment_is_never_shown(tmp_path, monkeyp
         monkeypatch.setenv("WARROOM_TEST_QUEUE_URL", f"{emu.url}/queue?token={token}")
         text = (
             "channels:\n  chat: {source: json, url_env: WARROOM_TEST_QUEUE_URL, "
-            "count: waiting, timeout: 1}\n"
+            "count: waiting, timeout: 10}\n"
         )
         assert poll(_source(tmp_path, text), client) == Reading(4, None)
         wrong = "urltok-" + os.urandom(10).hex()
