@@ -30,6 +30,15 @@ class Timeline(RichLog):
     def on_resize(self, event: Resize) -> None:
         super().on_resize(event)
         if event.size.width and self._waiting is not None:
+            if self._shown == 0:
+                # the first fill (up to SHOWN wrapped lines) after the first frame: the
+                # header and the checklist come first, the log a frame later
+                self.call_after_refresh(self._show_waiting)
+            else:
+                self.show(self._waiting)
+
+    def _show_waiting(self) -> None:
+        if self._waiting is not None and self.size.width:
             self.show(self._waiting)
 
     def show(self, state: IncidentState) -> None:
