@@ -95,8 +95,11 @@ def to_tmux(text: str, tmux: str, version: tuple[int, int] | None = None) -> str
     except OSError as exc:
         return f"tmux could not be run ({exc.strerror or exc})"
     if done.returncode != 0:
+        from tui.core.textsafe import clean_line
+
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        return f"tmux refused it ({said[0][:200] if said else f'exit {done.returncode}'})"
+        what = clean_line(said[0])[:200] if said else f"exit {done.returncode}"
+        return f"tmux refused it ({what})"
     return None
 
 
