@@ -162,7 +162,7 @@ ACTIONS: Final[tuple[Action, ...]] = (
     _a("queues.less", "minus,underscore", "adjust(-1)", "-1", "queues", "Queues",
        "One fewer waiting", key_display="-"),
     _a("queues.reply", "c", "reply", "Reply", "queues", "Queues",
-       "The channel's canned reply: read it, copy it (OSC 52) or write it to a file"),
+       "The channel's canned reply: read it, copy it (tmux buffer, OSC 52) or write a file"),
     _a("queues.swamped", "w", "turn_on_swamped", "Swamped: on", "queues", "Queues",
        "Turn on the swamped action of a channel at its playbook's swamped_at (SWAMPED)",
        show=False),  # (the SWAMPED line names the key when it applies)
