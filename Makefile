@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck format bench clean check-playbooks
+.PHONY: demo test lint typecheck format bench clean check-playbooks mutation
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,5 +36,10 @@ check-playbooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Slow (minutes per module), so not part of `make test`; `make bench` prints its last table.
+# One module: make mutation MODULES=state.phases; MUTATION_SAMPLE=N caps mutants per module.
+mutation: $(STAMP)
+	$(BIN)/python bench/mutation.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis .mutation mutants
