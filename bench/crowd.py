@@ -646,6 +646,7 @@ def section(tmp: Path, big_db: Path, note: Callable[[str], None]) -> list[Result
     """Every row of this module, in the order the table shows them."""
     results: list[Result] = []
     started = time.perf_counter()
+    load = _loadavg()
     measure_oneline(tmp, big_db, results, note)
     if shutil.which("tmux") is None:
         note("tmux not found: the idle CPU and many-dashboard rows were not measured")
@@ -670,6 +671,15 @@ def section(tmp: Path, big_db: Path, note: Callable[[str], None]) -> list[Result
         "committed) until the tick flips in every pane's capture-pane (a note is not on an 80×24 "
         "screen, a tick is); "
         + ("BENCH_QUICK=1: no 50-dashboard crowd, idle windows shortened; " if fast else "")
-        + f"these rows took {time.perf_counter() - started:.0f} s"
+        + f"these rows took {time.perf_counter() - started:.0f} s; load average "
+        f"(1 min) {load} at their start, {_loadavg()} at their end (others' work on a "
+        "shared machine slows both sides of every ratio)"
     )
     return results
+
+
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except (OSError, IndexError):
+        return "?"
