@@ -190,13 +190,15 @@ class WarroomApp(App[None]):
         if self.welcome:
             self.notify(self.welcome, title="warroom demo", timeout=20, markup=False)
             self.welcome = ""
-        self.courier.start()
-        self.intake.start()
+        # the delivery and queue threads and the first poll start after the first frame:
+        # beside it they would share the GIL with it (first paint, issue 13)
+        self.call_after_refresh(self.courier.start)
+        self.call_after_refresh(self.intake.start)
         if not self._polling:  # once per app, whichever incident is shown
             self._polling = True
             self.set_interval(self.tick_every, self._tick)
             self.set_interval(self.poll_every, self._probe)
-            self._probe()
+            self.call_after_refresh(self._probe)
 
     # the poller: a probe on the UI thread; a worker only when the database moved --------
     def _probe(self) -> None:
