@@ -238,7 +238,7 @@ def run_module(module: Module, sample: int) -> Result:
 
 def render(results: list[dict[str, object]], when: str, rev: str) -> str:
     lines = [
-        "# warroom mutation score",
+        "## Mutation score (the last `make mutation`)",
         "",
         f"Last `make mutation`: {when}, commit {rev} (mutmut, one module at a time, "
         "each against its own unit tests). Too slow for every `make bench`: this is "
@@ -278,7 +278,10 @@ def render(results: list[dict[str, object]], when: str, rev: str) -> str:
 
 def last_table() -> str:
     if not RESULTS.exists():
-        return "No mutation results yet: run `make mutation` (slow: minutes per module).\n"
+        return (
+            "## Mutation score\n\nNo results yet: run `make mutation` (slow: minutes per "
+            "module, so `make bench` only prints the last run's table).\n"
+        )
     return RESULTS.read_text()
 
 

@@ -36,6 +36,7 @@ from hello import HELLO_TEXT, ToggleList, ToggleListApp
 from lint_agreement import section as lint_section
 from long_paste import LIMIT_MS as PASTE_LIMIT_MS
 from long_paste import timings as paste_timings
+from mutation import last_table as mutation_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.md"
@@ -848,6 +849,7 @@ def main() -> int:
     )
     text = render(report, machine, when)
     text += "\n" + lint_section()  # issue 12: the message check against our labelled corpus
+    text += "\n" + mutation_section()  # issue 15: the last `make mutation` (too slow to rerun here)
     try:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(text)
