@@ -4,9 +4,10 @@ Opened with ``c`` on a channel of the queues pane. The text is what
 :func:`tui.queues.replies.reply` rendered from the latest published update; the
 screen says which ("based on update #12 at 2:05 PM EST") and watches for a newer
 one: then an OUTDATED banner shows, and ``y`` or ``f`` first render the reply again
-(the stale text is never copied unseen). ``y`` copies it (OSC 52; where that cannot
-work the app writes a file and says where), ``f`` writes it to a file, ``esc``
-closes. Every text here is shown literally (escapes stripped, never markup).
+(the stale text is never copied unseen). ``y`` copies it (inside tmux to its paste buffer,
+else OSC 52; where neither can work the app writes a file and says where), ``f``
+writes it to a file, ``esc`` closes. Every text here is shown literally (escapes
+stripped, never markup).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tui.widgets._text import literal
 from tui.widgets.keys import bindings
 
 WATCH_EVERY = 0.5  # seconds: how soon a newer update shows as OUTDATED
-HINT = " y copy (OSC 52) \u00b7 f write to a file \u00b7 esc close "
+HINT = " y copy \u00b7 f write to a file \u00b7 esc close "
 
 
 class ReplyScreen(ModalScreen[None]):

@@ -108,7 +108,7 @@ def test_200_poller_counts_over_three_channels_are_a_handful_of_lines(tmp_path):
         found = runs(lines)
         assert sum(n for *_, n in found) == total
         for c in CHANNELS:  # each channel's runs, in order, cover its counts first → last
-            mine = [r for r in found if r[0] == TITLES[c].lower()]
+            mine = [r for r in found if r[0].lower() == TITLES[c].lower()]
             at = 0
             for _, first, last, n in mine:
                 assert (first, last) == (seen[c][at], seen[c][at + n - 1])

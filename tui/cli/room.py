@@ -272,7 +272,6 @@ def cmd_tmux(ctx: Context) -> int:
     if not ctx.args.attach:
         out(f"war room {how}: tmux session {room.session} on {room.db}")
         out(f"  windows: dashboard, shell   attach: {again}")
-        _clipboard_hint(tmux)
         return EXIT_OK
     return attach(ctx, tmux, room, shown)
 
@@ -323,14 +322,6 @@ def attach(ctx: Context, tmux: Tmux, room: Room, shown: list[str]) -> int:
         again = printable(shown, [attach_command(room)])
         raise UsageError(f"--attach needs a terminal; the room is ready: {again}")
     return subprocess.call([*tmux.base, *attach_command(room)])
-
-
-def _clipboard_hint(tmux: Tmux) -> None:
-    """Copying a reply (OSC 52) reaches the terminal through tmux only with set-clipboard
-    on, a server-wide option: warroom tells, never sets it."""
-    code, stdout, _ = tmux.run(["show-options", "-s", "-v", "set-clipboard"])
-    if code == 0 and stdout.strip() != "on":
-        out("  copying a reply to the clipboard needs: tmux set -s set-clipboard on")
 
 
 def register(sub: Subparsers) -> None:

@@ -42,7 +42,7 @@ PM_EDITED = "postmortem.edited"  # field (summary|root_cause|trigger|why), text
 PM_ACTION = "postmortem.action"  # id, action, owner, due (YYYY-MM-DD or ""), status
 # a person copied (or printed) a channel's canned reply; based_on: the publish event it
 # was rendered from (a newer published update makes that reply outdated)
-REPLY_COPIED = "reply.copied"  # channel, based_on (event id or null), how (osc52|file|print)
+REPLY_COPIED = "reply.copied"  # channel, based_on (event id or null), how (tmux|osc52|file|print)
 PM_FIELDS = ("summary", "root_cause", "trigger", "why")
 ACTION_STATUSES = ("open", "in progress", "done")
 

@@ -52,7 +52,7 @@ class ReplyCopy:
     at: datetime
     by: str
     based_on: int | None  # the publish event the reply was rendered from (None: before any)
-    how: str  # osc52 | file | print
+    how: str  # tmux | osc52 | file | print
 
 
 @dataclass(frozen=True, slots=True)

@@ -540,7 +540,11 @@ def _role_title(s: IncidentState, role: str) -> str:
 
 def _channel_title(s: IncidentState, channel_id: str) -> str:
     ch = next((c for c in s.book.channels if c.id == channel_id), None)
-    return ch.title.lower() if ch else channel_id
+    if ch is None:
+        return channel_id
+    # in mid-sentence: "in live chat", but "Social media DMs" keeps its acronym
+    words = [w if w[1:2].isupper() else w[:1].lower() + w[1:] for w in ch.title.split(" ")]
+    return " ".join(words)
 
 
 def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
