@@ -82,6 +82,25 @@ GROUPS = (
 
 
 def build_parser() -> Parser:
+    # argparse asks gettext for a translation of its own words ("usage:", "options", ...)
+    # at every parser and argument: ~150 look-ups on disk per start, for translations
+    # Python does not ship. While the tree is built its words stay as written; at parse
+    # time (its error messages) argparse asks gettext as usual.
+    import argparse
+
+    translate = argparse._  # type: ignore[attr-defined]
+    argparse._ = _as_written  # type: ignore[attr-defined]
+    try:
+        return _build_parser()
+    finally:
+        argparse._ = translate  # type: ignore[attr-defined]
+
+
+def _as_written(text: str) -> str:
+    return text  # (None too: argparse asks for a translation of a missing description)
+
+
+def _build_parser() -> Parser:
     from tui import __version__
 
     p = Parser(
