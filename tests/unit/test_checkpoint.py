@@ -446,3 +446,21 @@ def test_a_checkpoint_naming_its_playbook_elsewhere_is_refused(db):
         assert s.playbook.source != "/tmp/elsewhere/playbook.yaml"
         assert canon(s) == whole
     assert "/tmp/elsewhere" not in _row(path)[4]
+
+
+def test_the_timeline_columns_are_the_entry_and_are_checked():
+    from tui.core.state import TimelineEntry
+    from tui.core.state.checkpoint import _ENTRY_FIELDS
+
+    assert tuple(f.name for f in dataclasses.fields(TimelineEntry)) == _ENTRY_FIELDS
+    projector = Projector("INC-1", resolver)
+    projector.apply_all([started(), Event(2, "INC-1", T0, "bob", ev.NOTE, {"text": "hi"})])
+    doc = json.loads(dump(projector))
+    timeline = next(v for v in doc["state"] if isinstance(v, dict) and "actors" in v)
+    for key, bad in (("actor", [0, 7]), ("id", [1, "2"]), ("text", ["x"])):
+        broken = json.loads(json.dumps(doc))
+        target = next(v for v in broken["state"] if isinstance(v, dict) and "actors" in v)
+        target[key] = bad
+        with pytest.raises(CheckpointError):
+            restore(json.dumps(broken), "INC-1", resolver)
+    assert timeline["actors"] == ["alice", "bob"]

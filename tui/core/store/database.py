@@ -25,6 +25,7 @@ import json
 import os
 import sqlite3
 import stat
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -243,7 +244,15 @@ class Store:
             (incident_id, after),
         )
         for row in cur:
-            yield Event(row[0], row[1], parse_instant(row[2]), row[3], row[4], json.loads(row[5]))
+            # actor and kind interned: the timeline keeps them once per name, not per event
+            yield Event(
+                row[0],
+                row[1],
+                parse_instant(row[2]),
+                sys.intern(row[3]),
+                sys.intern(row[4]),
+                json.loads(row[5]),
+            )
 
     def instance(self) -> str:
         """A random id of this database: correlation keys differ between war rooms."""
@@ -284,14 +293,14 @@ class Store:
         from tui.core.state import checkpoint
 
         row = self.conn.execute(
-            "SELECT event_id, schema_version, playbook_sha, code_version, state "
+            "SELECT event_id, schema_version, playbook_sha, code_version "
             "FROM checkpoints WHERE incident_id = ?",
             (incident_id,),
         ).fetchone()
         if row is None:
             self._checkpointed[incident_id] = 0
             return Projector(incident_id, self.playbook)
-        event_id, schema, sha, code, text = row
+        event_id, schema, sha, code = row
         why = ""
         if schema != SCHEMA_VERSION:
             why = f"schema {schema}, not {SCHEMA_VERSION}"
@@ -305,7 +314,10 @@ class Store:
             why = f"playbook {str(sha)[:12]}, but the log had {pinned[0][:12]} in force"
         else:
             try:
-                projector = checkpoint.restore(str(text), incident_id, self.playbook)
+                # the JSON is read only now, and handed on unkept (peak memory)
+                projector = checkpoint.restore(
+                    self._checkpoint_text(incident_id, row), incident_id, self.playbook
+                )
             except (checkpoint.CheckpointError, StoreError) as exc:
                 why = str(exc)
             else:
@@ -326,6 +338,16 @@ class Store:
         )
         self._checkpointed[incident_id] = -CHECKPOINT_EVERY  # write a good one after the replay
         return Projector(incident_id, self.playbook)
+
+    def _checkpoint_text(self, incident_id: str, checked: tuple[object, ...]) -> str:
+        """The JSON of the checkpoint row just checked ("" if another process replaced it
+        meanwhile: then it is refused like any that does not fit)."""
+        row = self.conn.execute(
+            "SELECT state FROM checkpoints WHERE incident_id = ? AND event_id = ? "
+            "AND schema_version = ? AND playbook_sha = ? AND code_version = ?",
+            (incident_id, *checked),
+        ).fetchone()
+        return str(row[0]) if row is not None else ""
 
     def _pinned(self, incident_id: str, event_id: int) -> tuple[str, str] | None:
         """The playbook (sha, source) the log had in force at ``event_id``, when that event
