@@ -62,7 +62,7 @@ MODULES: tuple[Module, ...] = (
     Module(
         "offers.money",
         ("tui/amends/offers/money.py",),
-        ("tests/unit/test_offers.py",),
+        ("tests/unit/test_offers.py", "tests/unit/test_mutants_offers.py"),
     ),
     Module(
         "state.countdown",
@@ -81,7 +81,7 @@ MODULES: tuple[Module, ...] = (
             "tui/amends/offers/results.py",
             "tui/amends/offers/customer_list.py",
         ),
-        ("tests/unit/test_offers.py",),
+        ("tests/unit/test_offers.py", "tests/unit/test_mutants_offers.py"),
     ),
     Module(
         "playbook.validation",
@@ -180,11 +180,11 @@ def prepare(module: Module) -> Path:
     return work
 
 
-def mutmut(work: Path, *names: str) -> subprocess.CompletedProcess[str]:
+def mutmut(work: Path, *names: str, jobs: int = 1) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return subprocess.run(
-        [str(BIN / "mutmut"), "run", "--max-children", "1", *names],
+        [str(BIN / "mutmut"), "run", "--max-children", str(jobs), *names],
         cwd=work,
         env=env,
         capture_output=True,
@@ -199,7 +199,7 @@ def read_meta(work: Path) -> dict[str, int | None]:
     return codes
 
 
-def run_module(module: Module, sample: int) -> Result:
+def run_module(module: Module, sample: int, jobs: int = 1) -> Result:
     result = Result(module.name)
     started = time.monotonic()
     work = prepare(module)
@@ -217,7 +217,7 @@ def run_module(module: Module, sample: int) -> Result:
         names = [names[int(i * step)] for i in range(sample)]
     result.tried = len(names)
     log(f"{module.name}: {result.tried} of {result.total} mutants")
-    done = mutmut(work, *names)
+    done = mutmut(work, *names, jobs=jobs)
     codes = read_meta(work)
     for name in names:
         code = codes.get(name)
@@ -289,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="module names (default: all)")
     parser.add_argument("--sample", type=int, default=int(os.environ.get("MUTATION_SAMPLE", 120)))
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="mutants run at once (default 1: a shared machine)"
+    )
     parser.add_argument("--report", action="store_true", help="print the last table only")
     args = parser.parse_args(argv)
     if args.report:
@@ -308,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = {r["name"]: r for r in json.loads(RAW.read_text())["modules"]}
     for module in chosen:
         log(f"{module.name}: preparing")
-        r = run_module(module, args.sample)
+        r = run_module(module, args.sample, args.jobs)
         log(f"{module.name}: score {r.score} in {r.seconds:.0f} s")
         previous[module.name] = {
             "name": r.name,
