@@ -226,7 +226,7 @@ def run_module(module: Module, sample: int, jobs: int = 1) -> Result:
             result.killed += 1
         elif status == "timeout":
             result.timeout += 1
-        elif code == 0:
+        elif code in (0, 5, 33):  # survived, or no test covers it: not killed either way
             result.survived.append(name)
         else:
             result.other += 1
@@ -236,23 +236,37 @@ def run_module(module: Module, sample: int, jobs: int = 1) -> Result:
     return result
 
 
+def equivalents() -> set[str]:
+    """Mutant names tests/README.md lists as equivalent (its "Equivalent mutants" section)."""
+    try:
+        text = (ROOT / "tests" / "README.md").read_text()
+    except OSError:
+        return set()
+    section = text.split("## Equivalent mutants", 1)[-1] if "## Equivalent mutants" in text else ""
+    section = section.split("\n## ", 1)[0]
+    return set(re.findall(r"`([\w.ǁ]+__mutmut_\d+)`", section))
+
+
 def render(results: list[dict[str, object]], when: str, rev: str) -> str:
+    listed = equivalents()
     lines = [
         "## Mutation score (the last `make mutation`)",
         "",
         f"Last `make mutation`: {when}, commit {rev} (mutmut, one module at a time, "
         "each against its own unit tests). Too slow for every `make bench`: this is "
-        "the last run's table.",
+        "the last run's table. Score: (killed + timeout) / (killed + timeout + survived); "
+        "an equivalent mutant (listed in tests/README.md with its reason) counts as survived.",
         "",
-        "| module | mutants | tried | killed | timeout | survived | other | score | target "
-        "| verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| module | mutants | tried | killed | timeout | survived | of which equivalent "
+        "| other | score | target | verdict | run (UTC, commit) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     survivors: list[str] = []
     for r in results:
         total, tried = int(str(r["total"])), int(str(r["tried"]))
         killed, timeout = int(str(r["killed"])), int(str(r["timeout"]))
-        surv = list(r["survived"])  # type: ignore[call-overload]
+        surv = [str(x) for x in r["survived"]]  # type: ignore[attr-defined]
+        equivalent = [x for x in surv if x in listed]
         judged = killed + timeout + len(surv)
         score = 100.0 * (killed + timeout) / judged if judged else None
         if r.get("error"):
@@ -266,13 +280,18 @@ def render(results: list[dict[str, object]], when: str, rev: str) -> str:
         tried_text = str(tried) if tried == total else f"sampled {tried} of {total}"
         lines.append(
             f"| {r['name']} | {total} | {tried_text} | {killed} | {timeout} | {len(surv)} "
-            f"| {r['other']} | {'-' if score is None else f'{score:.1f} %'} | ≥ {TARGET:g} % "
-            f"| {verdict} |"
+            f"| {len(equivalent)} | {r['other']} | {'-' if score is None else f'{score:.1f} %'} "
+            f"| ≥ {TARGET:g} % | {verdict} | {r.get('run', '-')} |"
         )
-        survivors += [f"{r['name']}: `{s}`" for s in surv]
+        survivors += [f"{r['name']}: `{x}`" for x in surv if x not in listed]
     if survivors:
-        lines += ["", "Survivors (`mutmut show NAME` in .mutation/<module>/):", ""]
-        lines += [f"- {s}" for s in survivors]
+        lines += [
+            "",
+            "Survivors not yet killed nor listed as equivalent "
+            "(`mutmut show NAME` in .mutation/<module>/):",
+            "",
+        ]
+        lines += [f"- {x}" for x in survivors]
     return "\n".join(lines) + "\n"
 
 
@@ -292,10 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=1, help="mutants run at once (default 1: a shared machine)"
     )
+    parser.add_argument("--render", action="store_true", help="rewrite the table, run nothing")
     parser.add_argument("--report", action="store_true", help="print the last table only")
     args = parser.parse_args(argv)
     if args.report:
         sys.stdout.write(last_table())
+        return 0
+    if args.render:  # the table again from the last raw results (after listing equivalents)
+        raw = json.loads(RAW.read_text())
+        text = render(raw["modules"], raw["date"], raw["commit"])
+        RESULTS.write_text(text)
+        sys.stdout.write(text)
         return 0
     known = {m.name: m for m in MODULES}
     unknown = [n for n in args.modules if n not in known]
@@ -306,14 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         print("mutmut is not installed: pip install -e '.[test]'", file=sys.stderr)
         return 2
     chosen = [known[n] for n in args.modules] if args.modules else list(MODULES)
-    previous: dict[str, dict[str, object]] = {}
-    if RAW.exists():
-        previous = {r["name"]: r for r in json.loads(RAW.read_text())["modules"]}
+    fresh: dict[str, dict[str, object]] = {}
     for module in chosen:
         log(f"{module.name}: preparing")
         r = run_module(module, args.sample, args.jobs)
         log(f"{module.name}: score {r.score} in {r.seconds:.0f} s")
-        previous[module.name] = {
+        fresh[module.name] = {
             "name": r.name,
             "total": r.total,
             "tried": r.tried,
@@ -322,7 +346,12 @@ def main(argv: list[str] | None = None) -> int:
             "survived": r.survived,
             "other": r.other,
             "error": r.error,
+            "run": f"{datetime.now(UTC):%Y-%m-%d %H:%M} {commit()}",
         }
+    previous: dict[str, dict[str, object]] = {}
+    if RAW.exists():  # read at the end: the other modules' rows as the last run left them
+        previous = {r["name"]: r for r in json.loads(RAW.read_text())["modules"]}
+    previous.update(fresh)
     order = [m.name for m in MODULES]
     rows = [previous[n] for n in order if n in previous]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
