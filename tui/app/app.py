@@ -115,6 +115,7 @@ class WarroomApp(App[None]):
         self._poll_after = 0.0  # time.monotonic() before which no poll (after a failure)
         self._presence: list[Presence] = []  # who is in the room, as last read
         self._deliveries: list[Row] = []  # the incident's unsettled outbox rows, as last read
+        self._sources: dict[str, SourceStatus] | None = None  # the queue sources, as last shown
         self.lifeline = lifeline
         self.loop_for_signals: asyncio.AbstractEventLoop | None = None  # set by run_dashboard
         if lifeline is not None:
@@ -182,6 +183,7 @@ class WarroomApp(App[None]):
         )
         self.switch_screen(self.dashboard)
         self._poll_force = True  # the new panes read the queue sources and the outbox
+        self._sources, self._deliveries, self._presence = None, [], []  # the new panes show none
         # not straight after the first frame: the collection holds the GIL, and the frame's
         # bytes wait in Textual's writer thread until it ends (first paint, issue 13)
         self.set_timer(FREEZE_AFTER, _freeze_startup_garbage)
@@ -258,13 +260,18 @@ class WarroomApp(App[None]):
         self._poll_busy = False
         if sync.state is not None:
             self.show_state(sync.state)
+        # Anyone's heartbeat moves the database: what did not change is not shown again
         shown = self.dashboard is not None and self.dashboard.is_attached
-        if sources is not None and shown:
+        if sources is not None and shown and sources != self._sources:
             assert self.dashboard is not None
+            self._sources = sources
             self.dashboard.query_one(ChannelQueues).show_sources(sources, self.clock.now())
         if sync.presence is not None:
-            self._show_presence(sync.presence)
-        if deliveries is not None:
+            if _who(sync.presence) == _who(self._presence):
+                self._presence = sync.presence  # only the heartbeats' times moved
+            else:
+                self._show_presence(sync.presence)
+        if deliveries is not None and deliveries != self._deliveries:
             self._deliveries = deliveries
             publish.show_deliveries(self, deliveries)
 
@@ -417,6 +424,11 @@ class WarroomApp(App[None]):
             with contextlib.suppress(Exception):
                 save_draft_now(self)
         self.room.close(wait=CLOSE_WAIT)
+
+
+def _who(presence: list[Presence]) -> list[tuple[str, str, str, object]]:
+    """What the panes show of who is here (not when each last said so)."""
+    return [(p.session, p.user, p.tty, p.since) for p in presence]
 
 
 def _freeze_startup_garbage() -> None:
