@@ -86,7 +86,11 @@ MODULES: tuple[Module, ...] = (
     Module(
         "playbook.validation",
         ("tui/core/playbook/validation/*.py",),
-        ("tests/unit/test_playbook.py", "tests/unit/test_cadence_max.py"),
+        (
+            "tests/unit/test_playbook.py",
+            "tests/unit/test_cadence_max.py",
+            "tests/unit/test_mutants_validation.py",
+        ),
     ),
     Module(
         "publish.checks",
