@@ -475,3 +475,13 @@ def test_the_timeline_columns_are_the_entry_and_are_checked():
         with pytest.raises(CheckpointError):
             restore(json.dumps(broken), "INC-1", resolver)
     assert timeline["actors"] == ["alice", "bob"]
+
+
+def test_warroom_status_leaves_a_checkpoint_and_says_the_same_from_it(tmp_path):
+    path = tmp_path / "incident.db"
+    _incident(path)
+    first = run(path, "status", "--json")  # the real entry point: a reader folds 600 events
+    assert first.code == 0, first
+    assert _row(path)[0] == BIG
+    again = run(path, "status", "--json")  # from the checkpoint
+    assert again.code == 0 and again.out == first.out
