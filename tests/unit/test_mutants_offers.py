@@ -11,6 +11,9 @@ from decimal import Decimal
 
 import pytest
 
+from tui.amends.offers import OffersError
+from tui.amends.offers.cells import fit
+from tui.amends.offers.customer_list import check_customers
 from tui.amends.offers.money import amount_text, pct_text, trial_extension_days
 
 
@@ -48,3 +51,61 @@ def test_a_trial_extension_rounds_the_outage_and_buffer_up_to_whole_days() -> No
     assert trial_extension_days(timedelta(days=1), timedelta(0)) == 1
     assert trial_extension_days(timedelta(days=1), timedelta(microseconds=1)) == 2
     assert trial_extension_days(timedelta(hours=30), timedelta(days=2)) == 4
+
+
+# the customer list and the table's cells ---------------------------------------------------
+
+HEADER = "customer_id,name,plan,monthly_amount,currency,affected"
+
+
+def _refused(text: str) -> list[str]:
+    with pytest.raises(OffersError) as info:
+        check_customers(text, "customers.csv", ["standard"])
+    return info.value.problems
+
+
+def test_a_missing_column_is_named_with_what_the_header_has() -> None:
+    assert _refused("customer_id,name,plan,monthly_amount,currency\n") == [
+        "customers.csv:1: missing required column affected (the header has 'customer_id', "
+        "'name', 'plan', 'monthly_amount', 'currency'; it needs customer_id, name, plan, "
+        "monthly_amount, currency, affected)"
+    ]
+
+
+def test_a_column_is_known_by_its_exact_name_whatever_its_case() -> None:
+    # "Xplan" is not "plan": only spaces and a byte-order mark around a name are dropped
+    problems = _refused("customer_id,name,Xplan,monthly_amount,currency,affected\n")
+    assert problems and "missing required column plan " in problems[0]
+    checked = check_customers(
+        " Customer_ID ,NAME,Plan,monthly_amount,currency,affected\nc1,Acme,standard,1,USD,yes\n",
+        "customers.csv",
+        ["standard"],
+    )
+    assert checked is not None and not checked.bad
+
+
+def test_too_many_decimals_names_the_amount_given() -> None:
+    checked = check_customers(
+        f"{HEADER}\nc1,Acme,standard,1.12345678901,USD,yes\n", "customers.csv", ["standard"]
+    )
+    assert checked is not None
+    [(line, messages)] = checked.bad
+    assert line == 2
+    assert any("monthly_amount '1.12345678901' has more than 10 decimals" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("hello", 0, ""),
+        ("hello", 1, "…"),
+        ("hello", 2, "h…"),
+        ("hello", 4, "hel…"),
+        ("hello", 5, "hello"),
+        ("hi", 4, "hi  "),
+    ],
+)
+def test_a_cell_is_cut_with_an_ellipsis_and_padded_to_its_width(
+    text: str, width: int, shown: str
+) -> None:
+    assert fit(text, width) == shown
