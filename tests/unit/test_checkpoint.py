@@ -333,7 +333,7 @@ def test_a_checkpoint_that_does_not_parse_or_restore_is_rebuilt(db, state):
     assert json.loads(_row(path)[4])["format"] == 1
 
 
-def test_a_playbook_reload_after_the_checkpoint_is_folded(db):
+def test_a_checkpoint_claiming_a_playbook_the_log_never_had_is_refused(db):
     path, inc = db
     with Store(path) as store:
         s = store.state(inc)
