@@ -219,7 +219,7 @@ async def test_a_row_waiting_longer_than_stale_after_is_named(tmp_path, pages):
     early = make_app(db, at=DUE_SOON + timedelta(minutes=2), config=config, deliver=False)
     async with early.run_test(size=(160, 40)) as pilot:
         header = (await dashboard(pilot)).query_one(IncidentHeader)
-        await pilot.pause(2.5)  # one read of the outbox at least (WATCH_EVERY is 2 s)
+        await pilot.pause(2.5)  # the first poll has read the outbox
         assert header.problems == [] and "DELIVERY" not in str(header.render())
 
 

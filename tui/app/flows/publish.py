@@ -6,9 +6,10 @@ confirmation screen shows the final text with ``{published_at}`` filled in.
 A draft someone else is typing is never published from under them. After a
 publish or an approval the delivery thread is woken, so the message leaves now.
 
-The deliveries are watched too (:func:`watch_deliveries`): every few seconds the
-incident's outbox rows are read off the UI thread and the header says, in words,
-which destination failed or has waited longer than its ``stale_after`` (config).
+The deliveries are watched too: the app's poller reads the incident's pending and
+failed outbox rows when the database moved (tui/app/app.py), the tick ages them, and
+:func:`show_deliveries` has the header say, in words, which destination failed or
+has waited longer than its ``stale_after`` (config).
 ``d`` (:func:`republish_elsewhere`) takes the newest such message and opens the
 same confirmation for the destinations that have not got it; the failed row stays
 in the outbox screen, untouched (nothing is dropped silently).
@@ -128,47 +129,6 @@ def approve_pending(app: WarroomApp) -> None:
 
     body = at_publishing(req.body, app.clock.now(), s.book.timezone)
     app.push_screen(ApproveScreen(heading, body), answered)
-
-
-WATCH_EVERY = 2.0  # seconds between two reads of the outbox for the header
-
-
-def watch_deliveries(app: WarroomApp) -> None:
-    """Keep the header's delivery line current (call once, when the dashboard shows)."""
-    busy = False
-
-    def read() -> list[Any]:
-        from tui.publish import outbox
-
-        incident = app.room.incident_id
-        if incident is None:
-            return []
-        # every 2 s in every dashboard: only the rows that can need a person
-        return app.room.read(lambda store: outbox.rows(store, incident, unsettled=True))
-
-    def show(rows: list[Any]) -> None:
-        nonlocal busy
-        busy = False
-        show_deliveries(app, rows)
-
-    def tick() -> None:
-        nonlocal busy
-        if busy or app.dashboard is None or not app.dashboard.is_attached:
-            return
-        busy = True
-
-        def work() -> list[Any]:
-            nonlocal busy
-            try:
-                return read()
-            except Exception:
-                busy = False
-                raise
-
-        app.background(work, show, what="reading the outbox", group="deliveries")
-
-    app.set_interval(WATCH_EVERY, tick)
-    tick()
 
 
 def stale_waits(app: WarroomApp) -> dict[str, timedelta]:
