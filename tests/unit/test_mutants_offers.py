@@ -109,3 +109,14 @@ def test_a_cell_is_cut_with_an_ellipsis_and_padded_to_its_width(
     text: str, width: int, shown: str
 ) -> None:
     assert fit(text, width) == shown
+
+
+def test_a_line_break_inside_a_quoted_name_is_kept_as_written() -> None:
+    text = (
+        f"{HEADER}\r\n"
+        'c1,"Acme\r\nWest",standard,1,USD,yes\r\n'
+        'c2,"Beta\rEast",standard,1,USD,yes\r\n'
+    )
+    checked = check_customers(text, "customers.csv", ["standard"])
+    assert checked is not None and not checked.bad
+    assert [(r.line, r.name) for r in checked.rows] == [(2, "Acme\r\nWest"), (4, "Beta\rEast")]
