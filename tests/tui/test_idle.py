@@ -139,11 +139,13 @@ async def test_the_clock_repaints_only_the_header_and_the_digits(tmp_path, monke
         return real_refresh(self, *args, **kwargs)
 
     ticks = spy(monkeypatch, WarroomApp, "_tick")
+    synced = spy(monkeypatch, WarroomApp, "_synced")
     app = make_app(db, at=ON_TRACK + timedelta(seconds=20), tick_every=0.01, poll_every=3600)
     clock = app.room.clock
     assert isinstance(clock, FrozenClock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await dashboard(pilot)
+        await wait_for(lambda: synced["_synced"] >= 1, pilot)  # the first poll is shown
         await wait_for(lambda: ticks["_tick"] >= 5, pilot)
         await pilot.pause()
         monkeypatch.setattr(Widget, "refresh", refresh)
