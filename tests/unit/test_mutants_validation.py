@@ -157,6 +157,23 @@ CASES: list[tuple[str, str]] = [
     ("  trial_extension:\n    buffer: 2d", "  trial_extensions:\n    buffer: 2d"),
     ("recovery:\n", "recovery: 5\nxrecovery:\n"),
     ("  credit:\n    min_pct: 5", "  credits:\n    min_pct: 5"),
+    # found by the second sample
+    ("timezone: America/New_York", "timezone: America/New_York\ntemplates_dir: ../" + "x" * 80),
+    ("timezone: America/New_York", "timezone: America/New_York\ntemplates_dir: 5"),
+    ("timezone: America/New_York", "timezone: America/New_York\napproval_role: comm"),
+    ("timezone: America/New_York", "timezone: America/New_York\napproval_role: comms"),
+    ("status_page_url: https://status.acme.example", "status_page_url: ftp://status.acme.example"),
+    ("due_soon: 5m", 'due_soon: 5m\n"colour": red'),
+    ("    swamped_at: 200", "    swamped_at: 1"),
+    ("    swamped_action: pause-noncritical-auto-replies\n", ""),
+    ("message_checks:\n", "message_checks:\n  jargon_allow: []\n"),
+    ("channels:\n", "channels:\n  - id: fax\n    title: Fax\n    tone: Slow.\n    actions: []\n"),
+    ("    min_pct: 5\n    max_pct: 20", "    min_pct: 15\n    max_pct: 10"),
+    ("    free: [trial_extension]", "    Free!: [trial_extension]"),
+    ("  light: [acknowledge, diagnose, resolve]", "  Light!: [acknowledge, diagnose, resolve]"),
+    ("  - id: diagnose\n", "  - id: acknowledge\n"),
+    ("    when: always", "    when: [always]"),
+    ("    protocol: light\n    when: always", "    protocol: Light!\n    when: always"),
 ]
 
 
@@ -179,6 +196,16 @@ def answers() -> dict[str, list[str]]:
 
 def test_the_shipped_playbook_has_no_problem() -> None:
     assert problems(MAJOR.read_text()) == []
+
+
+def test_what_a_playbook_leaves_out_takes_its_documented_default() -> None:
+    text = MAJOR.read_text().replace("status_page_url: https://status.acme.example\n", "")
+    book = parse_playbook(text.encode(), NAME)
+    assert book.status_page_url == "" and book.approval_role is None
+    tickets = next(c for c in book.channels if c.id == "tickets")
+    assert (tickets.swamped_at, tickets.swamped_mode) == (200, "propose")  # mode left out
+    chat = next(c for c in book.channels if c.id == "chat")
+    assert [a.default for a in chat.actions] == [True, False, False]
 
 
 @pytest.mark.parametrize(("old", "new"), CASES)
