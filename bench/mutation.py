@@ -105,6 +105,7 @@ MODULES: tuple[Module, ...] = (
             "tests/unit/test_checks.py",
             "tests/unit/test_checks_classes.py",
             "tests/unit/test_article_examples.py",
+            "tests/unit/test_mutants_checks.py",
         ),
     ),
     Module(

@@ -1,0 +1,91 @@
+"""The message check's findings, pinned word for word where mutation testing found them loose.
+
+The messages are the hand-written ones of ``tests/corpus/`` (copied into
+``tests/unit/mutants_checks.json`` when it was written, so a change to the corpus does not move
+this test). For each, every finding the check gives -- rule, severity, span, and the sentence and
+suggestion a person reads in the draft pane and ``warroom lint`` -- is compared with the file.
+The findings were produced by the rules of commit time and reviewed as a whole; a change to any
+of them is a change users see, so it is made on purpose: regenerate with
+``.venv/bin/python -m tests.unit.test_mutants_checks`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MAJOR
+from tui.core.playbook import MessageChecks, load_playbook
+from tui.publish.checks import Finding, check_message
+from tui.publish.checks.findings import quote
+from tui.publish.checks.length import length_finding
+
+GOLDEN = Path(__file__).with_name("mutants_checks.json")
+BOOK = load_playbook(MAJOR).message_checks
+NAMES = ("Acme Cloud", "API", "Dashboard")  # a page's component names: never jargon
+
+
+def findings(text: str, purpose: str, kind: str) -> list[list[object]]:
+    return [
+        [f.rule, f.severity, f.start, f.end, f.message, f.suggestion]
+        for f in check_message(text, purpose, kind, BOOK, NAMES)
+    ]
+
+
+def _cases() -> list[dict[str, object]]:
+    # missing only while it is being written (see the module's docstring)
+    return json.loads(GOLDEN.read_text()) if GOLDEN.exists() else []
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: str(c["id"]))
+def test_each_message_gets_the_findings_it_got_when_reviewed(case: dict[str, object]) -> None:
+    assert GOLDEN.exists()
+    text, purpose, kind = str(case["text"]), str(case["purpose"]), str(case["kind"])
+    assert findings(text, purpose, kind) == case["findings"]
+
+
+def test_too_long_says_by_how_much() -> None:
+    checks = MessageChecks(max_length={"social": 10})
+    [f] = length_finding("x" * 25 + "   ", "social", checks)
+    assert (f.rule, f.start, f.end) == ("length", 10, 25)
+    assert f.message == "too long for social: 25 characters, the limit is 10"
+    assert f.suggestion == "cut at least 15 characters; keep the next-update time"
+    assert length_finding("x" * 10 + "  ", "social", checks) == []
+    [f] = length_finding("x", "social", MessageChecks(max_length={"social": 0}))
+    assert (f.start, f.end, f.message) == (
+        0,
+        1,
+        "too long for social: 1 characters, the limit is 0",
+    )
+    assert isinstance(f, Finding)
+
+
+def test_a_quote_is_cut_on_one_line_without_the_space_before_the_ellipsis() -> None:
+    assert quote("short") == "“short”"
+    assert quote("  padded words  ") == "“padded words”"
+    assert quote("abcd efgh", limit=6) == "“abcd…”"  # not "abcd …"
+    assert quote(" ab cd ef", limit=5) == "“ab c…”"
+    assert quote("a\nb") == "“a b”"
+
+
+if __name__ == "__main__":
+    from tests.corpus.load import HERE, load
+
+    out = []
+    for path in (HERE / "messages.yaml", HERE / "heldout.yaml"):
+        for m in load(path):
+            kinds = ["statuspage", "social"] if m.purpose in ("ack", "update") else ["statuspage"]
+            for kind in kinds:
+                out.append(
+                    {
+                        "id": f"{path.stem}:{m.id}:{kind}",
+                        "purpose": m.purpose,
+                        "kind": kind,
+                        "text": m.text,
+                        "findings": findings(m.text, m.purpose, kind),
+                    }
+                )
+    GOLDEN.write_text(json.dumps(out, indent=0, ensure_ascii=False) + "\n")
+    print(f"wrote {GOLDEN}: {len(out)} cases")
