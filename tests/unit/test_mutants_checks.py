@@ -89,3 +89,34 @@ if __name__ == "__main__":
                 )
     GOLDEN.write_text(json.dumps(out, indent=0, ensure_ascii=False) + "\n")
     print(f"wrote {GOLDEN}: {len(out)} cases")
+
+
+def test_warroom_lint_never_calls_a_configured_page_component_jargon(tmp_path: Path) -> None:
+    from tui.core.config import load_config
+    from tui.publish.checks.lint import lint, page_names
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "destinations:\n"
+        "  - id: status\n"
+        "    type: statuspage\n"
+        "    page_id: abc123\n"
+        "    api_key_env: M1_NO_SUCH_KEY\n"
+        "    components: {Kubernetes Hosting: c1, API: c2}\n"
+        "  - id: status2\n"
+        "    type: statuspage\n"
+        "    page_id: def456\n"
+        "    api_key_env: M1_NO_SUCH_KEY\n"
+        "    components: {API: c3, DNS: c4}\n"
+    )
+    config = load_config(path)
+    assert page_names(config) == ("Kubernetes Hosting", "API", "DNS")
+    assert page_names(None) == ()
+    book = load_playbook(MAJOR)
+    text = "Kubernetes Hosting and DNS are down. We're sorry. Next update by 3 PM."
+    jargon = [f for f in lint(text, "update", "statuspage", book) if f.rule == "jargon"]
+    assert len(jargon) == 2  # without the page's names: both are jargon
+    named = [f for f in lint(text, "update", "statuspage", book, config) if f.rule == "jargon"]
+    assert named == []
+    [blank] = lint("  \n", "update", "statuspage", book, config)
+    assert (blank.rule, blank.severity, blank.message) == ("blank", "error", "the message is empty")
