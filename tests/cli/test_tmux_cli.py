@@ -272,3 +272,19 @@ def test_joining_with_another_config_keeps_the_rooms_and_says_so(room, tmp_path)
     assert p.returncode == 0, p.stderr
     assert f"runs with no config, not {config}" in p.stderr
     assert "WARROOM_CONFIG" not in room.tmux("show-environment", "-t", "=warroom")
+
+
+def test_the_shell_finds_this_warroom_when_it_is_not_on_path(room):
+    # a venv nobody activated: the room's shell must still run `warroom`
+    folder = os.path.dirname(warroom_exe())
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != folder)
+    room.ok(env=room.env(PATH=path, SHELL="/bin/sh"))
+    found = room.tmp / "found"
+    room.tmux("send-keys", "-t", "=warroom:=shell", f"command -v warroom > {found}", "Enter")
+    import time
+
+    for _ in range(200):  # the shell starts, then writes the file (a wait, not a timing claim)
+        if found.exists() and found.read_text().strip():
+            break
+        time.sleep(0.05)
+    assert found.read_text().strip() == os.path.join(folder, "warroom")

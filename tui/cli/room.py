@@ -76,6 +76,22 @@ class Room:
             pairs.append(f"WARROOM_GROUP={self.group}")
         return pairs
 
+    def folder(self) -> str | None:
+        """This warroom's folder when it is not on PATH (a venv nobody activated)."""
+        folder = os.path.dirname(self.exe[0]) if self.exe else ""
+        if not folder or folder in os.environ.get("PATH", "").split(os.pathsep):
+            return None
+        return folder
+
+    def shell_env(self) -> list[str]:
+        """The shell window's command when this warroom is not on PATH: tmux gives a new
+        window the PATH of the client that asked for it (ours runs tmux with the folder
+        first: :class:`Tmux`), and a plain interactive shell keeps it where a login
+        shell's profile would set PATH again -- so ``warroom`` works in the room's shell."""
+        if self.folder() is None:
+            return []
+        return ["--", os.environ.get("SHELL") or "/bin/sh"]
+
     def oneline(self) -> str:
         """The status line's shell command. A ``#`` in its output is doubled: tmux
         would read ``#[...]`` in a title as a style, ``#{...}`` as a format."""
@@ -147,7 +163,7 @@ def create_commands(room: Room) -> list[list[str]]:
     dashboard = room.warroom("dashboard")
     return [
         ["new-session", "-d", "-s", room.session, "-n", "dashboard", *env, "--", *dashboard],
-        ["new-window", "-d", "-S", "-t", f"={room.session}:", "-n", "shell"],
+        ["new-window", "-d", "-S", "-t", f"={room.session}:", "-n", "shell", *room.shell_env()],
         *_options(room),
     ]
 
@@ -170,7 +186,7 @@ def join_commands(room: Room, has_db: bool) -> list[list[str]]:
             "--",
             *room.warroom("dashboard"),
         ],
-        ["new-window", "-d", "-S", "-t", f"{t}:", "-n", "shell"],
+        ["new-window", "-d", "-S", "-t", f"{t}:", "-n", "shell", *room.shell_env()],
         *_options(room),
     ]
     return cmds
@@ -198,15 +214,24 @@ def printable(tmux: list[str], cmds: list[list[str]]) -> str:
 
 
 class Tmux:
-    def __init__(self, exe: str, socket: list[str]):
+    def __init__(self, exe: str, socket: list[str], folder: str | None = None):
         self.base = [exe, *socket]
+        self.env: dict[str, str] | None = None
+        if folder:  # new windows get this client's PATH: warroom's folder first
+            path = os.environ.get("PATH", "")
+            self.env = {**os.environ, "PATH": f"{folder}{os.pathsep}{path}" if path else folder}
 
     def run(self, args: list[str]) -> tuple[int, str, str]:
         import subprocess
 
         try:
             p = subprocess.run(
-                [*self.base, *args], capture_output=True, text=True, timeout=30, check=False
+                [*self.base, *args],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env=self.env,
             )
         except subprocess.TimeoutExpired:
             raise UsageError("tmux did not answer within 30 s") from None
@@ -244,7 +269,7 @@ def cmd_tmux(ctx: Context) -> int:
     exe = _tmux_exe()
     if exe is None and not ctx.args.print:
         raise UsageError(f"tmux is not installed: {INSTALL}")
-    tmux = Tmux(exe or "tmux", room.socket)
+    tmux = Tmux(exe or "tmux", room.socket, room.folder())
     env = tmux.session_env(room.session) if exe else None
     if env is not None:
         adopt(ctx, room, env)
