@@ -115,6 +115,8 @@ MODULES: tuple[Module, ...] = (
             "tests/unit/test_delivery.py",
             "tests/unit/test_backoff_schedule.py",
             "tests/unit/test_oneline_bugs.py",
+            "tests/unit/test_attention.py",
+            "tests/unit/test_mutants_outbox.py",
         ),
     ),
 )
