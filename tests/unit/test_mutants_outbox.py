@@ -9,11 +9,19 @@ injected, nothing sleeps for real.
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from tests.conftest import MAJOR
 from tests.faulty import Fault
 from tests.unit import test_delivery
 from tests.unit.test_delivery import Rig, config_text
 from tests.unit.test_lease import ManualTime
+from tui import commands
+from tui.core.clock import FrozenClock
+from tui.core.playbook import load_playbook
+from tui.core.store import Store
+from tui.publish import outbox
 from tui.publish.worker import Deliverer
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
@@ -41,3 +49,95 @@ def test_requests_to_one_destination_are_paced_at_the_rate_not_slower(rig: Rig) 
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     # the injected clock moves only by the deliverer's own waits: each gap is the rate's
     assert all(GAP - 1e-6 <= g <= GAP + 1e-6 for g in gaps), gaps
+
+
+# the outbox's rows: what needs a person, what a row says, giving up on a failed one ----------
+
+T0 = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+
+
+def row(id: int, incident: str, dest: str, state: str, created: datetime) -> outbox.Row:
+    return outbox.Row(
+        id,
+        incident,
+        dest,
+        "update",
+        f"k{id}",
+        {},
+        state,
+        1,
+        created,
+        None,
+        False,
+        "HTTP 422" if state == "failed" else None,
+        None,
+        created,
+        None,
+    )
+
+
+def test_what_needs_a_person_is_failed_rows_rows_behind_them_and_stale_ones() -> None:
+    now = T0 + timedelta(hours=1)
+    rows = [
+        row(1, "INC-1", "status", "failed", T0),
+        row(2, "INC-1", "status", "pending", now),  # behind the failed row: at once
+        row(3, "INC-1", "chat", "pending", now),  # another lane, fresh: not yet
+        row(4, "INC-2", "status", "pending", now),  # another incident, fresh: not yet
+        row(5, "INC-2", "chat", "pending", T0),  # waiting an hour: stale
+        row(6, "INC-1", "status", "sent", T0),
+    ]
+    assert [r.id for r in outbox.needs_attention(rows, now)] == [5, 2, 1]
+    # a row queued before the failure is not behind it
+    early = [row(1, "INC-1", "status", "pending", now), row(2, "INC-1", "status", "failed", T0)]
+    assert [r.id for r in outbox.needs_attention(early, now)] == [2]
+
+
+def test_a_row_as_json_names_its_key_and_its_next_attempt_only_while_pending() -> None:
+    pending = row(7, "INC-1", "status", "pending", T0).as_dict()
+    assert pending["key"] == "k7" and pending["next_attempt_at"] is not None
+    assert set(pending) == {
+        "id",
+        "incident",
+        "destination",
+        "purpose",
+        "state",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+        "provider_ref",
+        "key",
+    }
+    failed = row(8, "INC-1", "status", "failed", T0).as_dict()
+    assert failed["next_attempt_at"] is None and failed["last_error"] == "HTTP 422"
+
+
+def test_a_failed_or_pending_row_can_be_cancelled_and_no_longer_holds_the_message(tmp_path: Path) -> None:
+    store = Store(tmp_path / "incident.db")
+    clock = FrozenClock(T0)
+    incident = commands.start(
+        store,
+        clock,
+        "alice",
+        load_playbook(MAJOR),
+        "Logins fail",
+        {"core_feature_down": True},
+        force=True,
+    ).incident_id
+    event = next(iter(store.events(incident))).id
+    with store.write() as w:
+        first = outbox.enqueue(w, incident, "status", "ack", {"body": "x"}, T0, event)
+        second = outbox.enqueue(w, incident, "chat", "ack", {"body": "x"}, T0, event)
+    claimed = outbox.claim(store, "one", T0)
+    assert claimed is not None and claimed.id == first
+    outbox.fail(store, claimed, "one", "HTTP 422", T0)
+    assert outbox.holders(store, first) == {"status", "chat"}  # its own destination included
+    outbox.cancel(store, first, "bob", T0 + timedelta(minutes=1))  # failed: may be cancelled
+    cancelled = outbox.get(store, first)
+    assert cancelled is not None and cancelled.state == "cancelled"
+    assert outbox.holders(store, first) == {"status", "chat"}
+    assert outbox.holders_of_event(store, event) == {"chat"}
+    outbox.cancel(store, second, "bob", T0 + timedelta(minutes=2))  # pending: may be cancelled
+    assert outbox.holders_of_event(store, event) == set()
+    store.close()
