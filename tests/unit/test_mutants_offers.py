@@ -120,3 +120,10 @@ def test_a_line_break_inside_a_quoted_name_is_kept_as_written() -> None:
     checked = check_customers(text, "customers.csv", ["standard"])
     assert checked is not None and not checked.bad
     assert [(r.line, r.name) for r in checked.rows] == [(2, "Acme\r\nWest"), (4, "Beta\rEast")]
+
+
+def test_a_list_saved_with_old_mac_line_endings_reads_row_by_row() -> None:
+    text = f"{HEADER}\rc1,Acme,standard,1,USD,yes\rc2,Beta,standard,2,USD,no\r"
+    checked = check_customers(text, "customers.csv", ["standard"])
+    assert checked is not None and not checked.bad
+    assert [(r.line, r.customer_id) for r in checked.rows] == [(2, "c1"), (3, "c2")]
