@@ -127,3 +127,19 @@ def test_a_list_saved_with_old_mac_line_endings_reads_row_by_row() -> None:
     checked = check_customers(text, "customers.csv", ["standard"])
     assert checked is not None and not checked.bad
     assert [(r.line, r.customer_id) for r in checked.rows] == [(2, "c1"), (3, "c2")]
+
+
+def test_a_refusal_counts_the_problems_it_does_not_list() -> None:
+    from datetime import timedelta as td
+
+    from tests.conftest import MAJOR
+    from tui.amends.offers import compute_offers
+    from tui.core.playbook import load_playbook
+
+    policy = load_playbook(MAJOR).recovery
+    assert policy is not None
+    rows = "".join(f"c{i},Acme,gold,1,USD,yes\n" for i in range(60))  # 60 unknown plans
+    with pytest.raises(OffersError) as info:
+        compute_offers(f"{HEADER}\n{rows}", "customers.csv", policy, td(hours=3))
+    assert len(info.value.problems) == 50 and info.value.total == 60
+    assert info.value.lines[-1] == "… and 10 more problems"
