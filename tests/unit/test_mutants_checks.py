@@ -120,3 +120,12 @@ def test_warroom_lint_never_calls_a_configured_page_component_jargon(tmp_path: P
     assert named == []
     [blank] = lint("  \n", "update", "statuspage", book, config)
     assert (blank.rule, blank.severity, blank.message) == ("blank", "error", "the message is empty")
+
+
+def test_an_eta_in_a_later_sentence_is_flagged_after_one_already_flagged() -> None:
+    text = "The ETA for the fix is 5 PM. We will share another ETA after that."
+    promises = [
+        (f[2], f[3]) for f in findings(text, "update", "statuspage") if f[0] == "fix_time_promise"
+    ]
+    # the first sentence once (its fix time), then the second sentence's ETA
+    assert promises == [(16, 27), (text.rindex("ETA"), text.rindex("ETA") + 3)]
