@@ -129,3 +129,18 @@ def test_an_eta_in_a_later_sentence_is_flagged_after_one_already_flagged() -> No
     ]
     # the first sentence once (its fix time), then the second sentence's ETA
     assert promises == [(16, 27), (text.rindex("ETA"), text.rindex("ETA") + 3)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Errors started at 2:02 PM. Everything was restored at 4:47 PM.",
+        "We said it should be restored by 3 PM. Everything was restored at 4:47 PM.",
+    ],
+)
+def test_the_restore_time_is_found_after_other_clock_times(text: str) -> None:
+    rules = [f[0] for f in findings(text, "resolved", "statuspage")]
+    assert "requires.restore_time" not in rules
+    # and without the restore clause, it is missing
+    first = text.split(". ")[0] + "."
+    assert "requires.restore_time" in [f[0] for f in findings(first, "resolved", "statuspage")]
