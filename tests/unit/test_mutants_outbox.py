@@ -113,7 +113,9 @@ def test_a_row_as_json_names_its_key_and_its_next_attempt_only_while_pending() -
     assert failed["next_attempt_at"] is None and failed["last_error"] == "HTTP 422"
 
 
-def test_a_failed_or_pending_row_can_be_cancelled_and_no_longer_holds_the_message(tmp_path: Path) -> None:
+def test_a_failed_or_pending_row_can_be_cancelled_and_no_longer_holds_the_message(
+    tmp_path: Path,
+) -> None:
     store = Store(tmp_path / "incident.db")
     clock = FrozenClock(T0)
     incident = commands.start(
@@ -141,3 +143,31 @@ def test_a_failed_or_pending_row_can_be_cancelled_and_no_longer_holds_the_messag
     outbox.cancel(store, second, "bob", T0 + timedelta(minutes=2))  # pending: may be cancelled
     assert outbox.holders_of_event(store, event) == set()
     store.close()
+
+
+def test_the_deliverer_sends_through_the_client_it_is_given(rig: Rig) -> None:
+    import httpx
+
+    seen: list[str] = []
+    client = httpx.Client(
+        follow_redirects=False, event_hooks={"request": [lambda r: seen.append(r.method)]}
+    )
+    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=100))
+    rig.publish(1)
+    t = ManualTime()
+    d = Deliverer(
+        rig.store,
+        rig.config,
+        t,
+        owner="one",
+        sleep=t.sleeper(),
+        monotonic=t.monotonic,
+        client=client,
+    )
+    try:
+        attempt = d.deliver_one()
+    finally:
+        d.close()
+    assert attempt is not None and attempt.outcome == "sent"
+    assert seen, "the request did not go through the given client"
+    assert client.is_closed  # the deliverer closes what it holds
