@@ -94,13 +94,15 @@ CALLER_ONLY = ("NO_COLOR", "TMUX", "TMUX_PANE")
 
 
 @pytest.fixture(autouse=True)
-def _no_caller_environment(monkeypatch):
+def _no_caller_environment(monkeypatch, tmp_path_factory):
     """Every test starts without the caller's WARROOM_* variables (WARROOM_DB,
     WARROOM_AS, WARROOM_NO_BELL, ...), NO_COLOR or tmux's TMUX: a test that needs
     one sets it itself. Processes the test starts (the CLI, tmux servers) inherit
-    this clean environment."""
+    this clean environment. The status line's cache goes to the run's own folder,
+    never the runner's home (XDG_CACHE_HOME)."""
     for name in [k for k in os.environ if k.startswith("WARROOM_") or k in CALLER_ONLY]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
 # ------------------------------------------------------------ system tools (tmux, chromium)
