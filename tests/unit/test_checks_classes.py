@@ -234,6 +234,50 @@ def test_vague_or_past_words_are_not_a_next_update(text):
     assert rules(text, "update")["requires.next_update"] == ERROR
 
 
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Invoices are not sending. We'll post our next update at the top of the hour.",
+        "Invoices are not sending. Expect another update at the bottom of the hour.",
+        "Invoices are not sending. We will update this page by noon ET.",
+        "Invoices are not sending. Our next update will come at midnight UTC.",
+        "Invoices are not sending. We'll share an update by end of day PT.",
+        "Invoices are not sending. Next update by the end of the business day CET.",
+    ),
+)
+def test_a_named_time_is_a_concrete_next_update(text):
+    assert labels(text, "update", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(text, "update")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Invoices are not sending. We're fixing the relay and will have more for you by noon ET.",
+        "Invoices are not sending; we'll have more to share at 3:30 PM EST.",
+        "Invoices are not sending. We should have more to tell you by 14:00 UTC.",
+    ),
+)
+def test_more_for_you_at_a_time_is_a_next_update(text):
+    assert labels(text, "ack", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(text, "ack")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        # end of day without its zone is not a time a customer can plan around
+        "Invoices are not sending. We'll share an update by end of day.",
+        # history, not a promise
+        "Invoices are not sending. The queue was last drained at the top of the hour.",
+        "Invoices are not sending. We'll have more for you soon.",
+    ),
+)
+def test_a_named_time_needs_its_zone_and_a_promise(text):
+    assert not labels(text, "update", BOOK)["next_update"]
+    assert rules(text, "update")["requires.next_update"] == ERROR
+
+
 # ----------------------------------------------------------------- restore time
 
 
@@ -295,6 +339,21 @@ def test_a_write_up_promised_with_a_deadline_passes(text):
 @pytest.mark.parametrize(
     "text",
     params(
+        "A full root-cause report will be emailed to our partner agencies within a week.",
+        "We'll publish a root cause review on this page by Friday.",
+        "An outage review will be shared with every customer within 5 business days.",
+        "Our incident retrospective will be posted here by 12 December.",
+        "Expect a detailed root-cause write-up within 72 hours.",
+    ),
+)
+def test_a_report_named_for_the_root_cause_or_the_incident_is_a_write_up(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(f"{SAID} {text}", "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
         "A post-mortem will follow.",
         "We'll publish an incident report once our review is complete.",
         "We will share a write-up on our engineering blog.",
@@ -320,6 +379,38 @@ def test_a_write_up_without_a_deadline_is_a_warning(text):
 def test_a_resolution_that_explains_cause_and_remedy_is_its_own_write_up(text):
     assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
     assert "requires.postmortem_promise" not in rules(f"{SAID} {text}", "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The change we deployed this morning has been reverted, and we're adding a check for it "
+        "to our release process.",
+        "We rolled back the release from 09:00 and are adding an alert to our on-call runbook.",
+        "Yesterday's configuration push was rolled back; we've added safeguards to the deploy "
+        "pipeline.",
+        "We reverted the database migration and added a guard to our migration checklist.",
+        "The upgrade was undone, and we are adding automated tests for this case to our CI "
+        "pipeline.",
+    ),
+)
+def test_an_undone_change_and_a_safeguard_added_to_a_process_is_its_own_write_up(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(f"{SAID} {text}", "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        # a cause with nothing done, or a safeguard with no cause, explains half of it
+        "Yesterday's release caused it.",
+        "We're adding a check to our release process.",
+        "We will review our processes.",
+    ),
+)
+def test_half_an_explanation_is_no_write_up(text):
+    assert not labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+    assert rules(f"{SAID} {text}", "resolved")["requires.postmortem_promise"] == ERROR
 
 
 @pytest.mark.parametrize(

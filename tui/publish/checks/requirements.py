@@ -84,6 +84,8 @@ _DOC = re.compile(
     r"\bpost[- ]?mortem\b|\bpost[- ]incident\s+(?:report|review|analysis|summary)\b"
     r"|\bincident\s+(?:report|review|summary|analysis|retrospective)\b"
     r"|\broot[- ]cause\s+analysis\b|(?-i:\bRCAs?\b)|\bwrite[- ]?up\b|\bretrospective\b"
+    # a report/review named for the root cause or the outage: "a full root-cause report"
+    r"|\b(?:root[- ]cause|outage|post[- ]outage)\s+(?:report|review|summary|write[- ]?up)\b"
     r"|\bblog\s+post\b|\b(?:detailed|full|complete|thorough|in-depth|public)\s+"
     r"(?:analysis|report|explanation|summary|account|review|details)\b"
     r"|\b(?:more\s+)?details\s+(?:on|about|of)\s+(?:what\s+happened|the\s+(?:root\s+)?cause)\b"

@@ -31,6 +31,8 @@ _UPDATE_WORDS = (
     r"|\bkeep\s+you\s+(?:posted|informed|updated)\b"
     r"|\bshare\s+(?:more|an?\s+update|progress)\b|\bcommunicat(?:e|ion)\b"
     r"|\blet\s+you\s+know\b|\bconfirm\b(?!\s+that)"
+    # "we'll have more for you by noon", "more to share at 3 PM"
+    r"|\bmore\s+(?:for\s+you|to\s+(?:share|tell\s+you|report))\b"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"

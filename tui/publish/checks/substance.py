@@ -107,7 +107,11 @@ REMEDY = re.compile(
     r"|\bbefore\s+(?:a|an|any|every|each|it|they)\s+(?:\w+\s+){0,3}?(?:release|rotation|push"
     r"|change|deploy\w*|goes?\s+live|continues|reaches)"
     r"|\badd(?:ed|ing)\s+(?:a|an|more|another|new|extra|automated|automatic)\s+(?:\w+\s+){0,2}?"
-    r"(?:check|test|alert|validation|step|safeguard|monitor\w*|capacity|limit|review)"
+    r"(?:check|test|alert|validation|step|safeguard|guard|monitor\w*|capacity|limit|review)"
+    # a safeguard added to a process: "adding checks for it to our release process"
+    r"|\badd(?:s|ed|ing)?\s+(?:\w+\s+){0,2}?(?:checks?|tests?|alerts?|alarms?|guard(?:rail)?s?"
+    r"|safeguards?|validations?|gates?)\b[^.!?;]{0,40}?\b(?:to|in|into)\s+(?:our|the|every|each)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:process|processes|pipeline|checklist|runbook|procedure|workflow|CI)\b"
     r"|\bautomatically\b|\bremediat\w*"
     # detection: "so that such a fault is detected within minutes"
     r"|\bso\s+that\s+(?:\w+\s+){0,4}?(?:is|are|will\s+be|gets?|would\s+be)\s+(?:detected|caught"
@@ -129,7 +133,13 @@ _MECHANISM = re.compile(
     r"|\boverload\w*|\bexhausted\b|\bfilled\s+up\b|\bleak\b|\bplanned\s+(?:work|maintenance)\b"
     r"|\btwice\b|\b(?:a|the|our|an)\s+(?:\w+\s+)?(?:change|push|deploy\w*|release|update|upgrade"
     r"|migration|rotation|retry)\s+(?:\w+\s+){0,4}?(?:removed|lowered|broke|caused|changed"
-    r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded)\b",
+    r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded)\b"
+    # the culprit undone: "the change we deployed this morning has been reverted"
+    r"|\b(?:change|push|deploy\w*|release|update|upgrade|migration)\s+(?:\w+\s+){0,5}?"
+    r"(?:has\s+been|have\s+been|was|were|is\s+now|got)\s+(?:\w+\s+)?(?:reverted|rolled\s+back"
+    r"|undone|backed\s+out|pulled)\b"
+    r"|\b(?:reverted|rolled\s+back|undid|backed\s+out)\s+(?:the|this|that|our|a)\s+(?:\w+\s+){0,2}?"
+    r"(?:change|push|deploy\w*|release|update|upgrade|migration)\b",
     _I,
 )
 

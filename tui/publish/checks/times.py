@@ -15,13 +15,17 @@ from tui.publish.checks.scan import Scan
 
 _I = re.IGNORECASE
 
-# A clock time: 2:45 PM, 2:45pm EST, 14:45, 3 PM, 3 p.m., noon.
+# A clock time: 2:45 PM, 2:45pm EST, 14:45, 3 PM, 3 p.m., noon, the top of the hour, end of day ET.
 _TZ = r"(?:[ \t]+(?-i:[A-Z]{2,5}\b(?:[+-]\d{1,2})?))?"
 CLOCK = re.compile(
     r"(?<![\w:.])(?:"
     r"(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])(?:[ \t]?[ap]\.?[ \t]?m\b)?"
     r"|(?:1[0-2]|0?[1-9])[ \t]?[ap]\.?[ \t]?m\b"
     r"|noon\b|midnight\b"
+    # named times: "at the top of the hour", "by end of day PT" (end of day needs its zone)
+    r"|the[ \t]+(?:top|bottom)[ \t]+of[ \t]+the[ \t]+hour\b"
+    r"|(?:the[ \t]+)?end[ \t]+of[ \t]+(?:the[ \t]+)?(?:business[ \t]+)?day"
+    r"(?=[ \t]+(?-i:[A-Z]{2,5}\b))"
     r")" + _TZ,
     _I,
 )
