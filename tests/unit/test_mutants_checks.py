@@ -144,3 +144,69 @@ def test_the_restore_time_is_found_after_other_clock_times(text: str) -> None:
     # and without the restore clause, it is missing
     first = text.split(". ")[0] + "."
     assert "requires.restore_time" in [f[0] for f in findings(first, "resolved", "statuspage")]
+
+
+# sentence and paragraph edges, two-letter words, the root-cause paragraph ------------------
+
+
+def rules(text: str, purpose: str) -> list[str]:
+    return [str(f[0]) for f in findings(text, purpose, "statuspage")]
+
+
+def test_a_link_ending_a_sentence_leaves_its_full_stop_a_sentence_end() -> None:
+    """The full stop after a URL ends the sentence: the next one's restore time is not read
+    as part of "We will keep watching ..." (a promise, then a missing restore time)."""
+    text = (
+        "Logins work again for all of you. We will keep watching "
+        "https://status.acme.io/incidents/42. Restored at 3:15 PM; this was our fault and we "
+        "are sorry. Thank you for your patience. We will publish a post-mortem within five days."
+    )
+    assert findings(text, "resolved", "statuspage") == []
+
+
+def test_a_deadline_opening_the_message_counts_for_the_post_mortem() -> None:
+    text = (
+        "In 3 days we will publish a post-mortem. Logins work again for all of you since "
+        "3:15 PM; this was our fault and we are sorry. Thank you for your patience."
+    )
+    assert findings(text, "resolved", "statuspage") == []
+
+
+def test_a_deadline_in_another_paragraph_is_not_the_post_mortems() -> None:
+    """ "within two hours" (how fast it was fixed) is in the paragraph before the promise."""
+    text = (
+        "Logins work again for all of you since 3:15 PM, fixed within two hours of the first "
+        "report; this was our fault and we are sorry.\n\n"
+        "We will publish a post-mortem. Thank you for your patience."
+    )
+    found = findings(text, "resolved", "statuspage")
+    assert [(f[0], f[1], f[4]) for f in found] == [
+        (
+            "requires.postmortem_promise",
+            "warning",
+            "the post-mortem promise has no deadline: customers cannot hold you to it",
+        )
+    ]
+
+
+def test_two_letter_words_do_not_make_a_template_specific() -> None:
+    """ "Hi" and "ok" say nothing about what is wrong: still robotic."""
+    text = "Hi, we are aware of an issue and are investigating, ok."
+    assert "robotic" in rules(text, "update")
+    assert "robotic" in rules("We are aware of an issue and are investigating.", "update")
+
+
+def test_jargon_is_allowed_only_in_the_paragraph_that_tells_the_root_cause() -> None:
+    """The last paragraph promises a post-mortem "on what happened": the first paragraph's
+    "cluster" is still jargon to a customer."""
+    text = (
+        "Logins work again for all of you since 3:15 PM after we moved traffic to a new "
+        "cluster. This was our fault and we are sorry; thank you for your patience.\n\n"
+        "We will publish a post-mortem on what happened within five days."
+    )
+    found = findings(text, "resolved", "statuspage")
+    start = text.index("cluster")
+    assert [(f[0], f[2], f[3]) for f in found] == [("jargon", start, start + len("cluster"))]
+    # told in the paragraph itself, the root cause may use its own words
+    told = text.replace("cluster.", "cluster; the root cause was a bad cluster setting.")
+    assert "jargon" not in rules(told, "resolved")

@@ -143,3 +143,47 @@ def test_a_refusal_counts_the_problems_it_does_not_list() -> None:
         compute_offers(f"{HEADER}\n{rows}", "customers.csv", policy, td(hours=3))
     assert len(info.value.problems) == 50 and info.value.total == 60
     assert info.value.lines[-1] == "… and 10 more problems"
+
+
+# the one entry point of `warroom offers` and the dashboard ------------------------------------
+
+
+def test_an_incidents_offers_follow_its_playbooks_policy_and_its_outage_so_far(tmp_path) -> None:
+    """A real war room (SQLite file) opened 5 h ago with the major-outage playbook: a
+    standard customer gets that policy's 15 % (4 h step), an enterprise one the credit and
+    a consultation, a free one the outage plus the 2-day buffer in whole days."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import MAJOR
+    from tui import commands
+    from tui.amends.offers import offers_for
+    from tui.core.clock import FrozenClock
+    from tui.core.playbook import load_playbook
+    from tui.core.store import Store
+
+    t0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    csv = tmp_path / "customers.csv"
+    csv.write_text(
+        HEADER + "\nc1,Ada,standard,100.00,EUR,yes\nc2,Bob,enterprise,1000,USD,yes\n"
+        "c3,Cy,free,0,EUR,yes\nc4,Di,standard,50,EUR,no\n",
+        encoding="utf-8",
+    )
+    store = Store(tmp_path / "incident.db")
+    try:
+        book = load_playbook(MAJOR)
+        incident = commands.start(store, FrozenClock(t0), "alice", book, "Logins fail", {}, t0)
+        result = offers_for(store.state(incident.incident_id), csv, t0 + timedelta(hours=5))
+    finally:
+        store.close()
+    rows = {c.customer_id: c for c in result.customers}
+    assert result.outage_minutes == 300
+    assert (rows["c1"].offer, rows["c1"].credit_pct, rows["c1"].credit_amount) == (
+        "credit",
+        Decimal(15),
+        Decimal("15.00"),
+    )
+    assert rows["c2"].offer == "credit+consultation" and rows["c2"].consultation
+    assert rows["c2"].credit_amount == Decimal("150.00")
+    assert (rows["c3"].offer, rows["c3"].trial_extension_days) == ("trial_extension", 3)
+    assert rows["c4"].offer == "none"
+    assert result.totals == {"EUR": Decimal("15.00"), "USD": Decimal("150.00")}

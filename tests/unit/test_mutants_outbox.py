@@ -14,8 +14,9 @@ from pathlib import Path
 
 from tests.conftest import MAJOR
 from tests.faulty import Fault
-from tests.unit import test_delivery
+from tests.unit import test_delivery, test_dest_chat
 from tests.unit.test_delivery import Rig, config_text
+from tests.unit.test_dest_chat import HookRig, slack_bodies
 from tests.unit.test_lease import ManualTime
 from tui import commands
 from tui.core.clock import FrozenClock
@@ -25,6 +26,7 @@ from tui.publish import outbox
 from tui.publish.worker import Deliverer
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
+slack = test_dest_chat.slack  # a war room, a strict Slack hook, the faulty proxy
 GAP = 0.5  # seconds: rate_per_second = 2
 
 
@@ -171,3 +173,58 @@ def test_the_deliverer_sends_through_the_client_it_is_given(rig: Rig) -> None:
     assert attempt is not None and attempt.outcome == "sent"
     assert seen, "the request did not go through the given client"
     assert client.is_closed  # the deliverer closes what it holds
+
+
+# the deliverer's two late outcomes: a send whose row was taken meanwhile, a chat row completed
+# unconfirmed ------------------------------------------------------------------------------
+
+
+def test_a_send_whose_row_was_taken_meanwhile_still_reports_sent(rig: Rig) -> None:
+    """Another deliverer takes the row while its request is in flight: the page has the
+    message, so this attempt says "sent" (the outcome `warroom deliver` counts), not an
+    unknown outcome, and the row stays with the new owner (not completed twice)."""
+    import sqlite3
+
+    def script(method: str, path: str, i: int) -> Fault:
+        if method == "POST":  # mid-request: another process holds the lease now
+            with sqlite3.connect(rig.tmp / "incident.db", timeout=10) as other:
+                other.execute("UPDATE outbox SET lease_owner = 'elsewhere:1:1'")
+        return None
+
+    rig.proxy.set_script(script)
+    rig.publish(1)
+    d = Deliverer(rig.store, rig.config, rig.clock, owner="one")
+    try:
+        attempt = d.deliver_one()
+    finally:
+        d.close()
+    assert attempt is not None
+    assert attempt.outcome == "sent", attempt
+    assert "another process had taken the row" in attempt.detail, attempt
+    [left] = outbox.rows(rig.store, rig.incident)
+    assert left.state == "pending", "completed by neither: the new owner finds it on the page"
+
+
+def test_a_chat_row_recorded_unconfirmed_keeps_its_note_in_the_outbox(slack: HookRig) -> None:
+    """kill -9 mid-attempt on an at-most-once hook: the row is completed without posting,
+    and its stored last_error (what `warroom outbox` and the outbox screen show) says it
+    may not have arrived and why, not only the attempt's own line."""
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(30)
+    slack.publish("ack")
+    assert outbox.claim(slack.store, f"{socket.gethostname()}:{dead.pid}:1", slack.clock.now())
+    d = Deliverer(slack.store, slack.config, slack.clock, owner="two")
+    try:
+        attempt = d.deliver_one()
+    finally:
+        d.close()
+    assert attempt is not None and attempt.outcome == "sent", attempt
+    [row] = slack.rows()
+    assert row.state == "sent"
+    assert "may not have arrived" in (row.last_error or ""), row
+    assert "stopped mid-attempt" in (row.last_error or ""), row
+    assert slack_bodies(slack.hook) == [], "not posted: it may already be in the channel"
