@@ -177,6 +177,7 @@ def test_an_incidents_offers_follow_its_playbooks_policy_and_its_outage_so_far(t
         store.close()
     rows = {c.customer_id: c for c in result.customers}
     assert result.outage_minutes == 300
+    assert f"outage {result.outage_minutes} min" == "outage 300 min"  # as the CLI says it
     assert (rows["c1"].offer, rows["c1"].credit_pct, rows["c1"].credit_amount) == (
         "credit",
         Decimal(15),
@@ -187,3 +188,94 @@ def test_an_incidents_offers_follow_its_playbooks_policy_and_its_outage_so_far(t
     assert (rows["c3"].offer, rows["c3"].trial_extension_days) == ("trial_extension", 3)
     assert rows["c4"].offer == "none"
     assert result.totals == {"EUR": Decimal("15.00"), "USD": Decimal("150.00")}
+
+
+def _bad(amount: str) -> list[str]:
+    """The problems of one row whose monthly_amount is ``amount``."""
+    checked = check_customers(
+        f'{HEADER}\nc1,Acme,standard,"{amount}",USD,yes\n', "customers.csv", ["standard"]
+    )
+    assert checked is not None
+    return [m for _, messages in checked.bad for m in messages]
+
+
+def test_an_amount_with_exactly_the_most_decimals_is_accepted() -> None:
+    assert _bad("1." + "1" * 10) == []
+    assert _bad("1." + "1" * 11) == ["monthly_amount '1.11111111111' has more than 10 decimals"]
+
+
+def test_a_comma_in_an_amount_is_refused_with_how_to_write_it() -> None:
+    assert _bad("1,234.50") == [
+        "monthly_amount '1,234.50' contains a comma: thousands separators and decimal commas "
+        "are not accepted (write e.g. 1234.50)"
+    ]
+
+
+def test_a_long_bad_value_is_cut_in_the_message() -> None:
+    shown = repr("9" * 70)[:57] + "..."
+    assert _bad("9" * 70) == [f"monthly_amount {shown} is too large"]
+    assert _bad("9" * 16) == [f"monthly_amount '{'9' * 16}' is too large"]  # short: whole
+
+
+def test_a_negative_zero_amount_is_a_zero_credit_not_minus_zero() -> None:
+    from tests.conftest import MAJOR
+    from tui.amends.offers import compute_offers
+    from tui.amends.offers.money import amount_text
+    from tui.core.playbook import load_playbook
+
+    policy = load_playbook(MAJOR).recovery
+    assert policy is not None
+    result = compute_offers(
+        f"{HEADER}\nc1,Acme,standard,-0,USD,yes\n", "customers.csv", policy, timedelta(hours=1)
+    )
+    [row] = result.customers
+    assert row.credit_amount is not None and amount_text(row.credit_amount) == "0.00"
+    assert amount_text(result.totals["USD"]) == "0.00"
+
+
+def test_a_plan_with_no_offers_is_refused_by_the_playbook(tmp_path) -> None:
+    """Why an affected customer's offer is never empty (tests/README.md, equivalent mutants):
+    the playbook refuses a plan without offers, naming its line."""
+    from tests.conftest import MAJOR
+    from tui.core.playbook import PlaybookError, load_playbook
+
+    book = tmp_path / "book.yaml"
+    text = MAJOR.read_text(encoding="utf-8")
+    assert "    free: [trial_extension]\n" in text
+    book.write_text(text.replace("    free: [trial_extension]\n", "    free: []\n"), "utf-8")
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(book)
+    assert "plan 'free' must not be empty" in str(info.value)
+
+
+def test_an_incidents_offers_name_the_file_in_each_problem_and_need_a_policy(tmp_path) -> None:
+    """A bad row is named FILE:LINE with the path given (what `warroom offers` prints);
+    a playbook without a recovery policy is refused by name."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import MAJOR, MINOR
+    from tui import commands
+    from tui.amends.offers import offers_for
+    from tui.core.clock import FrozenClock
+    from tui.core.playbook import load_playbook
+    from tui.core.store import Store
+
+    t0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    csv = tmp_path / "customers.csv"
+    csv.write_text(HEADER + "\nc1,Ada,standard,12x,EUR,yes\nc2,Bob,standard,10,EUR,yes\n", "utf-8")
+    store = Store(tmp_path / "incident.db")
+    try:
+        clock = FrozenClock(t0)
+        major = commands.start(store, clock, "alice", load_playbook(MAJOR), "Logins", {}, t0)
+        minor = commands.start(store, clock, "alice", load_playbook(MINOR), "Slow", {}, t0)
+        with pytest.raises(OffersError) as info:
+            offers_for(store.state(major.incident_id), csv, t0)
+        assert info.value.lines[0].startswith(f"{csv}:2: monthly_amount '12x' is not a number")
+        kept = offers_for(store.state(major.incident_id), csv, t0, skip_bad=True)
+        assert [c.customer_id for c in kept.customers] == ["c2"]
+        assert kept.skipped[0].startswith(f"{csv}:2: ")
+        with pytest.raises(OffersError) as info:
+            offers_for(store.state(minor.incident_id), csv, t0)
+        assert "has no recovery policy" in info.value.lines[0]
+    finally:
+        store.close()
