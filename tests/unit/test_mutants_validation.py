@@ -174,6 +174,39 @@ CASES: list[tuple[str, str]] = [
     ("  - id: diagnose\n", "  - id: acknowledge\n"),
     ("    when: always", "    when: [always]"),
     ("    protocol: light\n    when: always", "    protocol: Light!\n    when: always"),
+    # found by the third sample (200 mutants)
+    ("status_page_url: https://status.acme.example", "status_page_url: [a]"),
+    ("  - id: social\n    title: Social media DMs", "  - title: Social media DMs"),
+    ("channels:\n", "channels:\n  - 5\n"),
+    ("channels:\n", "channels: []\nxchannels:\n"),
+    ("  max_length:\n", "  max_length: 5\n  xmax_length:\n"),
+    ("  require:\n", "  require: 5\n  xrequire:\n"),
+    ("    swamped_at: 100\n", ""),
+    ("        done_by: publish.postmortem", "        done_by: 5"),
+    ("        owner: engineering", "        owner: Engineering!"),
+    ("protocols:\n", "protocols: 5\nxprotocols:\n"),
+    (
+        "protocols:\n  full: [acknowledge, diagnose, resolve, amends]\n"
+        "  light: [acknowledge, diagnose, resolve]\n",
+        "protocols: {}\n",
+    ),
+    ("      - {from: 1h, pct: 10}", "      - {from: 1h, pct: ten}"),
+    ("    protocol: light\n    when: always", "    protocol: light"),
+    ("  - id: acknowledge\n    title: Immediate", "  - title: Immediate"),
+    (
+        "      - id: reply-publicly\n        text: Respond publicly where possible\n",
+        "      - text: Respond publicly where possible\n",
+    ),
+    (  # an item without id, then one with a wrong owner: both are answered
+        "      - id: war-room\n        text: Open the war room and name the incident commander\n"
+        "        owner: commander\n      - id: ack-status-page\n"
+        "        text: Post the acknowledgement on the status page (humble, human, direct)\n"
+        "        owner: comms\n",
+        "      - text: Open the war room and name the incident commander\n"
+        "        owner: commander\n      - id: ack-status-page\n"
+        "        text: Post the acknowledgement on the status page (humble, human, direct)\n"
+        "        owner: Comms!\n",
+    ),
 ]
 
 
@@ -206,6 +239,31 @@ def test_what_a_playbook_leaves_out_takes_its_documented_default() -> None:
     assert (tickets.swamped_at, tickets.swamped_mode) == (200, "propose")  # mode left out
     chat = next(c for c in book.channels if c.id == "chat")
     assert [a.default for a in chat.actions] == [True, False, False]
+
+
+def test_what_a_playbook_says_is_what_the_model_holds() -> None:
+    """The values a person wrote reach the model as written: the description, a severity's
+    and a phase's titles, an all: group (every part must hold), a length limit; a channel
+    without a tone has none."""
+    from tui.core.conditions import AllOf
+
+    text = (
+        MAJOR.read_text()
+        .replace("    title: MAJOR\n", "    title: Major outage\n", 1)
+        .replace(
+            "      any:\n        - users_affected_pct >= 5",
+            "      all:\n        - users_affected_pct >= 5",
+            1,
+        )
+        .replace("    tone: Present, responsive, directive.\n", "", 1)
+    )
+    book = parse_playbook(text.encode(), NAME)
+    assert book.description.startswith("Full customer-recovery protocol: acknowledge within 15")
+    assert (book.severity[0].id, book.severity[0].title) == ("major", "Major outage")
+    assert isinstance(book.severity[0].when, AllOf)
+    assert book.phases[0].title == "Immediate acknowledgement"
+    assert next(c for c in book.channels if c.id == "social").tone == ""
+    assert book.message_checks.max_length["social"] == 280
 
 
 @pytest.mark.parametrize(("old", "new"), CASES)
