@@ -210,3 +210,102 @@ def test_jargon_is_allowed_only_in_the_paragraph_that_tells_the_root_cause() -> 
     # told in the paragraph itself, the root cause may use its own words
     told = text.replace("cluster.", "cluster; the root cause was a bad cluster setting.")
     assert "jargon" not in rules(told, "resolved")
+
+
+# the third sample (250 mutants) ------------------------------------------------------------
+
+
+def test_a_quote_keeps_60_characters_and_cuts_the_61st() -> None:
+    assert quote("x" * 60) == "“" + "x" * 60 + "”"
+    assert quote("x" * 61) == "“" + "x" * 59 + "…”"
+
+
+def test_a_blank_an_empty_text_and_a_gesture_say_what_to_do() -> None:
+    text = "Logins fail [[ what customers see ]] since 2:05 PM."
+    blank = [f for f in findings(text, "update", "statuspage") if f[0] == "blank"]
+    assert blank == [
+        [
+            "blank",
+            "error",
+            12,
+            36,
+            "unfilled blank: “what customers see”",
+            "replace the [[ … ]] with your own words before publishing",
+        ]
+    ]
+    from tui.publish.checks.lint import lint
+
+    [empty] = lint("  \n", "update", "statuspage", load_playbook(MAJOR))
+    assert empty.suggestion == (
+        "write what customers see, what you are doing and when you will update them"
+    )
+    # "on behalf of our customers" counts only in the gesture's own sentence
+    gesture = "We will donate to charity. On behalf of our customers, we are sorry."
+    assert findings(gesture, "amends", "email") == [
+        [
+            "empty_gesture",
+            "warning",
+            8,
+            25,
+            "an empty gesture, unrelated to the outage: “donate to charity”",
+            "make amends tied to the failure: a service credit, a trial extension, or a call "
+            "with an engineer",
+        ]
+    ]
+
+
+def test_an_eta_after_an_honest_no_eta_is_still_flagged() -> None:
+    text = "We don't have an ETA yet. We will share an ETA with you at noon."
+    promises = [(f[2], f[3]) for f in findings(text, "update", "statuspage") if f[0] != "robotic"]
+    assert (text.rindex("ETA"), text.rindex("ETA") + 3) in promises
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the clause ends with its sentence: the next sentence's failure is not in it
+        "Uploads were processed at 4:47 PM. Logins still fail; we are sorry.",
+        # nor does it start in an earlier sentence's clause
+        "Errors hit uploads; they fail for some of you. Uploads were processed at 4:47 PM.",
+        # a clause right after a semicolon with no space
+        "Logins failed at 2:05 PM;restored at 4:47 PM.",
+    ],
+)
+def test_the_restore_time_is_read_in_its_own_clause(text: str) -> None:
+    assert "requires.restore_time" not in rules(text, "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Everything is back to normal and monitored until 5:00 PM.",  # how long it is watched
+        "Everything is back to normal, with a post-mortem by 5:00 PM Friday.",  # the report's
+    ],
+)
+def test_a_monitoring_or_report_time_is_not_the_restore_time(text: str) -> None:
+    assert "requires.restore_time" in rules(text, "resolved")
+
+
+def test_hyphenated_template_words_do_not_make_a_message_specific() -> None:
+    text = "Hi, we are aware of an issue and are investigating; again-already, closely-continued."
+    assert "robotic" in rules(text, "update")
+
+
+def test_what_happened_paragraph_may_use_technical_words() -> None:
+    text = (
+        "Logins work again since 3:15 PM. Thank you for your patience; sorry. We will publish "
+        "a post-mortem within 5 days.\n\nHere is what happened: a cluster lost its disks."
+    )
+    assert findings(text, "resolved", "statuspage") == []
+
+
+def test_a_resolution_that_explains_cause_and_remedy_is_its_own_write_up() -> None:
+    from tui.publish.checks.requirements import has_postmortem_promise
+    from tui.publish.checks.scan import Scan
+
+    text = (
+        "Logins failed because a certificate expired at 2:05 PM. We renewed it at 4:47 PM and "
+        "added an alert 30 days before expiry."
+    )
+    assert has_postmortem_promise(Scan(text))  # the default purpose: a resolution
+    assert not has_postmortem_promise(Scan(text), "update")
