@@ -309,3 +309,21 @@ def test_a_resolution_that_explains_cause_and_remedy_is_its_own_write_up() -> No
     )
     assert has_postmortem_promise(Scan(text))  # the default purpose: a resolution
     assert not has_postmortem_promise(Scan(text), "update")
+
+
+@pytest.mark.parametrize(("distance", "has_deadline"), [(200, True), (201, False)])
+def test_a_post_mortem_deadline_counts_within_200_characters(
+    distance: int, has_deadline: bool
+) -> None:
+    """The deadline is looked for up to 200 characters after the promise: "within 3d"
+    ending at 200 counts, at 201 it does not (only its "within 3" is in reach)."""
+    head = (
+        "Logins work again for all of you since 3:15 PM; this was our fault and we are "
+        "sorry. Thank you for your patience. We will publish a post-mortem"
+    )
+    words = ", covering the timeline, what failed and what we are changing"
+    pad = (words * 4)[: distance - len(" within 3d")].ljust(distance - len(" within 3d"))
+    text = head + pad + " within 3d."
+    assert text.index(" within 3d") + len(" within 3d") - len(head) == distance
+    found = findings(text, "resolved", "statuspage")
+    assert (found == []) == has_deadline, found
