@@ -11,8 +11,8 @@ fault-injecting proxy, the real message check) with injected time, so none sleep
 * the per-destination rate limit gap is 0 (:meth:`tui.publish.worker.Deliverer._pace`);
 * ordering is held across all incidents and destinations instead of per incident and
   destination (``_CLAIMABLE`` in :mod:`tui.publish.outbox`);
-* a dead owner's lease is not freed (``_free`` in :mod:`tui.publish.outbox`, ``_dead_here``
-  in :mod:`tui.queues.lease`): caught here in well under a second.
+* a dead owner's lease is not freed (``dead_here`` in :mod:`tui.core.owners`, used by
+  the outbox and :mod:`tui.queues.lease`): caught here in well under a second.
 """
 
 from __future__ import annotations

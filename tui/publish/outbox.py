@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from typing import Any
 
 from tui.core.clock import ensure_utc, parse_instant, to_iso
 from tui.core.config import STALE_AFTER
+from tui.core.owners import dead_here
 from tui.core.state import DELIVERY_CANCELLED as CANCELLED
 from tui.core.state import DELIVERY_FAILED as FAILED
 from tui.core.state import DELIVERY_RETRIED as RETRIED
@@ -210,17 +209,7 @@ def _free(owner: str | None, lease_until: str | None, now: str) -> bool:
     """Not leased, the lease ran out, or its owner was a process on this host that died."""
     if lease_until is None or lease_until < now:
         return True
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True  # killed (kill -9) mid-delivery: take over now, carefully
-    except PermissionError:
-        return False
-    return False
+    return dead_here(owner)  # killed (kill -9) mid-delivery: take over now, carefully
 
 
 def _held(store: Store, row: Row, owner: str) -> bool:

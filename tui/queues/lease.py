@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from tui.core.clock import ensure_utc, parse_instant
+from tui.core.owners import dead_here
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -64,31 +65,9 @@ class Holder:
         return f"pid {pid} on {self.host}" if pid is not None else f"{self.owner!r}"
 
 
-def _dead_here(owner: str) -> bool:
-    """The owner is a process on this host that no longer runs."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OverflowError):
-        return False
-    # a zombie still answers kill(0): it is dead all the same
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    state = stat[stat.rfind(b")") + 2 :].split(b" ", 1)[0]
-    return state in (b"Z", b"X")
-
-
 def is_free(holder: Holder | None, now: datetime) -> bool:
     """Nobody holds it, its time ran out, or its owner died on this host."""
-    return holder is None or holder.until <= now or _dead_here(holder.owner)
+    return holder is None or holder.until <= now or dead_here(holder.owner)
 
 
 def _row(store: Store, name: str) -> Holder | None:
