@@ -279,3 +279,28 @@ def test_an_incidents_offers_name_the_file_in_each_problem_and_need_a_policy(tmp
         assert "has no recovery policy" in info.value.lines[0]
     finally:
         store.close()
+
+
+def test_a_bad_amount_is_named_in_full_up_to_60_characters() -> None:
+    assert _bad("12x") == [
+        "monthly_amount '12x' is not a number (digits with an optional decimal point and no "
+        "currency symbol, e.g. 1234.50)"
+    ]
+    v = "a" * 58  # its repr is 60 characters: shown whole
+    assert _bad(v)[0].startswith(f"monthly_amount '{v}' is not a number")
+    assert _bad("+" + "9" * 15) == []  # 15 digits after the sign: not too large
+
+
+def test_two_missing_columns_are_both_named() -> None:
+    [problem] = _refused("customer_id,name,plan,monthly_amount\n")
+    assert problem.startswith(
+        "customers.csv:1: missing required columns currency, affected (the header has"
+    ), problem
+
+
+def test_bad_rows_are_all_counted_and_the_first_50_listed() -> None:
+    rows = "".join(f"c{i},Acme,standard,{i}x,USD,yes\n" for i in range(52))
+    checked = check_customers(f"{HEADER}\n{rows}", "customers.csv", ["standard"])
+    assert checked is not None
+    assert checked.bad_rows == 52
+    assert len(checked.bad) == 50
