@@ -94,6 +94,7 @@ def log(text: str) -> None:
 
 
 def p95(values: Sequence[float]) -> float:
+    """Nearest-rank 95th percentile."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
@@ -108,10 +109,11 @@ def cpu_ticks(pid: int) -> int | None:
     return int(fields[11]) + int(fields[12])
 
 
-def vm_rss_kb(pid: int) -> int | None:
+def status_kb(pid: int, field: str = "VmRSS") -> int | None:
+    """A kB figure from /proc/PID/status (VmRSS: resident now; VmHWM: its peak)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         return None
@@ -132,7 +134,7 @@ SHELLS = {"sh", "bash", "dash", "zsh", "env"}
 
 
 def program_pid(pid: int) -> int:
-    """The pane's program, through ``sh -c`` / ``env`` if they did not exec."""
+    """The pane's program: through ``sh -c`` / ``env`` if they did not exec."""
     for _ in range(5):
         try:
             comm = Path(f"/proc/{pid}/comm").read_text().strip()
@@ -303,7 +305,7 @@ def measure_one(tmp: Path, idle: float, results: list[Result], note: Callable[[s
         time.sleep(SETTLE)
         log(f"idle CPU: one dashboard and hello, {idle:g} s")
         cpu, elapsed = idle_cpu(panes.pids, idle)
-        rss = {n: vm_rss_kb(p) for n, p in panes.pids.items()}
+        rss = {n: status_kb(p) for n, p in panes.pids.items()}
     finally:
         panes.close()
     o, b = cpu.get(ours), cpu.get(base)
@@ -442,7 +444,7 @@ def measure_crowds(
             cpu, elapsed = idle_cpu(watch, idle)
             server = cpu.pop("@tmux", None)
             total = sum(cpu.values())
-            rss = [r / 1024 for r in (vm_rss_kb(watch[n]) for n in cpu) if r is not None]
+            rss = [r / 1024 for r in (status_kb(watch[n]) for n in cpu) if r is not None]
             log(
                 f"crowd {size}: idle CPU total {total:.1f} % of a core "
                 f"(tmux server {server if server is not None else float('nan'):.1f} %), "

@@ -224,8 +224,8 @@ def run_module(module: Module, sample: int, jobs: int = 1) -> Result:
     first = mutmut(work, "no_such_mutant_xyz")
     codes = read_meta(work)
     if not codes:
-        result.error = (first.stderr or first.stdout).strip().splitlines()[-1:] or ["no mutants"]
-        result.error = str(result.error[0])[:200]
+        said = (first.stderr or first.stdout).strip().splitlines()
+        result.error = (said[-1] if said else "no mutants")[:200]
         return result
     names = sorted(codes)
     result.total = len(names)

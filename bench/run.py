@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import platform
 import random
@@ -30,6 +29,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from crowd import log, p95, program_pid, status_kb
 from crowd import section as crowd_section
 from fixtures import BIG_EVENTS, BIG_TITLE, DEMO_TITLE, build_big_db, build_demo_db
 from hello import HELLO_TEXT, ToggleList, ToggleListApp
@@ -59,16 +59,6 @@ TARGET_PAINT_RATIO = 1.2
 TARGET_KEY_MEDIAN_MS = 25.0
 TARGET_KEY_P95_MS = 50.0
 TARGET_SYNC_P95_MS = 500.0
-
-
-def log(text: str) -> None:
-    print(f"[bench] {text}", file=sys.stderr, flush=True)
-
-
-def p95(values: Sequence[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 # ------------------------------------------------------------------------ results
@@ -271,35 +261,6 @@ class PaintRun:
     error: str = ""
 
 
-SHELLS = {"sh", "bash", "dash", "zsh", "env"}
-
-
-def program_pid(pid: int) -> int:
-    """The pane's program: through ``sh -c`` / ``env`` if they did not exec."""
-    for _ in range(5):
-        try:
-            comm = Path(f"/proc/{pid}/comm").read_text().strip()
-            if comm not in SHELLS:
-                return pid
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            return pid
-        if not children:
-            return pid
-        pid = int(children[0])
-    return pid
-
-
-def vm_hwm_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
 def paint_run(tmux: Tmux, stem: str, command: str, markers: Sequence[str]) -> PaintRun:
     """Start ``command`` in a 120x40 tmux pane; time until every marker is on screen."""
     session = tmux.new_name(stem)
@@ -341,7 +302,7 @@ def paint_run(tmux: Tmux, stem: str, command: str, markers: Sequence[str]) -> Pa
         if pid_text.isdigit():
             pid = program_pid(int(pid_text))
             time.sleep(RSS_AFTER_PAINT)
-            rss = vm_hwm_kb(pid)
+            rss = status_kb(pid, "VmHWM")
             if rss is None:
                 error = f"could not read VmHWM of pid {pid} (exited?)"
         else:

@@ -388,6 +388,9 @@ class Dashboard(Screen[None]):
         if depth > 0 and oldest is None:
             oldest = self.now
         host(self).run_command(commands.set_queue, message.channel_id, depth, oldest)
+        note = self.query_one(ChannelQueues).counted_note(message.channel_id, self.now)
+        if note:
+            self.notify(note, severity="warning")
 
     @on(EditQueue)
     def _edit_queue(self, message: EditQueue) -> None:

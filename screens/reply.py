@@ -50,12 +50,12 @@ class ReplyScreen(ModalScreen[None]):
         tz: str,
         *,
         latest: Callable[[], int | None],
-        render: Callable[[], Reply | None],
+        render: Callable[[Callable[[Reply], None]], None],
         copy: Callable[[Reply, str], None],
     ) -> None:
-        """``latest()``: the newest published event id now; ``render()``: the reply again
-        (None when it cannot be: the app has said why); ``copy(reply, how)``: "osc52" or
-        "file", done by the app."""
+        """``latest()``: the newest published event id now; ``render(shown)``: the reply
+        again, off the UI thread, handed to ``shown`` (never called when it cannot be: the
+        app has said why); ``copy(reply, how)``: "osc52" or "file", done by the app."""
         super().__init__()
         self.reply = reply
         self.tz = tz
@@ -119,18 +119,22 @@ class ReplyScreen(ModalScreen[None]):
         self._outdated(self.is_outdated())
 
     def _fresh(self) -> bool:
-        """True when the shown reply is current; else it is rendered again and shown."""
+        """True when the shown reply is current; else it is rendered again (in a worker)
+        and shown."""
         if not self.is_outdated():
             return True
-        r = self._rerender()
-        if r is not None:
-            self._show(r)
-            self.notify(
-                "A newer update was published: this is the new reply. Press again to take it.",
-                timeout=6,
-                markup=False,
-            )
+        self._rerender(self._shown_again)
         return False
+
+    def _shown_again(self, r: Reply) -> None:
+        if not self.is_attached:
+            return  # closed while it was rendered
+        self._show(r)
+        self.notify(
+            "A newer update was published: this is the new reply. Press again to take it.",
+            timeout=6,
+            markup=False,
+        )
 
     def action_copy(self) -> None:
         if self._fresh():

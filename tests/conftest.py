@@ -18,6 +18,21 @@ MINOR = PLAYBOOKS / "minor-degradation.yaml"
 T0 = "2026-11-27T19:00:00+00:00"  # 2:00 PM EST
 
 
+def run_pytest(
+    test_file: Path, *, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest in a fresh process on one test file, this suite's conftest (its guards) loaded."""
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
+    return subprocess.run(
+        [*argv, str(test_file)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
+
+
 def warroom_exe() -> str:
     exe = Path(sys.executable).parent / "warroom"
     found = str(exe) if exe.exists() else shutil.which("warroom")

@@ -314,8 +314,9 @@ def test_help_lists_the_purposes_and_exit_codes(cli):
 # ------------------------------------------------------------------------- one function
 
 
-def test_draft_and_publish_find_what_lint_finds(cli, tmp_path):
-    config = write(
+def status_config(tmp_path: Path, more: str = "") -> Path:
+    """A config with one status page (on a closed port), plus ``more``."""
+    return write(
         tmp_path,
         "config.yaml",
         "destinations:\n"
@@ -323,8 +324,12 @@ def test_draft_and_publish_find_what_lint_finds(cli, tmp_path):
         "    type: statuspage\n"
         "    base_url: http://127.0.0.1:9/v1\n"
         "    page_id: local\n"
-        "    api_key_env: LINT_TEST_KEY\n",
+        "    api_key_env: LINT_TEST_KEY\n" + more,
     )
+
+
+def test_draft_and_publish_find_what_lint_finds(cli, tmp_path):
+    config = status_config(tmp_path)
     env = {"WARROOM_CONFIG": str(config), "LINT_TEST_KEY": "k"}
     cli.ok("start", "-p", str(MAJOR), "-t", "API down", "-m", "users_affected_pct=12")
     # the draft: the template as rendered, checked by the incident's playbook
@@ -373,17 +378,7 @@ def test_lint_imports_nothing_heavy(tmp_path):
 
 def test_component_names_from_the_config_are_not_jargon(cli, tmp_path):
     # as publish does: the destinations config names the page's components
-    config = write(
-        tmp_path,
-        "config.yaml",
-        "destinations:\n"
-        "  - id: status\n"
-        "    type: statuspage\n"
-        "    base_url: http://127.0.0.1:9/v1\n"
-        "    page_id: local\n"
-        "    api_key_env: LINT_TEST_KEY\n"
-        "    components: {Managed DNS: c1}\n",
-    )
+    config = status_config(tmp_path, "    components: {Managed DNS: c1}\n")
     text = "Managed DNS lookups fail for some customers. " + GOOD_ACK
     bare = lint_json(cli, "-", "--purpose", "ack", input=text)
     assert [f["quote"] for f in bare["findings"] if f["rule"] == "jargon"] == ["DNS"]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import start_major
-from tests.conftest import warroom_exe
+from tests.conftest import MAJOR, warroom_exe
 
 WAIT = 60.0  # generous: a loaded CI box; never a timing assertion
 
@@ -285,3 +285,25 @@ def test_sigint_ends_watch_cleanly_and_releases_the_lease(cli, tmp_path, watcher
     w.expect("stopped (lease released)")
     assert leases(cli.db) == []
     assert w.proc.stderr is not None and "Traceback" not in w.proc.stderr.read()
+
+
+def test_a_person_counting_a_channel_a_live_source_counts_is_told(cli):
+    # what someone types is never replaced unseen: the poller's next count wins, so say so
+    from datetime import datetime, timedelta
+
+    from tui.core.store import Store
+    from tui.queues import status
+
+    cli.ok("start", "-p", str(MAJOR), "-t", "Login fails", "-m", "users_affected_pct=40")
+    by_hand = cli.ok("queue", "chat", "12")
+    assert "note:" not in by_hand.err  # no source: the person's count is the count
+    now = datetime.fromisoformat(cli.now)
+    with Store(cli.db) as store:
+        status.record(store, "chat", "zendesk", now - timedelta(seconds=20), count=30)
+        status.record(store, "social", "command", now - timedelta(seconds=20), error="down")
+    counted = cli.ok("queue", "chat", "5")
+    assert "chat is counted by its queue source (Zendesk)" in counted.err
+    assert "until its next poll" in counted.err
+    assert "note:" not in cli.ok("queue", "social", "4").err  # a failing source counts nothing
+    later = (now + timedelta(hours=1)).isoformat()
+    assert "note:" not in cli.ok("queue", "chat", "6", now=later).err  # silent for an hour

@@ -13,18 +13,11 @@ from typing import Any
 
 import yaml
 
+from tui.publish.checks import LABELS
+
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "messages.yaml"
 
-LABELS: tuple[str, ...] = (
-    "apology",
-    "ownership",
-    "next_update",
-    "restore_time",
-    "thanks",
-    "postmortem_promise",
-    "robotic",
-)
 PURPOSES: tuple[str, ...] = ("ack", "update", "resolved")
 STAGES: tuple[str, ...] = ("investigating", "identified", "monitoring")
 _REQUIRED = {"id", "purpose", "style", "text", "labels"}

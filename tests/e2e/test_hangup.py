@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MAJOR, process_alive, warroom_exe
+from tests.conftest import MAJOR, process_alive, run_pytest, warroom_exe
 from tests.e2e.test_e2e_tmux import Tmux, status, type_into_draft
 from tests.tmux_server import LEFT_AFTER, TmuxServer, warroom_command
 from tui.cli.demo import seed_demo
@@ -389,25 +389,8 @@ def test_the_suite_fails_when_a_test_leaves_a_dashboard_running(tmp_path):
     socket_file = tmp_path / "socket"
     leak = tmp_path / "test_leak.py"
     leak.write_text(f"SOCKET_FILE = {str(socket_file)!r}\n" + LEAK)
-    root = Path(__file__).resolve().parents[2]
     try:
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "tests.conftest",
-                str(leak),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=root,
-            timeout=300,
-        )
+        r = run_pytest(leak, timeout=300)
         assert "1 passed" in r.stdout, r.stdout + r.stderr
         assert "warroom processes left running by the test suite" in r.stdout, r.stdout
         assert r.returncode == 1, r.stdout

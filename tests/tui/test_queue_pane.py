@@ -195,3 +195,31 @@ async def test_the_row_is_readable_at_80x24(tmp_path):
         assert "Live chat  42 waiting \u219132" in text
         assert "SWAMPED: 42 \u2265 40" in text
         assert all(len(line) <= pane.region.width for line in lines)
+
+
+async def test_counting_a_channel_a_live_source_counts_says_it_will_be_replaced(tmp_path):
+    db = seeded_db(tmp_path)
+    count(db, -1, "tickets", 7)
+    with Store(db) as store:
+        status.record(store, "tickets", "zendesk", SEED - timedelta(seconds=12), count=7)
+    app = make_app(db, at=SEED)
+    said: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        pane = screen.query_one(ChannelQueues)
+        await wait_for(lambda: has_option(pane, "source:tickets"), pilot)
+        real_notify = app.notify
+        app.notify = lambda text, **kw: (said.append(str(text)), real_notify(text, **kw))[1]
+        await pilot.press("3")
+        pane.highlighted = next(i for i, o in enumerate(pane.options) if o.id == "channel:tickets")
+        await pilot.press("plus")
+        await wait_for(lambda: any("counted by its queue source" in t for t in said), pilot)
+        assert any("tickets is counted by its queue source (Zendesk)" in t for t in said)
+        said.clear()
+        pane.highlighted = next(i for i, o in enumerate(pane.options) if o.id == "channel:chat")
+        await pilot.press("plus")  # counted by hand: nothing to warn about
+        await wait_for(
+            lambda: any(e.data["channel"] == "chat" for e in events(db, ev.QUEUE)), pilot
+        )
+        await pilot.pause()
+        assert not any("queue source" in t for t in said)

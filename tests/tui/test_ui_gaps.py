@@ -27,14 +27,12 @@ from screens.publish import PublishScreen
 from tests.conftest import MAJOR, warroom_exe
 from tests.dashboard_helpers import DUE_SOON, dashboard, make_app, seeded_db, wait_for
 from tests.tmux_server import TmuxServer
+from tests.tui import test_publish_flow
 from tui import commands
 from tui.cli.demo import seed_demo
 from tui.core.clock import FrozenClock, SystemClock
-from tui.core.config import load_config
 from tui.core.playbook import load_playbook
 from tui.core.store import PRESENCE_TTL, Store
-from tui.localpage.serve import BackgroundServer
-from tui.localpage.store import component_id
 from tui.publish import outbox
 from tui.publish.checks.lint import lint
 from tui.widgets.countdown import UpdateCountdown
@@ -192,7 +190,6 @@ async def test_the_palette_entry_runs_the_action_it_names(tmp_path):
 
 
 # ------------------------------------------------------------------ warnings: a second key
-KEY = "gaps-page-key-7d2e"
 # no blank, no error; jargon and a missing apology are warnings (checked below, not assumed)
 WARNED = (
     "Logins are failing for most customers. We are failing over the primary DB cluster "
@@ -200,23 +197,7 @@ WARNED = (
 )
 
 
-@pytest.fixture
-def page(tmp_path, monkeypatch):
-    server = BackgroundServer(tmp_path / "page.db", api_key=KEY).start()
-    monkeypatch.setenv("GAPS_PAGE_KEY", KEY)
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(
-        "destinations:\n"
-        "  - id: status\n"
-        "    type: statuspage\n"
-        f"    base_url: {server.api_base}\n"
-        "    page_id: local\n"
-        "    api_key_env: GAPS_PAGE_KEY\n"
-        f"    components: {{API: {component_id('API')}}}\n"
-    )
-    server.config = load_config(config_file)
-    yield server
-    server.stop()
+page = test_publish_flow.page  # the fixture: a real local status page over loopback
 
 
 async def test_warnings_need_the_second_key(tmp_path, page):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MAJOR
+from tests.delivery_helpers import manual_deliverer
 from tests.unit.test_lease import ManualTime
 from tui import commands
 from tui.core.clock import wall
@@ -86,16 +87,7 @@ class Rig:
     config: Config
 
     def deliverer(self, rng: random.Random | None = None) -> Deliverer:
-        t = self.t
-        return Deliverer(
-            self.store,
-            self.config,
-            t,
-            owner="one",
-            sleep=t.sleeper(),
-            monotonic=t.monotonic,
-            rng=rng,
-        )
+        return manual_deliverer(self.store, self.config, self.t, rng=rng)
 
     def row(self) -> outbox.Row:
         [row] = outbox.rows(self.store, self.incident)

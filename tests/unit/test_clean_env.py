@@ -8,11 +8,8 @@ may change what a test sees, nor reach a process a test starts.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_pytest
 
 INNER = """
 import os
@@ -44,23 +41,6 @@ def test_the_callers_environment_never_reaches_a_test(tmp_path):
         "NO_COLOR": "1",
         "TMUX": "/tmp/not-a-socket,1,0",
     }
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "tests.conftest",
-            inner,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    r = run_pytest(inner, env=env, timeout=120)
     assert "1 passed" in r.stdout, r.stdout + r.stderr
     assert not outside.exists()  # the caller's war room was never opened

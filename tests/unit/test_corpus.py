@@ -8,6 +8,7 @@ names. ``bench/lint_agreement.py`` measures the whole corpus.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections import Counter
@@ -21,6 +22,20 @@ from tui.core.playbook import load_playbook
 from tui.publish.checks import ERROR, check_message, labels
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def bench_lint_agreement() -> subprocess.CompletedProcess[str]:
+    """``bench/lint_agreement.py`` run alone, once for this module and test_heldout."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "lint_agreement.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
 BOOK = load_playbook(ROOT / "playbooks" / "saas-major-outage.yaml").message_checks
 MESSAGES = load()
 BY_ID = {m.id: m for m in MESSAGES}
@@ -198,13 +213,7 @@ def test_the_bench_counts_a_blocking_error_on_an_element_labelled_present() -> N
 
 
 def test_bench_lint_agreement_runs_alone_on_the_whole_corpus() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "lint_agreement.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    done = bench_lint_agreement()
     assert done.returncode == 0, done.stderr
     assert f"{len(MESSAGES)} hand-labelled messages" in done.stdout
     for name in LABELS:

@@ -7,12 +7,11 @@ bench shows its numbers in a second table, labelled held-out.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from tests.corpus.load import LABELS, load
+from tests.unit.test_corpus import bench_lint_agreement
 
 ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = ROOT / "tests" / "corpus" / "heldout.yaml"
@@ -33,13 +32,7 @@ def test_the_held_out_set_is_sixty_labelled_messages_apart_from_the_corpus():
 
 
 def test_the_bench_prints_the_held_out_table_after_the_corpus():
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "lint_agreement.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    done = bench_lint_agreement()
     assert done.returncode == 0, done.stderr
     corpus = done.stdout.index("## Message check vs. our labelled corpus")
     held_out = done.stdout.index("## Message check vs. the held-out set (held-out)")

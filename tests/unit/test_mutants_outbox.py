@@ -8,11 +8,11 @@ injected, nothing sleeps for real.
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import MAJOR
+from tests.delivery_helpers import manual_deliverer, paced_gaps
 from tests.faulty import Fault
 from tests.unit import test_delivery, test_dest_chat
 from tests.unit.test_delivery import Rig, config_text
@@ -31,24 +31,7 @@ GAP = 0.5  # seconds: rate_per_second = 2
 
 
 def test_requests_to_one_destination_are_paced_at_the_rate_not_slower(rig: Rig) -> None:
-    t = ManualTime()
-    stamps: list[float] = []
-
-    def script(method: str, path: str, i: int) -> Fault:
-        stamps.append(t.monotonic())  # runs in the proxy as each request arrives
-        return None
-
-    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=1 / GAP))
-    rig.proxy.set_script(script)
-    rig.publish(3)
-    d = Deliverer(rig.store, rig.config, t, owner="one", sleep=t.sleeper(), monotonic=t.monotonic)
-    try:
-        outcomes = [d.deliver_one() for _ in range(3)]
-    finally:
-        d.close()
-    assert [a.outcome for a in outcomes if a] == ["sent"] * 3, outcomes
-    assert len(stamps) >= 3, stamps
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    gaps = paced_gaps(rig, GAP)
     # the injected clock moves only by the deliverer's own waits: each gap is the rate's
     assert all(GAP - 1e-6 <= g <= GAP + 1e-6 for g in gaps), gaps
 
@@ -156,16 +139,7 @@ def test_the_deliverer_sends_through_the_client_it_is_given(rig: Rig) -> None:
     )
     rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=100))
     rig.publish(1)
-    t = ManualTime()
-    d = Deliverer(
-        rig.store,
-        rig.config,
-        t,
-        owner="one",
-        sleep=t.sleeper(),
-        monotonic=t.monotonic,
-        client=client,
-    )
+    d = manual_deliverer(rig.store, rig.config, ManualTime(), client=client)
     try:
         attempt = d.deliver_one()
     finally:

@@ -17,7 +17,6 @@ fault-injecting proxy, the real message check) with injected time, so none sleep
 
 from __future__ import annotations
 
-import itertools
 import os
 import socket
 import subprocess
@@ -28,10 +27,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MAJOR
-from tests.faulty import Fault
+from tests.delivery_helpers import paced_gaps
 from tests.unit import test_delivery
-from tests.unit.test_delivery import Rig, config_text
-from tests.unit.test_lease import ManualTime
+from tests.unit.test_delivery import Rig
 from tui import commands
 from tui.core import state as ev
 from tui.core.clock import FrozenClock
@@ -41,7 +39,6 @@ from tui.core.store import Store
 from tui.publish import outbox
 from tui.publish.checks import check_message, labels
 from tui.publish.drafting import next_update_time
-from tui.publish.worker import Deliverer
 from tui.queues import lease
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
@@ -170,25 +167,8 @@ def test_requests_to_one_destination_keep_its_rate_limit_gap(rig: Rig):
     """Bug: the gap set to 0. Three updates (a create and two updates: several requests)
     reach the page; each request arrives, by the deliverer's injected clock read at the
     server, at least 1/rate_per_second after the one before. Nothing sleeps for real."""
-    t = ManualTime()
-    stamps: list[float] = []
-
-    def script(method: str, path: str, i: int) -> Fault:
-        stamps.append(t.monotonic())  # runs in the proxy as each request arrives
-        return None
-
-    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=1 / GAP))
-    rig.proxy.set_script(script)
-    rig.publish(3)
-    d = Deliverer(rig.store, rig.config, t, owner="one", sleep=t.sleeper(), monotonic=t.monotonic)
-    try:
-        outcomes = [d.deliver_one() for _ in range(3)]
-    finally:
-        d.close()
-    assert [a.outcome for a in outcomes if a] == ["sent"] * 3, outcomes
+    gaps = paced_gaps(rig, GAP)
     rig.assert_delivered()
-    assert len(stamps) >= 3, stamps
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert all(g >= GAP - 1e-6 for g in gaps), gaps
 
 

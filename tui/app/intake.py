@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.app.app import WarroomApp
-    from tui.queues.poller import Poll, Poller
+    from tui.queues.poller import Poll
 
 
 class Intake:
@@ -28,7 +28,6 @@ class Intake:
         self._app = app
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
-        self.poller: Poller | None = None
         self._told: dict[str, str] = {}  # channel -> the error already said
 
     @property
@@ -54,7 +53,6 @@ class Intake:
                 store.close()
                 return
             poller = Poller(store, app.config, app.clock)
-            self.poller = poller
             try:
                 poller.run(stop, report=self._report, trouble=self._trouble)
             except Exception as exc:

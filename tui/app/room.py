@@ -166,7 +166,7 @@ class Room:
         if self._store is None or not self._lock.acquire(blocking=False):
             return None
         try:
-            moved = self._store.data_version() != self._data_version
+            moved = self._store.data_version(wait=False) != self._data_version
         except sqlite3.Error:
             return None
         finally:

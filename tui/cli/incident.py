@@ -176,6 +176,12 @@ def cmd_queue(ctx: Context) -> int:
         store, ctx.clock, ctx.actor, incident_id, ctx.args.channel, depth, oldest
     )
     out(f"{incident_id}: {outcome.message}")
+    from tui.queues.status import read_all
+
+    source = read_all(store).get(ctx.args.channel)
+    note = source.overrides(ctx.clock.now()) if source is not None else None
+    if note:
+        err(f"note: {note}")
     return EXIT_OK
 
 

@@ -96,10 +96,12 @@ def summary(findings: list[Finding]) -> str:
 
 
 def as_json(text: str, purpose: str, kind: str, findings: list[Finding]) -> dict[str, Any]:
+    from tui.publish.checks import has_errors
+
     return {
         "purpose": purpose,
         "kind": kind,
-        "blocked": any(f.severity == "error" for f in findings),
+        "blocked": has_errors(findings),
         "findings": [
             {
                 "rule": f.rule,
@@ -136,6 +138,7 @@ def print_json_safely(data: Any) -> None:
 
 def cmd_lint(ctx: Context) -> int:
     from tui.cli.playbook import load_book
+    from tui.publish.checks import has_errors
     from tui.publish.checks.lint import lint
 
     args = ctx.args
@@ -159,8 +162,7 @@ def cmd_lint(ctx: Context) -> int:
             if f.suggestion:
                 out("    " + safe(f.suggestion))
         out(safe(f"{purpose} for {kind}: {summary(findings)}"))
-    blocked = any(f.severity == "error" for f in findings)
-    return EXIT_BLOCKED if blocked else EXIT_OK
+    return EXIT_BLOCKED if has_errors(findings) else EXIT_OK
 
 
 def register(sub: Subparsers) -> None:

@@ -54,6 +54,13 @@ def to_iso(at: datetime) -> str:
     return ensure_utc(at).isoformat(timespec="seconds")
 
 
+def to_iso_us(at: datetime) -> str:
+    """UTC with microseconds in one fixed width, so text order is time order (the
+    outbox, leases and queue sources compare these in SQL; a Retry-After of 1 s must
+    not become 0.5 s by rounding to the second)."""
+    return ensure_utc(at).isoformat(timespec="microseconds")
+
+
 def clock_from_env() -> Clock:
     """``WARROOM_NOW`` (ISO 8601 with offset) freezes the clock, for scripts and tests."""
     frozen = os.environ.get("WARROOM_NOW")

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tui.core.clock import ensure_utc, parse_instant, to_iso
+from tui.core.clock import to_iso_us as _t
 from tui.core.config import STALE_AFTER
 from tui.core.owners import dead_here
 from tui.core.state import DELIVERY_CANCELLED as CANCELLED
@@ -33,12 +34,6 @@ from tui.core.state import PUBLISHED
 from tui.core.store import Store, StoreError, Writer
 
 LEASE = timedelta(seconds=120)
-
-
-def _t(at: datetime) -> str:
-    """Queue times keep microseconds in one fixed width, so text order is time order
-    (a Retry-After of 1 s must not become 0.5 s by rounding to the second)."""
-    return ensure_utc(at).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from tui.core.clock import ensure_utc, parse_instant
+from tui.core.clock import parse_instant
+from tui.core.clock import to_iso_us as _t
 from tui.core.owners import dead_here
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ POLLER: Final = "queue-poller"
 def new_owner() -> str:
     """``host:pid:random``: this process, told apart from an earlier one with the same pid."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _t(at: datetime) -> str:
-    return ensure_utc(at).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,11 +81,14 @@ def is_outdated(state: IncidentState, copy: ReplyCopy | None) -> bool:
 
 
 def channel_of(state: IncidentState, channel_id: str) -> Channel:
-    ch = next((c for c in state.book.channels if c.id == channel_id), None)
-    if ch is None:
-        known = ", ".join(c.id for c in state.book.channels) or "none"
-        raise ReplyError(f"unknown channel {channel_id!r} (channels: {known})")
-    return ch
+    """The playbook's channel (the commands' lookup); ReplyError naming the known ones."""
+    from tui.commands.channels import _channel
+    from tui.core.errors import CommandError
+
+    try:
+        return _channel(state, channel_id)
+    except CommandError as exc:
+        raise ReplyError(str(exc)) from None
 
 
 def reply(state: IncidentState, channel_id: str, now: datetime) -> Reply:

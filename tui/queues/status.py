@@ -11,14 +11,19 @@ poller through :func:`tui.commands.set_queue`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tui.core.clock import ensure_utc, parse_instant
+from tui.core.clock import parse_instant
+from tui.core.clock import to_iso_us as _t
 from tui.core.durations import format_duration
 
 if TYPE_CHECKING:
     from tui.core.store import Store
+
+# a source that answered this recently still counts its channel: a person's count is
+# replaced at its next poll, and they are told so
+OVERRIDE_WITHIN = timedelta(minutes=10)
 
 # how each source is named on screen
 SOURCE_TITLES = {
@@ -28,10 +33,6 @@ SOURCE_TITLES = {
     "json": "JSON source",
     "command": "command",
 }
-
-
-def _t(at: datetime) -> str:
-    return ensure_utc(at).isoformat(timespec="microseconds")
 
 
 def _p(text: str | None) -> datetime | None:
@@ -68,10 +69,16 @@ class SourceStatus:
         ago = max(now - self.polled_at, now - now)
         return f"{self.title}: polled {format_duration(ago)} ago"
 
-    def stale(self, now: datetime, every_seconds: float) -> bool:
-        """No poll for three intervals: nobody holds the lease, or the poller is stuck."""
-        last = self.polled_at
-        return last is None or (now - last).total_seconds() > 3 * max(every_seconds, 1.0)
+    def overrides(self, now: datetime) -> str | None:
+        """When a person counts a channel a live source counts too: the words that say
+        their count stands only until the next poll (None: the source is failing or
+        silent, so the person's count is the one to go by)."""
+        if self.state != "ok" or self.ok_at is None or now - self.ok_at > OVERRIDE_WITHIN:
+            return None
+        return (
+            f"{self.channel} is counted by its queue source ({self.title}): "
+            "this count stands until its next poll"
+        )
 
 
 def record(

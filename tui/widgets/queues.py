@@ -90,6 +90,11 @@ class ChannelQueues(OptionPane):
                 line.append_text(literal(action.text, "" if on else "dim"))
                 yield Option(line, id=f"action:{channel.id}:{action.id}")
 
+    def counted_note(self, channel_id: str, now: datetime) -> str | None:
+        """After a person counted: the words saying a live queue source will replace it."""
+        source = self._sources.get(channel_id)
+        return source.overrides(now) if source is not None else None
+
     def show_sources(self, sources: Mapping[str, SourceStatus], now: datetime) -> None:
         """Each channel's queue source, as the ``queue_sources`` table last said."""
         self._sources = dict(sources)

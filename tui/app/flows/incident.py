@@ -231,6 +231,12 @@ def edit_queue(app: WarroomApp, channel_id: str) -> None:
         if values is not None:
             depth, when = parse(values)
             app.run_command(commands.set_queue, channel_id, depth, when)
+            from tui.widgets.queues import ChannelQueues
+
+            panes = app.screen.query(ChannelQueues)
+            note = panes.first().counted_note(channel_id, app.clock.now()) if panes else None
+            if note:
+                app.notify(note, severity="warning")
 
     app.push_screen(FormScreen(f"Queue: {channel.title}", fields, validate=validate), callback=done)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tui.app.app import WarroomApp
     from tui.queues.replies import Reply, ReplyError
 
@@ -44,7 +46,7 @@ def show_reply(app: WarroomApp, channel_id: str) -> None:
                 result,
                 state.book.timezone,
                 latest=lambda: _latest(app),
-                render=lambda: _render(app, channel_id),
+                render=lambda shown: _render(app, channel_id, shown),
                 copy=lambda r, how: copy_reply(app, r, how),
             )
         )
@@ -57,17 +59,16 @@ def _latest(app: WarroomApp) -> int | None:
     return state.updates[-1].event_id if state is not None and state.updates else None
 
 
-def _render(app: WarroomApp, channel_id: str) -> Reply | None:
-    from tui.queues.replies import ReplyError, reply
+def _render(app: WarroomApp, channel_id: str, shown: Callable[[Reply], None]) -> None:
+    """The reply again from the state shown now, rendered in a worker (Jinja2 stays off
+    the UI thread), then ``shown(reply)``; a ReplyError is one error notification."""
+    from tui.queues.replies import reply
 
     state = app.state
     if state is None:
-        return None
-    try:
-        return reply(state, channel_id, app.clock.now())
-    except ReplyError as exc:
-        app.error(str(exc))
-        return None
+        return
+    now = app.clock.now()
+    app.background(lambda: reply(state, channel_id, now), shown, group="reply")
 
 
 def copy_reply(app: WarroomApp, r: Reply, how: str) -> None:

@@ -32,42 +32,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import tui.core.state.incident as incident
 import tui.core.state.projection as projection
 from tui.core.playbook.model import Playbook
-from tui.core.state.incident import (
-    ChannelState,
-    Draft,
-    DraftHold,
-    DraftVersion,
-    IncidentState,
-    ItemState,
-    Postmortem,
-    PublishedUpdate,
-    PublishRequest,
-    RemedialAction,
-    ReplyCopy,
-    TimelineEntry,
-)
+from tui.core.state.incident import IncidentState, TimelineEntry
 from tui.core.state.projection import PlaybookResolver, Projector
 
 CHECKPOINT_FORMAT = 1
 """Bump when the state's shape or meaning changes: every older checkpoint is then refused."""
 
-# Every class a checkpoint holds; their fields (names and types) are part of code_version().
-_CLASSES: tuple[type, ...] = (
-    IncidentState,
-    ItemState,
-    PublishedUpdate,
-    ReplyCopy,
-    TimelineEntry,
-    ChannelState,
-    PublishRequest,
-    RemedialAction,
-    Postmortem,
-    Draft,
-    DraftVersion,
-    DraftHold,
-)
 
 # What the fold's result depends on besides the events: a change here may change the state.
 _FOLD_SOURCES = (
@@ -92,9 +65,8 @@ def code_version() -> str:
     from tui import __version__
 
     digest = hashlib.sha256()
-    fold = [v for v in vars(projection).values() if isinstance(v, type)]
-    mine = [c for c in fold if dataclasses.is_dataclass(c) and c.__module__ == projection.__name__]
-    for cls in [*_CLASSES, *mine]:
+    # every class a checkpoint holds (the state's, the fold's memory's): names and field types
+    for cls in [*_dataclasses_of(incident), *_dataclasses_of(projection)]:
         digest.update(cls.__name__.encode())
         for f in dataclasses.fields(cls):
             digest.update(f"|{f.name}:{f.type}".encode())
@@ -105,6 +77,12 @@ def code_version() -> str:
         except OSError:
             digest.update(f"missing {name}".encode())
     return f"{__version__}+f{CHECKPOINT_FORMAT}.{digest.hexdigest()[:16]}"
+
+
+def _dataclasses_of(module: types.ModuleType) -> list[type]:
+    """The dataclasses ``module`` defines (not those it imports), in their order there."""
+    found = [v for v in vars(module).values() if isinstance(v, type)]
+    return [c for c in found if dataclasses.is_dataclass(c) and c.__module__ == module.__name__]
 
 
 # ---------------------------------------------------------------- the codec, by type

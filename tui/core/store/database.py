@@ -219,9 +219,23 @@ class Store:
         self.close()
 
     # reading ----------------------------------------------------------------
-    def data_version(self) -> int:
-        """Changes when another connection commits: a cheap "anything new?" probe."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+    def data_version(self, *, wait: bool = True) -> int:
+        """Changes when another connection commits: a cheap "anything new?" probe.
+        ``wait=False`` (the UI thread's probe): no busy wait at all, a locked database
+        (a WAL recovery elsewhere) raises ``sqlite3.OperationalError`` at once."""
+        if wait:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        with self._waiting_at_most(0):
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def _waiting_at_most(self, ms: int) -> Iterator[None]:
+        """The busy timeout lowered to ``ms`` for a few statements (then the usual one again)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {ms}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
 
     def incidents(self, *, include_closed: bool = False) -> list[IncidentRow]:
         where = "" if include_closed else " WHERE closed_at IS NULL"
@@ -396,8 +410,7 @@ class Store:
             logging.getLogger("warroom.checkpoint").debug("checkpoint not made: %s", exc)
             return False
         try:
-            self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
-            try:
+            with self._waiting_at_most(CHECKPOINT_WAIT_MS):
                 # one statement: one transaction, so a reader never sees half a row
                 self.conn.execute(
                     "INSERT INTO checkpoints(incident_id, event_id, schema_version, "
@@ -419,8 +432,6 @@ class Store:
                         refused,
                     ),
                 )
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         except sqlite3.Error as exc:  # busy, full disk, read-only after all: next time
             import logging
 

@@ -60,15 +60,7 @@ __all__ = [
     "labels",
 ]
 
-LABELS: Final = (
-    "apology",
-    "ownership",
-    "next_update",
-    "restore_time",
-    "thanks",
-    "postmortem_promise",
-    "robotic",
-)
+LABELS: Final[tuple[str, ...]] = (*REQUIREMENTS, "robotic")
 """The keys of :func:`labels`: the six elements a message may contain, and ``robotic``."""
 
 

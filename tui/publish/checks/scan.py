@@ -155,15 +155,6 @@ class Scan:
         hi = self._b_starts[j] if j < len(self._b_starts) else len(self.s)
         return lo, max(hi, end)
 
-    def sentences(self) -> list[tuple[int, int]]:
-        """Every sentence, in order: the text between one boundary and the next."""
-        out, lo = [], 0
-        for start, end in zip(self._b_starts, self._b_ends, strict=True):
-            out.append((lo, start))
-            lo = end
-        out.append((lo, len(self.s)))
-        return out
-
     def paragraphs(self) -> list[tuple[int, int]]:
         """Every paragraph, in order."""
         out, lo = [], 0

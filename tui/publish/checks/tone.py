@@ -219,11 +219,6 @@ def _markers(scan: Scan) -> list[tuple[int, int, str]]:
     return out
 
 
-def _content(scan: Scan) -> list[tuple[int, int]]:
-    """The sentences with words in them."""
-    return [(lo, hi) for lo, hi in scan.sentences() if _WORD.search(scan.s, lo, hi)]
-
-
 def is_robotic(scan: Scan, purpose: str, forbidden_found: list[Finding]) -> bool:
     """The whole message never says what is wrong (no symptom, action, cause or number).
 
