@@ -74,7 +74,10 @@ def serve(page: Page) -> ThreadingHTTPServer:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, name="fake-page", daemon=True).start()
+    # a short poll: shutdown() in the teardown waits for it (0.5 s by default, per test)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-page", daemon=True
+    ).start()
     return server
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tui.amends.offers import OffersError
 from tui.amends.offers.cells import fit
-from tui.amends.offers.customer_list import check_customers
+from tui.amends.offers.customer_list import check_customers, read_offers_file
 from tui.amends.offers.money import amount_text, pct_text, trial_extension_days
 
 
@@ -304,3 +304,28 @@ def test_bad_rows_are_all_counted_and_the_first_50_listed() -> None:
     assert checked is not None
     assert checked.bad_rows == 52
     assert len(checked.bad) == 50
+
+
+def test_a_byte_order_mark_before_any_column_name_is_dropped() -> None:
+    """Two lists pasted side by side (or saved twice by an editor) leave a byte-order mark
+    before a later column name, or a second one at the start: the column is still known."""
+    for header in (
+        "customer_id,\ufeffname,plan,monthly_amount,currency,affected",
+        "\ufeff\ufeffcustomer_id,name,plan,monthly_amount,currency,affected",
+    ):
+        checked = check_customers(f"{header}\nc1,Acme,standard,1,USD,yes\n", "c.csv", ["standard"])
+        assert checked is not None and not checked.bad, header
+        assert [(r.customer_id, r.name) for r in checked.rows] == [("c1", "Acme")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_list_either_byte_order_is_named_utf16_not_binary(tmp_path, encoding) -> None:
+    """Excel's "Unicode text" comes in both byte orders, each with its byte-order mark: both
+    are told to be saved as CSV UTF-8 (not called a binary file for their zero bytes)."""
+    path = tmp_path / "c.csv"
+    path.write_bytes("\ufeffcustomer_id,name\nc1,Acme\n".encode(encoding))
+    with pytest.raises(OffersError) as info:
+        read_offers_file(path)
+    assert info.value.problems == [
+        f"{path}:1: the customer list is UTF-16 text; save it as CSV UTF-8"
+    ]

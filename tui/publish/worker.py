@@ -238,7 +238,7 @@ class Deliverer:
                 if report:
                     report(Attempt(0, "retry", f"database: {exc}"))
                 attempt = None
-                self._wait(1.0, stop)
+                self._wait(1.0)
                 continue
             if attempt is not None:
                 delivered += attempt.outcome == "sent"
@@ -250,10 +250,11 @@ class Deliverer:
                 break
             # nothing claimable right now: never spin (another process may hold the lease)
             wait = max_wait if wait is None else min(max(wait, MIN_WAIT), max_wait)
-            self._wait(wait, stop)
+            self._wait(wait)
         return delivered
 
-    def _wait(self, seconds: float, stop: threading.Event | None) -> None:
+    def _wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if :attr:`wake` is set (whoever sets ``stop`` sets it too)."""
         if seconds <= 0:
             return
         if self.sleep is not time.sleep:
