@@ -327,3 +327,43 @@ def test_a_post_mortem_deadline_counts_within_200_characters(
     assert text.index(" within 3d") + len(" within 3d") - len(head) == distance
     found = findings(text, "resolved", "statuspage")
     assert (found == []) == has_deadline, found
+
+
+# the words that make a message specific: which capitalised words are names ---------------
+
+
+def _content(text: str) -> list[str]:
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.substance import content_words
+
+    return content_words(Scan(text), 0, len(text))
+
+
+def test_a_sentence_after_a_generic_mention_starts_afresh() -> None:
+    # "Issues with payments" is a generic mention (left out); "Refunds" then starts a
+    # sentence like any other: a content word, not the tail of a name
+    assert _content("Issues with payments. Refunds are delayed for several customers.") == [
+        "refunds",
+        "delayed",
+    ]
+
+
+def test_a_capitalised_word_after_a_version_number_is_a_name() -> None:
+    # "2.4" is no sentence end: "Checkout" inside the sentence is a product's name
+    assert _content("After the 2.4 Checkout release, refunds fail.") == [
+        "after",
+        "release",
+        "refunds",
+        "fail",
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n\n"])
+def test_a_word_alone_on_its_line_is_not_a_name_with_the_next_lines_first_word(
+    newline: str,
+) -> None:
+    assert _content(f"Checkout{newline}We restarted the database.") == [
+        "checkout",
+        "restarted",
+        "database",
+    ]
