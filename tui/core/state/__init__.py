@@ -6,7 +6,9 @@ Where each rule lives:
 * :mod:`~tui.core.state.incident` -- :class:`IncidentState` and its parts (what the fold builds);
 * :mod:`~tui.core.state.projection` -- :class:`Projector`, the pure fold (one event at a time,
   in id order; the same state whether folded in one pass or in any split) and the timeline
-  sentence of each event;
+  sentence of each event; its queue part (counts, channel actions, canned replies, and the
+  fold's memory of counts folded into one line) is the mixin in
+  :mod:`~tui.core.state.queuefold`, the sentences' words in :mod:`~tui.core.state.wording`;
 * :mod:`~tui.core.state.countdown` -- the countdown rule: when the next update is due, from the
   promise and the phase's cadence, and how late it is (:func:`due`);
 * :mod:`~tui.core.state.phases` -- each phase at *now*: done, open, current, upcoming, missed.
@@ -80,10 +82,10 @@ from tui.core.state.phases import (
     phase_views,
 )
 from tui.core.state.projection import (
-    QUEUE_FOLD_WITHIN,
     PlaybookResolver,
     Projector,
 )
+from tui.core.state.queuefold import QUEUE_FOLD_WITHIN
 
 __all__ = [
     "ACTION",

@@ -34,6 +34,7 @@ from typing import Any
 
 import tui.core.state.incident as incident
 import tui.core.state.projection as projection
+import tui.core.state.queuefold as queuefold
 from tui.core.playbook.model import Playbook
 from tui.core.state.incident import IncidentState, TimelineEntry
 from tui.core.state.projection import PlaybookResolver, Projector
@@ -46,6 +47,8 @@ CHECKPOINT_FORMAT = 1
 _FOLD_SOURCES = (
     "state/incident.py",
     "state/projection.py",
+    "state/queuefold.py",
+    "state/wording.py",
     "state/events.py",
     "state/checkpoint.py",
     "playbook/model.py",
@@ -53,6 +56,16 @@ _FOLD_SOURCES = (
     "clock.py",
     "vocabulary.py",
 )
+
+
+# Where the fold's own memory (Projector attributes besides the state) may take its
+# dataclasses from: the Projector's module and its mixins'. Nothing else is decoded.
+_FOLD_MODULES = (projection, queuefold)
+
+
+def _fold_class(name: str) -> type | None:
+    """The fold's own dataclass called ``name``, or None."""
+    return next((c for m in _FOLD_MODULES for c in _dataclasses_of(m) if c.__name__ == name), None)
 
 
 class CheckpointError(Exception):
@@ -66,7 +79,7 @@ def code_version() -> str:
 
     digest = hashlib.sha256()
     # every class a checkpoint holds (the state's, the fold's memory's): names and field types
-    for cls in [*_dataclasses_of(incident), *_dataclasses_of(projection)]:
+    for cls in [c for m in (incident, *_FOLD_MODULES) for c in _dataclasses_of(m)]:
         digest.update(cls.__name__.encode())
         for f in dataclasses.fields(cls):
             digest.update(f"|{f.name}:{f.type}".encode())
@@ -323,7 +336,7 @@ def _encode_memory(v: Any) -> Any:
         return ["v", v]
     if type(v) is datetime:
         return ["t", v.isoformat()]
-    if dataclasses.is_dataclass(v) and type(v).__module__ == projection.__name__:
+    if dataclasses.is_dataclass(v) and _fold_class(type(v).__name__) is type(v):
         cls: Any = type(v)
         return ["dc", cls.__name__, _encoder(cls)(v)]
     if type(v) is dict and all(type(k) is str for k in v):
@@ -342,10 +355,8 @@ def _decode_memory(v: Any, playbooks: PlaybookResolver) -> Any:
     if tag == "t" and len(v) == 2:
         return _decode_datetime(v[1])
     if tag == "dc" and len(v) == 3 and type(v[1]) is str:
-        cls = getattr(projection, v[1], None)  # only the fold's own dataclasses
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-            raise CheckpointError(f"not a class of the fold: {v[1][:40]!r}")
-        if cls.__module__ != projection.__name__:
+        cls = _fold_class(v[1])  # only the fold's own dataclasses
+        if cls is None:
             raise CheckpointError(f"not a class of the fold: {v[1][:40]!r}")
         return _decoder(cls, playbooks)(v[2])
     if tag == "map" and len(v) == 2 and type(v[1]) is dict:

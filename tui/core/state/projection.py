@@ -11,12 +11,10 @@ LATE, missed deadlines) is computed by :mod:`tui.core.state.countdown` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
 
 from tui.core.clock import parse_instant, wall
-from tui.core.durations import format_duration
 from tui.core.playbook.model import Playbook
 from tui.core.state.events import (
     ACTION,
@@ -49,7 +47,6 @@ from tui.core.state.events import (
     Event,
 )
 from tui.core.state.incident import (
-    ChannelState,
     Draft,
     DraftHold,
     DraftVersion,
@@ -58,45 +55,20 @@ from tui.core.state.incident import (
     PublishedUpdate,
     PublishRequest,
     RemedialAction,
-    ReplyCopy,
     TimelineEntry,
     item_text,
 )
+from tui.core.state.queuefold import AUTO_RUN_FOR as AUTO_RUN_FOR
+from tui.core.state.queuefold import AUTOMATIC_COUNTERS as AUTOMATIC_COUNTERS
+from tui.core.state.queuefold import QUEUE_FOLD_WITHIN as QUEUE_FOLD_WITHIN
+from tui.core.state.queuefold import QueueFold, _AutoRun, _QueueRun
+from tui.core.state.wording import PURPOSE_WORDS, fmt_value, metric_title, role_title
 
 PlaybookResolver = Callable[[str, str], Playbook]
 """(sha256, source) -> the playbook the incident pinned (the store reads it back)."""
 
-# Queue counts by one person on one channel, each within this long of the previous
-# one, are one timeline line ("counted 47 waiting in Tickets (40 → 47)").
-QUEUE_FOLD_WITHIN = timedelta(seconds=60)
-# Counts by the queue poller (tui.queues.poller.ACTOR; core cannot import it, a test keeps
-# them equal) fold per channel instead: one line per run of automatic counts, replaced
-# (and moved to the end) by each count of the run. A run ends at a published message,
-# when a person counts that channel, or AUTO_RUN_FOR after its first count.
-AUTOMATIC_COUNTERS = frozenset({"queue-poller"})
-AUTO_RUN_FOR = timedelta(minutes=10)
 
-
-@dataclass(frozen=True, slots=True)
-class _QueueRun:
-    channel: str
-    actor: str
-    first_depth: int | None
-    last_at: datetime
-    last_event_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class _AutoRun:
-    first_depth: int
-    first_at: datetime
-    last_at: datetime
-    counts: int
-    highest: int
-    event_id: int  # the run's line in the timeline
-
-
-class Projector:
+class Projector(QueueFold):
     """Folds events into an IncidentState, one at a time, in id order."""
 
     def __init__(self, incident_id: str, playbooks: PlaybookResolver):
@@ -136,7 +108,7 @@ class Projector:
         for item in s.book.items(s.protocol or ""):
             s.items.setdefault(item.id, ItemState())
         self._init_channels()
-        metrics = ", ".join(f"{k}={_fmt_value(v)}" for k, v in s.metrics.items())
+        metrics = ", ".join(f"{k}={fmt_value(v)}" for k, v in s.metrics.items())
         return (
             f"{e.actor} opened {s.id} \u201c{s.title}\u201d as {s.severity_title}"
             + (f" ({metrics})" if metrics else "")
@@ -162,7 +134,7 @@ class Projector:
         self._classify(at=e.at)
         after = s.severity_title
         values = ", ".join(
-            f"{_metric_title(s, k)} = {_fmt_value(v)}" for k, v in e.data["values"].items()
+            f"{metric_title(s, k)} = {fmt_value(v)}" for k, v in e.data["values"].items()
         )
         change = f"; severity {before} \u2192 {after}" if before != after else ""
         return f"{e.actor} reported {values}{change}"
@@ -174,7 +146,7 @@ class Projector:
         item.by_event = e.data.get("by_event")
         text = f"\u201c{item_text(self.state, e.data['item'])}\u201d"
         if item.by_event is not None:
-            what = _PURPOSE_WORDS.get(e.data.get("purpose", ""), "a message")
+            what = PURPOSE_WORDS.get(e.data.get("purpose", ""), "a message")
             return f"{text} was ticked by publishing {what} (#{item.by_event})"
         return f"{e.actor} ticked {text}"
 
@@ -199,13 +171,13 @@ class Projector:
         role, user = e.data["role"], e.data["user"]
         self.state.roles[role] = user
         if user == e.actor:
-            return f"{user} took the role of {_role_title(self.state, role)}"
-        return f"{e.actor} made {user} {_role_title(self.state, role)}"
+            return f"{user} took the role of {role_title(self.state, role)}"
+        return f"{e.actor} made {user} {role_title(self.state, role)}"
 
     def _released(self, e: Event) -> str:
         user = self.state.roles.pop(e.data["role"], None)
         who = f"{user} is no longer" if user else "nobody is"
-        return f"{e.actor}: {who} {_role_title(self.state, e.data['role'])}"
+        return f"{e.actor}: {who} {role_title(self.state, e.data['role'])}"
 
     def _advanced(self, e: Event) -> str:
         s = self.state
@@ -219,7 +191,7 @@ class Projector:
             f"{e.actor} moved the incident to the phase \u201c{phase.title if phase else new}\u201d"
         )
         if e.data.get("after"):
-            text += f" after publishing {_PURPOSE_WORDS.get(e.data['after'], e.data['after'])}"
+            text += f" after publishing {PURPOSE_WORDS.get(e.data['after'], e.data['after'])}"
         return text + (" (forced)" if e.data.get("forced") else "")
 
     def _published(self, e: Event) -> str:
@@ -241,7 +213,7 @@ class Projector:
         for ch in s.channels.values():
             ch.baseline = ch.depth
             ch.arrived = 0  # inflow "since the update" starts again
-        what = _PURPOSE_WORDS.get(update.purpose, update.purpose)
+        what = PURPOSE_WORDS.get(update.purpose, update.purpose)
         where = f" to {update.via}" if update.via != "manual" else " (by hand)"
         text = f"{e.actor} published {what}{where}"
         if promised:
@@ -253,85 +225,6 @@ class Projector:
     def _note(self, e: Event) -> str:
         self.state.notes += 1
         return f"{e.actor} noted: {e.data['text']}"
-
-    def _queue(self, e: Event) -> str:
-        s, d = self.state, e.data
-        ch = s.channels.setdefault(d["channel"], ChannelState())
-        ch.count(d["depth"], e.at)  # the depth, and its rise as inflow
-        ch.oldest_since = parse_instant(d["oldest_since"]) if d.get("oldest_since") else None
-        ch.updated_at, ch.by = e.at, e.actor
-        if ch.baseline is None:
-            ch.baseline = ch.depth
-        text = f"{e.actor} counted {ch.depth} waiting in {_channel_title(s, d['channel'])}"
-        automatic = e.actor in AUTOMATIC_COUNTERS
-        if automatic:
-            text += self._auto_count(e, d["depth"])
-        else:
-            self._auto_runs.pop(d["channel"], None)  # a person counted: the run ends
-        run = self._queue_run
-        if (
-            not automatic
-            and run is not None
-            and s.timeline
-            and s.timeline[-1].event_id == run.last_event_id
-            and (run.channel, run.actor) == (d["channel"], e.actor)
-            and timedelta(0) <= e.at - run.last_at <= QUEUE_FOLD_WITHIN
-        ):
-            # the same person counting the same queue again, moments later (+ + + -):
-            # one line "... (40 → 47)" replaces the last; the event log keeps every event
-            s.timeline.pop()
-            run = _QueueRun(run.channel, run.actor, run.first_depth, e.at, e.id)
-            text += f" ({run.first_depth} → {ch.depth})"
-        else:
-            run = None if automatic else _QueueRun(d["channel"], e.actor, ch.depth, e.at, e.id)
-        self._queue_run = run
-        if ch.oldest_since:
-            text += f", the oldest for {format_duration(e.at - ch.oldest_since)}"
-        return text
-
-    def _auto_count(self, e: Event, depth: int) -> str:
-        """A poller's count: its channel's run line is taken out of the timeline, to come
-        back at the end as "queue-poller counted 47 waiting in live chat (12 → 47 in 31
-        counts since 2:02 PM EST)"; "" when the count starts a run. The event log, the
-        channel and the post-mortem's peaks still see every count."""
-        s, channel = self.state, e.data["channel"]
-        run = self._auto_runs.get(channel)
-        line = None
-        if run is not None and run.last_at <= e.at and e.at - run.first_at <= AUTO_RUN_FOR:
-            line = next(
-                (
-                    i
-                    for i in range(len(s.timeline) - 1, -1, -1)
-                    if s.timeline[i].event_id == run.event_id
-                ),
-                None,
-            )
-        if run is None or line is None:
-            self._auto_runs[channel] = _AutoRun(depth, e.at, e.at, 1, depth, e.id)
-            return ""
-        del s.timeline[line]
-        run = _AutoRun(
-            run.first_depth, run.first_at, e.at, run.counts + 1, max(run.highest, depth), e.id
-        )
-        self._auto_runs[channel] = run
-        highest = f", highest {run.highest}" if run.highest > max(run.first_depth, depth) else ""
-        since = wall(run.first_at, s.book.timezone)
-        return f" ({run.first_depth} \u2192 {depth} in {run.counts} counts since {since}{highest})"
-
-    def _action(self, e: Event) -> str:
-        s, d = self.state, e.data
-        ch = s.channels.setdefault(d["channel"], ChannelState())
-        ch.actions[d["action"]] = bool(d["on"])
-        word = "turned on" if d["on"] else "turned off"
-        what = (
-            f"“{_action_text(s, d['channel'], d['action'])}” for {_channel_title(s, d['channel'])}"
-        )
-        if d.get("swamped_at") is not None:  # by the count that crossed it (swamped_mode: auto)
-            return (
-                f"{what} was turned on by swamped_at {d['swamped_at']} "
-                f"({e.actor} counted {d.get('depth', '?')} waiting)"
-            )
-        return f"{e.actor} {word} {what}"
 
     def _draft(self, e: Event) -> str:
         s, d = self.state, e.data
@@ -380,8 +273,8 @@ class Projector:
             notify={str(k): bool(v) for k, v in (d.get("notify") or {}).items()},
             resend_of=d.get("resend_of"),
         )
-        what = _PURPOSE_WORDS.get(d["purpose"], d["purpose"])
-        return f"{e.actor} asked the {_role_title(self.state, d['role'])} to approve {what}"
+        what = PURPOSE_WORDS.get(d["purpose"], d["purpose"])
+        return f"{e.actor} asked the {role_title(self.state, d['role'])} to approve {what}"
 
     def _decided(self, e: Event) -> str:
         req = self.state.requests.get(e.data["request_id"])
@@ -389,7 +282,7 @@ class Projector:
         if req is not None:
             req.status = "approved" if approved else "rejected"
             req.decided_by = e.actor
-        what = _PURPOSE_WORDS.get(req.purpose, "a message") if req else "a message"
+        what = PURPOSE_WORDS.get(req.purpose, "a message") if req else "a message"
         if approved:
             return f"{e.actor} approved {what} by {req.by if req else '?'}"
         reason = e.data.get("reason")
@@ -397,7 +290,7 @@ class Projector:
 
     def _delivery(self, e: Event) -> str:
         d = e.data
-        what = _PURPOSE_WORDS.get(d.get("purpose", ""), "the message")
+        what = PURPOSE_WORDS.get(d.get("purpose", ""), "the message")
         dest = d.get("destination", "?")
         if e.kind == DELIVERY_SENT:
             self.state.deliveries[d["outbox_id"]] = ("sent", dest, d.get("provider_ref", ""))
@@ -428,24 +321,6 @@ class Projector:
         if new:
             return f"{e.actor} added the remedial action \u201c{d['action']}\u201d"
         return f"{e.actor} marked the remedial action \u201c{d['action']}\u201d {d['status']}"
-
-    def _reply_copied(self, e: Event) -> str:
-        d = e.data
-        based_on = d.get("based_on")
-        how = str(d.get("how", "osc52"))
-        self.state.reply_copies[d["channel"]] = ReplyCopy(e.at, e.actor, based_on, how)
-        title = _channel_title(self.state, d["channel"])
-        word = "printed" if how == "print" else "copied"
-        where = " to a file" if how == "file" else ""
-        what = f"message #{based_on}" if based_on is not None else "no published message yet"
-        return f"{e.actor} {word} the {title} canned reply{where} (from {what})"
-
-    def _init_channels(self) -> None:
-        s = self.state
-        for channel in s.book.channels:
-            ch = s.channels.setdefault(channel.id, ChannelState())
-            for action in channel.actions:
-                ch.actions.setdefault(action.id, action.default)
 
     def _closed(self, e: Event) -> str:
         s = self.state
@@ -510,44 +385,3 @@ _HANDLERS: dict[str, Callable[[Projector, Event], str]] = {
     PM_ACTION: Projector._pm_action,
     REPLY_COPIED: Projector._reply_copied,
 }
-
-_PURPOSE_WORDS = {
-    "ack": "the acknowledgement",
-    "update": "an update",
-    "resolved": "the resolution announcement",
-    "postmortem": "the post-mortem",
-    "amends": "the amends message",
-}
-
-
-def _fmt_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
-
-
-def _metric_title(s: IncidentState, name: str) -> str:
-    metric = s.book.metric(name)
-    return metric.title if metric else name
-
-
-def _role_title(s: IncidentState, role: str) -> str:
-    r = s.book.role(role)
-    return r.title.lower() if r else role
-
-
-def _channel_title(s: IncidentState, channel_id: str) -> str:
-    ch = next((c for c in s.book.channels if c.id == channel_id), None)
-    if ch is None:
-        return channel_id
-    # in mid-sentence: "in live chat", but "Social media DMs" keeps its acronym
-    words = [w if w[1:2].isupper() else w[:1].lower() + w[1:] for w in ch.title.split(" ")]
-    return " ".join(words)
-
-
-def _action_text(s: IncidentState, channel_id: str, action_id: str) -> str:
-    ch = next((c for c in s.book.channels if c.id == channel_id), None)
-    action = next((a for a in ch.actions if a.id == action_id), None) if ch else None
-    return action.text if action else action_id
