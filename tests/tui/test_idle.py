@@ -165,7 +165,7 @@ async def test_the_clock_repaints_only_the_header_and_the_digits(tmp_path, monke
         await wait_for(lambda: ticks["_tick"] >= seen + 5, pilot)
         await pilot.pause()
         moved = dict(repainted)  # (leaving the app repaints more: not counted)
-    assert set(moved) == {"IncidentHeader#header", "Digits#countdown-digits"}, moved
+    assert set(moved) == {"IncidentHeader#header", "BigDigits#countdown-digits"}, moved
 
 
 def test_a_lease_held_by_another_live_process_is_answered_by_a_read(tmp_path):

@@ -14,6 +14,7 @@ from tui.core.clock import local, wall
 from tui.core.durations import countdown, format_duration
 from tui.core.state import IncidentState, due, postmortem_due
 from tui.widgets._text import update_if_changed
+from tui.widgets.bigdigits import BigDigits
 
 _STATES = {"on track": "-ok", "due soon": "-soon", "LATE": "-late"}
 
@@ -32,7 +33,7 @@ class UpdateCountdown(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="countdown-what")
-        yield Digits("--:--", id="countdown-digits")
+        yield BigDigits("--:--", id="countdown-digits")  # repaints the changed digits only
         yield Static("", id="countdown-when")
 
     def show(self, state: IncidentState, now: datetime) -> None:

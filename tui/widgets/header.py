@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from tui.core.clock import wall
@@ -19,7 +20,7 @@ from tui.core.state import IncidentState, due
 from tui.core.store import Presence
 from tui.publish.outbox import Row
 from tui.widgets._host import pane_host
-from tui.widgets._text import literal, mmss, short_time, update_if_changed
+from tui.widgets._text import literal, mmss, short_time
 
 MAX_ERROR = 70  # characters of the row's error shown in the header (the outbox has it all)
 
@@ -37,6 +38,8 @@ class IncidentHeader(Static):
         self.compact = False  # narrow terminals: the countdown moves up here
         self.me = ""  # who runs this dashboard: approvals waiting for them are shouted
         self.problems: list[Row] = []  # deliveries that need a person, newest first
+        self._lines: list[Text] | None = None  # what each line shows now
+        self._text = Text()
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state, self._now = state, now
@@ -150,7 +153,29 @@ class IncidentHeader(Static):
         lines = [line1, roles, room]
         if self.compact:
             lines.append(self._countdown(s, now))
-        update_if_changed(self, Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
+        self._show_lines(lines)
+
+    def render(self) -> Text:
+        return self._text
+
+    def _show_lines(self, lines: list[Text]) -> None:
+        """Repaint only the lines whose text changed: a tick moves the elapsed time, one
+        line of three (issue 13: the screen sends that line, not the whole header)."""
+        old, self._lines = self._lines, lines
+        if old == lines:
+            return
+        self._text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+        if old is None or len(old) != len(lines) or not self.is_mounted:
+            self.refresh()
+            return
+        width = self.content_size.width
+        self.refresh(
+            *(
+                Region(0, y, width, 1)
+                for y, (a, b) in enumerate(zip(old, lines, strict=True))
+                if a != b
+            )
+        )
 
     @staticmethod
     def _countdown(s: IncidentState, now: datetime) -> Text:

@@ -1,0 +1,121 @@
+"""A second of the clock repaints a few cells, not whole widgets (issue 13: idle CPU).
+
+The countdown's digits (:class:`tui.widgets.bigdigits.BigDigits`) mark only the glyphs
+that changed dirty, and the header only the line that changed (the elapsed time);
+the picture stays the one Textual's ``Digits`` draws (the SVG snapshots hold it too).
+Spies wrap ``Widget.refresh`` (the real method runs) and record the regions asked for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from rich.style import Style
+from textual.geometry import Region
+from textual.renderables.digits import Digits as DigitsRenderable
+from textual.widget import Widget
+
+from tests.dashboard_helpers import LATE, ON_TRACK, dashboard, make_app, seeded_db, wait_for
+from tui.app.app import WarroomApp
+from tui.widgets.bigdigits import BigDigits, changed_spans, glyphs
+from tui.widgets.header import IncidentHeader
+
+
+def font_rows(value: str, bold: bool) -> list[str]:
+    """The three rows Textual's own Digits renderable draws for ``value``."""
+    segments = DigitsRenderable(value).render(Style(bold=bold))
+    text = "".join(s.text for s in segments)
+    return text.split("\n")[:3]
+
+
+def seconds(value: str) -> int:
+    minutes, secs = value.lstrip("+").split(":")
+    return int(minutes) * 60 + int(secs)
+
+
+def test_the_glyphs_are_textual_font_and_the_spans_cover_what_changed():
+    for value in ("10:40", "+02:07", "2d 23h", "--:--", "5h 12m"):
+        for bold in (False, True):
+            rows = ["".join(g[i] for g in glyphs(value, bold)) for i in range(3)]
+            assert rows == font_rows(value, bold), value
+    assert changed_spans("10:40", "10:39") == [(9, 6)]  # both digits after the colon
+    assert changed_spans("10:40", "10:41") == [(12, 3)]
+    assert changed_spans("10:40", "11:41") == [(3, 3), (12, 3)]
+    assert changed_spans("2d 23h", "2d 22h") == [(10, 3)]  # "d", " " and "h" are 1 cell
+    assert changed_spans("10:40", "10:40") == []
+
+
+async def test_a_second_repaints_one_glyph_and_one_header_line(tmp_path, monkeypatch):
+    db = seeded_db(tmp_path)
+    asked: defaultdict[str, list[tuple[Region, ...]]] = defaultdict(list)
+    real_refresh = Widget.refresh
+
+    def refresh(self, *regions, **kwargs):
+        asked[type(self).__name__] += [regions]
+        return real_refresh(self, *regions, **kwargs)
+
+    ticks: list[int] = []
+    real_tick = WarroomApp._tick
+
+    def tick(self):
+        ticks.append(1)
+        return real_tick(self)
+
+    monkeypatch.setattr(WarroomApp, "_tick", tick)
+    app = make_app(db, at=ON_TRACK + timedelta(seconds=20), tick_every=0.01, poll_every=3600)
+    clock = app.room.clock
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        digits = screen.query_one("#countdown-digits", BigDigits)
+        header = screen.query_one(IncidentHeader)
+        await wait_for(lambda: len(ticks) >= 5 and digits.value.count(":") == 1, pilot)
+        await pilot.pause()
+        before, lines_before = digits.value, str(header.render()).split("\n")
+        monkeypatch.setattr(Widget, "refresh", refresh)
+
+        clock.advance(timedelta(seconds=1))
+        await wait_for(lambda: digits.value != before, pilot)
+        seen = len(ticks)
+        await wait_for(lambda: len(ticks) >= seen + 5, pilot)
+        await pilot.pause()
+        monkeypatch.setattr(Widget, "refresh", real_refresh)
+        width = digits.content_size.width
+
+        # the countdown still counts down, and draws the new value in Textual's font
+        assert seconds(digits.value) == seconds(before) - 1
+        drawn = ["".join(s.text for s in digits.render_line(y)) for y in range(3)]
+        assert [row.strip() for row in drawn] == [
+            r.strip() for r in font_rows(digits.value, bool(digits.rich_style.bold))
+        ]
+        assert all(len(row) == width for row in drawn)
+
+        # the digits: only the changed glyphs' columns, never the whole widget
+        calls = asked["BigDigits"]
+        assert calls and all(regions for regions in calls), calls
+        for regions in calls:
+            assert sum(r.width for r in regions) <= 6 < width, regions  # one or two glyphs
+
+        # the header: the elapsed time's line only
+        lines_after = str(header.render()).split("\n")
+        assert lines_after[0] != lines_before[0] and lines_after[1:] == lines_before[1:]
+        calls = asked["IncidentHeader"]
+        assert calls and all(regions for regions in calls), calls
+        assert {(r.y, r.height) for regions in calls for r in regions} == {(0, 1)}
+
+
+async def test_a_new_width_takes_the_whole_widget_path(tmp_path):
+    """From 1:00:00-style values to mm:ss (another width): the full repaint, still right."""
+    db = seeded_db(tmp_path)
+    app = make_app(db, at=LATE, tick_every=3600, poll_every=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        digits = screen.query_one("#countdown-digits", BigDigits)
+        digits.update("2d 23h")
+        await pilot.pause()
+        drawn = ["".join(s.text for s in digits.render_line(y)).strip() for y in range(3)]
+        assert drawn == [r.strip() for r in font_rows("2d 23h", bool(digits.rich_style.bold))]
+        digits.update("+02:07")
+        await pilot.pause()
+        drawn = ["".join(s.text for s in digits.render_line(y)).strip() for y in range(3)]
+        assert drawn == [r.strip() for r in font_rows("+02:07", bool(digits.rich_style.bold))]
