@@ -8,6 +8,8 @@ failure: this script exits 0 unless it cannot run at all.
 
 Progress goes to stderr; the report goes to stdout. ``BENCH_QUICK=1`` leaves out the
 50-dashboard crowd and shortens the idle-CPU windows (see ``crowd.py``).
+``BENCH_ONLY=paint`` runs the first-paint / peak-RSS rows alone (stdout only:
+``latest.md`` keeps the last full run).
 """
 
 from __future__ import annotations
@@ -755,11 +757,20 @@ def measure_pilot(tmp: Path, report: Report) -> None:
 # ------------------------------------------------------------------------ main
 
 
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> int:
     started = time.perf_counter()
     when = datetime.now().astimezone().isoformat(timespec="seconds")
     machine = machine_line()
     report = Report()
+    only_paint = os.environ.get("BENCH_ONLY", "") == "paint"
+    load_before = _loadavg()
     if not WARROOM.exists():
         print(f"bench: no warroom console script at {WARROOM} (run: make bench)", file=sys.stderr)
         return 2
@@ -782,6 +793,13 @@ def main() -> int:
                 measure_paint(tmux, big_db, small_db, report)
         finally:
             tmux.close()
+        if only_paint:
+            report.notes.append(
+                "BENCH_ONLY=paint: the paint rows alone; load average (1 min) "
+                f"{load_before} at the start, {_loadavg()} at the end (nproc {os.cpu_count()})"
+            )
+            print(render(report, machine, when), end="")
+            return 0
         # issue 13: `status --oneline`, idle CPU, and many dashboards on one database
         for r in crowd_section(tmp, big_db, report.notes.append):
             base = Measure(r.base) if r.has_base else None
