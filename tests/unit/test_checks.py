@@ -176,7 +176,7 @@ TABLE = [
         "We expect a fix by 3 PM.",
         "update",
         "book",
-        [("requires.next_update", E), ("fix_time_promise", W)],
+        [("requires.next_update", W), ("fix_time_promise", W)],
     ),
     # fix promises
     ("fix-by", "We expect a fix by 3 PM.", "channel_reply", "book", [("fix_time_promise", W)]),

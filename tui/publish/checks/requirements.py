@@ -6,11 +6,20 @@ section falls back to :data:`DEFAULT_REQUIRE`. Each requirement's rule is
 ``requires.<name>`` and uses the detector :func:`present` (also behind
 :func:`tui.publish.checks.labels`).
 
-A missing next-update time or restore time is an ERROR (publishing waits); so is
-a resolution with neither thanks nor apology (an apology alone stands in for the
-thanks: a WARNING), or with no post-mortem promise at all (a promise without a
-deadline is a WARNING; a resolution that explains its cause and remedy is its
-own write-up). A missing apology or ownership is a WARNING.
+Every rule is a ladder: an ERROR (publishing waits) only when the element is
+surely missing -- no cue of it at all; a WARNING that says what was seen and why
+it did not count when a cue is there but no full element is recognised ("a time
+(10:00 CET) but no promise to update by it: is that the next update?"). The cues
+are broad and cheap: for the next update, any promised time or interval not told
+in the past, or a part of the day next to an update word; for the restore time,
+a clock time that is neither a promise nor when it broke; for the post-mortem, a
+write-up noun ("a report", "our findings", "what happened", "root cause") or a
+cause told next to a change. A resolution with neither thanks nor apology is an
+ERROR (an apology alone stands in for the thanks: a WARNING); a post-mortem
+promise without a deadline is a WARNING, and a resolution that explains its cause
+and remedy is its own write-up. A missing apology or ownership is a WARNING.
+:func:`present` (and so :func:`tui.publish.checks.labels`) counts only the full
+recognition: a cue never makes an element present.
 """
 
 from __future__ import annotations
@@ -21,10 +30,10 @@ from typing import Final, TypeGuard, assert_never
 
 from tui.core.playbook import MessageChecks
 from tui.core.vocabulary import REQUIREMENTS, Purpose, Requirement
-from tui.publish.checks.findings import ERROR, WARNING, Finding, quote, whole
+from tui.publish.checks.findings import ERROR, WARNING, Finding, Rule, one_line, quote, whole
 from tui.publish.checks.scan import APOS as _APOS
 from tui.publish.checks.scan import Scan
-from tui.publish.checks.substance import explains_cause_and_remedy
+from tui.publish.checks.substance import REMEDY, explains_cause_and_remedy, first_cause
 from tui.publish.checks.times import CLOCK, FUTURE, Time, history
 
 _I = re.IGNORECASE
@@ -46,7 +55,8 @@ _VAGUE = re.compile(
 
 # Words that say service came back (strong), or that things work (weak: not next to a failure).
 _RESTORE_WORDS = re.compile(
-    r"\brestor\w*|\bresolv\w*|\bback\b|\brecover\w*|\bfixed\b|\boperational\b"
+    r"\brestor\w*|\bresolv\w*|\bback\b(?![- ]?(?:office|end)\b)|\brecover\w*|\bfixed\b"
+    r"|\boperational\b"
     r"|\bup\s+and\s+running\b|\bnormal\w*|\bmitigated\b|\bstabili[sz]\w*|\bstable\b"
     r"|\bresum\w*|\breturned\b(?!\s+(?:\d|an?\b|\w+\s+errors?\b|errors?\b))|\bclear(?:ed)?\b|\bsubsided\b|\bhealthy\b|\bagain\b"
     r"|\bsuccessfully\b|\bas\s+expected\b|\bcaught\s+up\b|\bno\s+(?:new|further|more)\b"
@@ -73,6 +83,11 @@ _RANGE = re.compile(
     rf"\s+{_ABOUT}(?:{_C})|(?:{_C})[ \t]*(?:[-–—]|\bto\b)[ \t]*(?:{_C})",
     _I,
 )
+_BROKE = re.compile(
+    r"\bstopped\s+\w+ing\b|\b(?:began|started|begun|beginning|starting)\b|\boutage\b|\bbroke\b"
+    r"|\bincident\b|\bdetected\b|\bnoticed\b|\bwent\s+down\b",
+    _I,
+)
 _CLOSING = frozenset({"resolved", "postmortem"})  # a message that can be its own write-up
 _THANKS = re.compile(
     r"\bthank(?:s|ful|ing|\s+you)?\b|\bgrateful\b|\bgratitude\b"
@@ -92,8 +107,18 @@ _DOC = re.compile(
     r"|\b(?:summary|analysis|explanation|review|report)\s+(?:of|on|about|into)\s+(?:what\s+happened"
     r"|what\s+went\s+wrong"
     r"|the\s+(?:incident|outage|root\s+cause|cause))\b"
-    r"|\b(?:publish|share|post)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause|what\s+went\s+wrong"
-    r"|what\s+happened)\b",
+    r"|\b(?:publish|share|post|explain|describ|document)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause"
+    r"|what\s+went\s+wrong|what\s+happened|findings|lessons|how\s+(?:this|it)\s+happened)\b"
+    # the wider vocabulary: "our findings", "a written summary", "an RCA", "post-incident"
+    r"|\b(?:our|the|a|full)\s+findings\b|\bwritten\s+(?:summary|report|account|explanation"
+    r"|analysis)\b|\bpost[- ]incident\b|\bcause\s+analysis\b"
+    # a plain noun that something will publish: "an analysis will be posted", "we'll send a
+    # summary", "a report on the cause and measures"
+    r"|\b(?:an?|the|our)\s+(?!next\b|new\b|status\b)(?:[\w-]+\s+)?(?:analysis|report|review|summary"
+    r"|explanation)\s+"
+    r"(?:will\b|is\s+(?:going|coming|planned)\b|to\s+follow\b|on\s+(?:the\s+)?cause)"
+    r"|\b(?:publish|post|share|send|release|circulate)\w*\s+(?:an?|the|our)\s+(?:[\w-]+\s+)?"
+    r"(?:analysis|report|review|summary|explanation)\b",
     _I,
 )
 # What makes the write-up a promise: a future ("we will publish", "to follow").
@@ -101,8 +126,13 @@ _PROMISE = re.compile(
     r"\bwill\b|['’]ll\b|\bto\s+follow\b|\bforthcoming\b|\bcoming\b|\bplan\w*|\bintend\w*"
     r"|\bgoing\s+to\b|\bexpect\w*|\bshall\b|\bcommit\w*|\bpromise\w*|\bshortly\b|\bsoon\b"
     # or one already out: "the root cause analysis is available at ..."
-    r"|\bavailable\b|\bpublished\b|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b",
+    r"|\bavailable\b|\bpublished\b|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b"
+    # or pointed at: "look out for a blog post next week"
+    r"|\blook\s+out\s+for\b|\bwatch\s+(?:out\s+)?for\b|\bkeep\s+an\s+eye\s+out\b",
     _I,
+)
+_POINTED = re.compile(
+    r"\blook\s+out\s+for\b|\bwatch\s+(?:out\s+)?for\b|\bkeep\s+an\s+eye\s+out\b", _I
 )
 _OUT = re.compile(
     r"\b(?:is|are)\s+(?:now\s+)?(?:available|published|posted|up)\b|\bhas\s+been\s+published\b"
@@ -126,8 +156,35 @@ _WINDOW = re.compile(
     _I,
 )
 
+# The ladder's cues (:func:`next_update_cue`, :func:`postmortem_cue`): broad and cheap.
+_PART_OF_DAY = re.compile(
+    r"\b(?:this|tomorrow|during\s+the|in\s+the|by\s+the|end\s+of\s+the)\s+"
+    r"(?:morning|afternoon|evening|night)\b|\btonight\b|\btomorrow\b|\blater\s+today\b",
+    _I,
+)
+_UPDATE_TOPIC = re.compile(
+    r"\bupdat\w*|\binform\w*|\breport\w*|\bstatus\b|\bnews\b|\bpost\b|\bback\s+to\s+you\b", _I
+)
+_DOC_CUE = re.compile(
+    r"\b(?:an?|the|our|full|detailed|written|incident|outage)\s+(?:[\w-]+\s+)?(?:report|review"
+    r"|analysis|findings|summary)\b(?!\s+(?:of|from|that)\s+(?:an?\s+|some\s+)?(?:users|customers"
+    r"|errors|issues|problems|slow|people))"
+    r"|\bwrite[- ]?up\b|\bdetails\s+(?:of|on|about)\b|\bwhat\s+(?:happened|went\s+wrong)\b"
+    r"|\broot[- ]cause\b|(?-i:\bRCA\b)|\bblog\b|\bpost[- ]incident\b|\bpost[- ]?mortem\b"
+    r"|\blessons\s+learn\w*",
+    _I,
+)
+_CHANGE = re.compile(
+    REMEDY.pattern
+    + r"|\b(?:added|changed|fixed|replaced|repaired|updated|improved|corrected|adjusted"
+    r"|introduced|increased|reduced|removed|rebuilt|upgraded)\b",
+    _I,
+)
+
 _APOLOGY = re.compile(
-    r"\b(?:sorry|apologi[sz](?:e|ed|es|ing)|apolog(?:y|ies)|regret)\b|\bwe\s+feel\s+terrible\b", _I
+    r"\b(?:sorry|apologi[sz](?:e|ed|es|ing)|apolog(?:y|ies)|regret(?:s|ted|fully)?)\b"
+    r"|\bwe\s+feel\s+terrible\b",
+    _I,
 )
 # Verbs that are not acting on the problem: awareness, feelings, talk about talking.
 _NOT_ACTING = (
@@ -144,7 +201,8 @@ _NOT_ACTING = (
     r"|since\b|more\b|any\b|some\b|further\b|additional\b|new\b|enough\b|got\b|really\b"
     r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b"
     r"|like\b|love\b|wish\w*|remain\w*|recogni\w*|receiv\w*|notic\w*|detect\w*|observ\w*"
-    r"|be\b|do\b|does\b|did\b|need\w*|invit\w*|advis\w*|acknowledg\w*|reali[sz]\w*|take\s+this)"
+    r"|be\b|do\b|does\b|did\b|need\w*|invit\w*|advis\w*|acknowledg\w*|reali[sz]\w*|take\s+this"
+    r"|writ\w*\s+up\b|members?\b|mates?\b|hear\w*|heard\b|learn\w*|revert\s+(?:with|back|to)\b)"
 )
 _OWNERSHIP = re.compile(
     r"\bour\s+(?:mistake|fault)\b|\bwe\s+caused\b"
@@ -163,6 +221,11 @@ _OWNERSHIP = re.compile(
     r"|SREs?|support|crew)\s+(?:is|are|has|have|was|were|will|quickly|immediately"
     r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
     r"|remains?|continues?)\b(?!\s+(?:aware|sorry))"
+    # our people with any action verb, in any word order: "our technicians analyse the
+    # problem", "our technicians make now a rollback"
+    r"|\bour\s+(?:[\w-]+\s+){0,2}?(?:engineers?|technicians?|team|teams|staff|specialists?"
+    r"|experts?|developers|administrators?|admins?|crew)\s+(?:now\s+|currently\s+|still\s+)?"
+    rf"(?!{_NOT_ACTING})[a-z]{{3,}}\b"
     r"|\bour\s+investigation\b"
     rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:still\s+)?on\s+it\b",
     _I,
@@ -170,7 +233,7 @@ _OWNERSHIP = re.compile(
 # Whoever it is, acting: "Halvorsen Systems is investigating", "... and are investigating"
 # (not a third party: "the provider is implementing a fix").
 _ACTING = re.compile(
-    r"\b(?:is|are|and\s+are|and\s+is)\s+(?:now\s+|currently\s+|actively\s+|urgently\s+|still\s+)?"
+    r"\b(?:is|are|and(?:\s+are|\s+is)?)\s+(?:now\s+|currently\s+|actively\s+|urgently\s+|still\s+)?"
     r"(?:investigating|looking\s+into|working\s+(?:on|to|with)|rolling\s+back|deploying|fixing"
     r"|restoring|reverting|mitigating)\b",
     _I,
@@ -208,7 +271,7 @@ def has_next_update(scan: Scan, times: list[Time]) -> bool:
             return True
     for d in _write_ups(scan):
         lo, hi = scan.sentence(d.start(), d.end())
-        if scan.has(_WINDOW, lo, hi) and scan.has(FUTURE, lo, hi):
+        if scan.has(_WINDOW, lo, hi) and (scan.has(FUTURE, lo, hi) or scan.has(_POINTED, lo, hi)):
             return True
     return False
 
@@ -316,9 +379,39 @@ def present(name: Requirement, scan: Scan, times: list[Time], purpose: str) -> b
     assert_never(name)
 
 
+def _seen(rule: Rule, span: tuple[int, int], message: str, suggestion: str) -> Finding:
+    """The ladder's middle step: a cue was seen but no full element recognised (a WARNING)."""
+    return Finding(rule, WARNING, span[0], span[1], one_line(message), one_line(suggestion))
+
+
+def next_update_cue(scan: Scan, times: list[Time]) -> tuple[int, int] | None:
+    """A concrete time in a future-facing clause that is not a recognised next update: a
+    promised time of any topic (not told in the past), or a part of the day ("this
+    afternoon") next to an update word."""
+    for t in times:
+        if not history(scan.s, *scan.sentence(t.start, t.end)):
+            return t.start, t.end
+    for m in _PART_OF_DAY.finditer(scan.s):
+        lo, hi = scan.sentence(m.start(), m.end())
+        if scan.has(FUTURE, lo, hi) or scan.has(_UPDATE_TOPIC, lo, hi):
+            return m.span()
+    return None
+
+
 def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
     if has_next_update(scan, times):
         return []
+    cue = next_update_cue(scan, times)
+    if cue is not None:
+        seen = quote(scan.text[cue[0] : cue[1]])
+        return [
+            _seen(
+                "requires.next_update",
+                cue,
+                f"a time ({seen}) but no promise to update by it: is that the next update?",
+                "say it is: “Next update by 2:45 PM EST.”",
+            )
+        ]
     vague = _VAGUE.search(scan.s)
     message = "no concrete time for the next update: customers cannot plan around it"
     if vague is not None:
@@ -333,9 +426,35 @@ def next_update(scan: Scan, times: list[Time]) -> list[Finding]:
     ]
 
 
+def restore_time_cue(scan: Scan, times: list[Time]) -> tuple[int, int] | None:
+    """A clock time that is neither a promise (update, monitoring, write-up, a future) nor
+    when it broke (a failure or a start in its clause): perhaps when service came back,
+    told in words the rule does not know."""
+    promised = {t.start for t in times if t.topic in ("update", "monitor", "doc")}
+    for m in CLOCK.finditer(scan.s):
+        if m.start() in promised:
+            continue
+        lo, hi = _clause(scan, m.start(), m.end())
+        if not (scan.has(FUTURE, lo, hi) or scan.has(_FAILURE, lo, hi) or scan.has(_BROKE, lo, hi)):
+            return m.span()
+    return None
+
+
 def restore_time(scan: Scan, times: list[Time]) -> list[Finding]:
     if has_restore_time(scan, times):
         return []
+    cue = restore_time_cue(scan, times)
+    if cue is not None:
+        seen = quote(scan.text[cue[0] : cue[1]])
+        return [
+            _seen(
+                "requires.restore_time",
+                cue,
+                f"a time ({seen}) but nothing says service came back then: is that the "
+                "restore time?",
+                "say it is: “Service has been fully restored as of 4:47 PM EST.”",
+            )
+        ]
     return [
         whole(
             "requires.restore_time",
@@ -387,6 +506,11 @@ def postmortem_promise(scan: Scan) -> list[Finding]:
                 suggestion,
             )
         ]
+    cue = postmortem_cue(scan)
+    if cue is not None:
+        span, why = cue
+        seen = quote(scan.text[span[0] : span[1]])
+        return [_seen("requires.postmortem_promise", span, f"{seen} {why}", suggestion)]
     return [
         whole(
             "requires.postmortem_promise",
@@ -396,6 +520,23 @@ def postmortem_promise(scan: Scan) -> list[Finding]:
             suggestion,
         )
     ]
+
+
+def postmortem_cue(scan: Scan) -> tuple[tuple[int, int], str] | None:
+    """A write-up-ish noun ("report", "findings", "what happened"), or a cause told next
+    to a change: perhaps the write-up, in words the rule does not know; with why it did
+    not count."""
+    n = len(scan.s)
+    for m in _DOC_CUE.finditer(scan.s):
+        if not scan.masked(*m.span()):
+            return m.span(), "but no promise of a write-up recognised: is that the post-mortem?"
+    cause = first_cause(scan, 0, n)
+    if cause is not None and scan.has(_CHANGE, 0, n):
+        return cause, (
+            "tells the cause, and something changed, but not recognisably what stops it "
+            "happening again: is that the write-up?"
+        )
+    return None
 
 
 def apology(scan: Scan) -> list[Finding]:

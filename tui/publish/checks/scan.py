@@ -33,6 +33,13 @@ _UPDATE_WORDS = (
     r"|\blet\s+you\s+know\b|\bconfirm\b(?!\s+that)"
     # "we'll have more for you by noon", "more to share at 3 PM"
     r"|\bmore\s+(?:for\s+you|to\s+(?:share|tell\s+you|report))\b"
+    # any communication verb or a next-status noun: "inform you again", "give a new status",
+    # "announce the next report", "circle back", "keep you in the loop"
+    r"|\b(?:inform|notify|contact|brief|advise)\s+(?:you|all|everyone|our\s+\w+|again|back)\b"
+    r"|\bmore\s+(?=(?:at|by|around|before|in|within)\s)"
+    r"|\b(?:new|next|further)\s+(?:status|report|information|info|notice|bulletin|statement)\b"
+    r"|\bstatus\s+(?:update|report)\b|\breport\s+again\b|\b(?:circle|check|come)\s+back\b"
+    r"|\bget\s+back\b|\bkeep\s+you\s+in\s+the\s+loop\b|\bannounce\b|\bshare\s+news\b"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"

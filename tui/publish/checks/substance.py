@@ -49,8 +49,8 @@ SYMPTOM = re.compile(
     r"|\bmissing\b|\bduplicat\w*|\bdisappear\w*|\bnot\s+visible\b|\blogged\s+out\b"
     r"|\b(?:is|are|was|were|went|be(?:ing)?)\s+(?:completely\s+|partially\s+|fully\s+)?"
     r"(?:down|offline|unreachable|unresponsive|inaccessible|unavailable)\b"
-    r"|\b(?:outage|unavailability)\s+(?:of|for|on|in)\s+(?:the\s+|our\s+)?(?!service|platform)"
-    r"\w+",
+    r"|\b(?:outage|unavailability)\s+(?:of|for|on|in)\s+(?:the\s+|our\s+)?"
+    r"(?!service|platform|your\b|some\b|certain\b|parts?\b|areas?\b|regions?\b)\w+",
     _I,
 )
 
@@ -116,11 +116,14 @@ REMEDY = re.compile(
     # detection: "so that such a fault is detected within minutes"
     r"|\bso\s+that\s+(?:\w+\s+){0,4}?(?:is|are|will\s+be|gets?|would\s+be)\s+(?:detected|caught"
     r"|spotted|noticed|flagged|stopped|blocked)\b"
-    # the corrective action taken, in the first person
-    rf"|\bwe(?:{APOS}ve|\s+have)?\s+(?:since\s+|now\s+|also\s+)?(?:added|fixed|deployed"
+    r"|\bfrom\s+now\s+on\b|\bhenceforth\b|\bfrom\s+(?:today|this\s+point)\s+on\b"
+    # the corrective action taken, in the first person (or by our people)
+    rf"|(?:\bwe(?:{APOS}ve|\s+have)?|\bour\s+(?:[\w-]+\s+)?(?:team|teams|engineers|technicians"
+    r"|staff|crew|developers))\s+(?:since\s+|now\s+|also\s+)?(?:added|fixed|deployed"
     r"|rolled\s+(?:it\s+|this\s+|that\s+|the\s+\w+\s+)?back|reverted|increased|improved"
     r"|updated|changed|replaced|patched|corrected|introduced|put\s+in\s+place|strengthened"
-    r"|expanded|hardened|removed|renewed|restored\s+the|moved|raised|set\s+up|repaired"
+    r"|expanded|hardened|removed|renewed|restored\s+the|moved|raised|set\s+up|repaired|pinned"
+    r"|locked|capped|limited|split|separated|fenced|tightened|rebuilt|re-?routed|rewrote|rewritten"
     r"|implemented\s+(?:a|an|additional|new|better))\b"
     rf"|\bwe(?:{APOS}re|\s+are)\s+(?:now\s+)?(?:changing|adding|reviewing|improving|fixing)\b",
     _I,
@@ -131,6 +134,10 @@ _MECHANISM = re.compile(
     r"|\bwhat\s+happened\s*:|\bincorrectly\b|\bwrongly\b|\bwrong\b|\bby\s+mistake\b"
     r"|\bwithout\s+notice\b|\bmisconfigur\w*|\bexpired\b|\b(?:ran|run|running)\s+out\s+of\b|\bbug\b|\bbroke\b"
     r"|\boverload\w*|\bexhausted\b|\bfilled\s+up\b|\bleak\b|\bplanned\s+(?:work|maintenance)\b"
+    # a part that broke, in plain past verbs: "a damaged cable", "the directories rejected
+    # our feeds"
+    r"|\b(?:damaged|defective|faulty|corrupted|broken|severed|rejected|refused|crashed"
+    r"|overflowed|(?:rotated|expired|renewed|ran)\s+(?:early|late))\b"
     r"|\btwice\b|\b(?:a|the|our|an)\s+(?:\w+\s+)?(?:change|push|deploy\w*|release|update|upgrade"
     r"|migration|rotation|retry)\s+(?:\w+\s+){0,4}?(?:removed|lowered|broke|caused|changed"
     r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded)\b"
@@ -191,6 +198,12 @@ GENERIC_WORDS = frozenset(
         write-up writeup blog summary detailed complete completed once full
         rely relies relying depend depends depending count counting much day days week weeks
         business working three four five seven ten fourteen thirty seventy
+        dear valued kindly hereby regarding concerned respective reason reasons temporary
+        temporarily facing face faces faced same notice notification failure failures
+        malfunction malfunctions confirmation confirming under closed close closing mobilised
+        mobilized mobilise mobilize establish established re-establish re-established
+        reestablish reestablished foreseen unforeseen circumstances general overall
+        stands stand stood regretted regret regrets
         """,
     )
 )
@@ -235,6 +248,16 @@ def content_words(scan: Scan, lo: int, hi: int) -> list[str]:
                 out.append(w)
         sentence_start = False
     return out
+
+
+def first_cause(scan: Scan, lo: int, hi: int) -> tuple[int, int] | None:
+    """The first cause word in lo..hi followed by more than a generic noun, or the first
+    mechanism told plainly ("a damaged cable", "the certificate expired")."""
+    for m in _CAUSE.finditer(scan.s, lo, hi):
+        if not _GENERIC_CAUSE.match(scan.s, m.end(), hi):
+            return m.span()
+    found = _MECHANISM.search(scan.s, lo, hi)
+    return found.span() if found else None
 
 
 def cause_explained(scan: Scan, lo: int, hi: int) -> bool:

@@ -21,6 +21,7 @@ CLOCK = re.compile(
     r"(?<![\w:.])(?:"
     r"(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])(?:[ \t]?[ap]\.?[ \t]?m\b)?"
     r"|(?:1[0-2]|0?[1-9])[ \t]?[ap]\.?[ \t]?m\b"
+    r"|(?:[01]?\d|2[0-3])h[0-5]\d\b"  # the French clock: 14h05, 16h00
     r"|noon\b|midnight\b"
     # named times: "at the top of the hour", "by end of day PT" (end of day needs its zone)
     r"|the[ \t]+(?:top|bottom)[ \t]+of[ \t]+the[ \t]+hour\b"
@@ -31,7 +32,7 @@ CLOCK = re.compile(
 )
 # What makes a clock time a promise rather than a timestamp ("as of", "·", "Posted").
 _FUTURE_PREP = re.compile(
-    r"(?:\b(?:by|at|around|before|until|than|about|approximately|for|is)|\bnext\s+update|[:~])"
+    r"(?:\b(?:by|at|around|before|until|till|than|about|approximately|for|is|be)|\bnext\s+update|[:~])"
     r"[*_]*[ \t]*\Z",
     _I,
 )
