@@ -15,7 +15,7 @@ import pytest
 
 from tui.core.playbook import MessageChecks, load_playbook, parse_playbook
 from tui.core.playbook.loading import PlaybookError
-from tui.publish.checks import ERROR, WARNING, check_message, labels
+from tui.publish.checks import ERROR, WARNING, check_message, has_errors, labels
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = load_playbook(ROOT / "playbooks" / "saas-major-outage.yaml").message_checks
@@ -588,3 +588,221 @@ def test_every_finding_says_why_in_one_line_with_a_better_phrasing(text, purpose
         assert f.message and "\n" not in f.message
         assert ":" in f.message or "(" in f.message  # the finding, then why
         assert f.suggestion and "\n" not in f.suggestion
+
+
+# ------------------------------------------------- the ladder: error = surely missing
+
+E_OR_W = {ERROR, WARNING}
+
+
+def finding(text: str, purpose: str, rule: str):
+    found = [f for f in check_message(text, purpose, "statuspage", BOOK) if f.rule == rule]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("We expect a fix by 3 PM.", "3 PM"),
+        ("Engineers aim to have the importer running within 2 hours.", "within 2 hours"),
+        ("Card payments fail at checkout. We'll be back to you this afternoon.", "this afternoon"),
+        ("Logins fail for EU customers; the provider targets a fix by 16:30 CET.", "16:30 CET"),
+    ],
+)
+def test_a_time_without_a_promise_to_update_by_it_is_a_warning_that_names_it(text, seen):
+    f = finding(text, "update", "requires.next_update")
+    assert f is not None and f.severity == WARNING
+    assert f"“{seen}”" in f.message and "is that the next update?" in f.message
+    assert text[f.start : f.end] == seen  # the finding points at what it saw
+    assert not labels(text, "update", BOOK)["next_update"]  # a cue is not the element
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are investigating failed logins for EU customers.",
+        "Card payments fail at checkout. We'll update you soon.",
+        "Search was down from 09:00; it is still down.",
+        "Exports are slow. More updates to follow as soon as possible.",
+    ],
+)
+def test_no_time_at_all_is_an_error(text):
+    f = finding(text, "update", "requires.next_update")
+    assert f is not None and f.severity == ERROR
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        (
+            "Resolved. Our findings are still being gathered. Thank you for your patience.",
+            "Our findings",
+        ),
+        ("Resolved. We are still working out what happened. Thanks, everyone.", "what happened"),
+        (
+            "Resolved: a damaged cable cut the Lyon link, and the spare link was reconfigured. "
+            "Thank you for your patience.",
+            "damaged",
+        ),
+    ],
+)
+def test_a_write_up_cue_without_a_promise_is_a_warning_that_names_it(text, seen):
+    f = finding(text, "resolved", "requires.postmortem_promise")
+    assert f is not None and f.severity == WARNING, f
+    assert f"“{seen}" in f.message and "?" in f.message
+    assert not labels(text, "resolved", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Everything works again since 15:20 UTC. Thanks for your patience.",
+        "Resolved at 15:20 UTC. Thank you.",
+        "The importer is healthy again since 11:02 CET. We apologise for the delay.",
+    ],
+)
+def test_no_write_up_cue_at_all_is_an_error(text):
+    f = finding(text, "resolved", "requires.postmortem_promise")
+    assert f is not None and f.severity == ERROR
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        (
+            "The last queued invoice went out at 14:52 UTC. Thank you for your patience.",
+            "14:52 UTC",
+        ),
+        ("Logins look good as of 09:41 CET, thanks for bearing with us.", "09:41 CET"),
+    ],
+)
+def test_a_time_not_recognised_as_the_restore_time_is_a_warning(text, seen):
+    f = finding(text, "resolved", "requires.restore_time")
+    assert f is not None and f.severity == WARNING, f
+    assert f"“{seen}”" in f.message and "is that the restore time?" in f.message
+
+
+def test_the_ladder_keeps_the_json_shape_and_blocking_means_errors():
+    warned = check_message("We expect a fix by 3 PM.", "update", "statuspage", BOOK)
+    assert not has_errors(warned)  # a cue: a second look, not a block
+    blocked = check_message("We expect a fix soon.", "update", "statuspage", BOOK)
+    assert has_errors(blocked)
+
+
+# ------------------------------------------------- broader classes (issue 12, third batch)
+
+COMMUNICATION_AT_A_TIME = params(
+    "We will inform you again in 30 minutes.",
+    "Next information until 10:00 CET.",
+    "We will give a new status at 16h00.",
+    "Our next report will be at 12:00 JST.",
+    "We will report again at 14:00 UTC on our progress.",
+    "We'll circle back within the hour.",
+    "We will check back in 45 minutes with what we find.",
+    "We'll keep you posted every half hour.",
+    "Stay tuned, more at 10h30.",
+    "Next status: 11:00 Madrid time.",
+    "We will notify you again by 3 PM at the latest.",
+    "Expect the next bulletin at 18:00 CET.",
+)
+
+
+@pytest.mark.parametrize("text", COMMUNICATION_AT_A_TIME)
+def test_any_communication_verb_or_next_status_noun_with_a_time_is_a_next_update(text):
+    full = f"Exports fail for EU customers. {text}"
+    assert labels(full, "update", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(full, "update")
+
+
+WIDER_WRITE_UP = params(
+    "We will publish our findings within a week.",
+    "An RCA will follow by Friday.",
+    "A written summary will be emailed to admins by Monday.",
+    "Details of the root cause will be shared within 5 business days.",
+    "We'll share what happened on our blog this week.",
+    "An analysis will be posted here within 5 business days.",
+    "Look out for a blog post next week on what broke.",
+)
+
+
+@pytest.mark.parametrize("text", WIDER_WRITE_UP)
+def test_the_wider_write_up_vocabulary_with_a_deadline_passes(text):
+    full = f"{SAID} {text}"
+    assert labels(full, "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(full, "resolved")
+
+
+PLAIN_CAUSE_AND_REMEDY = params(
+    "A power supply in our Paris rack was faulty. Our technicians replaced it, and from now on "
+    "both supplies are watched.",
+    "The cause was a damaged fibre cable near the station. We repaired the cable and added a "
+    "second route.",
+    "Our card processor rejected every request after its certificate rotated early. We've pinned "
+    "the certificate and added an alert for rejections.",
+    "A bad index build corrupted the search results. We restored from last night's backup and "
+    "introduced a review for index changes.",
+)
+
+
+@pytest.mark.parametrize("text", PLAIN_CAUSE_AND_REMEDY)
+def test_cause_and_remedy_in_plain_verbs_is_its_own_write_up(text):
+    full = f"{SAID} {text}"
+    assert labels(full, "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(full, "resolved")
+
+
+ESL_OWNERSHIP = params(
+    "Our technicians analyse the problem at the moment.",
+    "Our technicians make now a rollback of the firmware.",
+    "Our specialists are checking the database servers.",
+    "We are aware and working to resolve this.",
+    "Our developers prepare a correction.",
+    "We are currently confirming the cause.",
+)
+
+
+@pytest.mark.parametrize("text", ESL_OWNERSHIP)
+def test_our_people_acting_in_any_word_order_is_ownership(text):
+    assert labels(text, "ack", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Apple says they've found the cause and are rolling out a fix. More as I hear it.",
+        "We shall revert with an update within 60 minutes.",
+        "Our team members were notified.",
+        "I'll write up what happened in a blog post this week.",
+    ),
+)
+def test_hearing_replying_or_writing_up_is_not_ownership(text):
+    assert not labels(text, "ack", BOOK)["ownership"]
+
+
+FORMAL_FORMULAE = params(
+    "Dear customers, there is currently a disruption of our services due to technical reasons.",
+    "There is currently a service outage in your area. We thank you for your understanding.",
+    "Services are temporarily impacted due to technical reasons. Thank you for your patience.",
+    "A failure has occurred in some services. Details are under confirmation.",
+    "Dear Valued Customers, we are facing some technical issues. Updates will be shared shortly.",
+    "Issue stands resolved. Inconvenience regretted.",
+)
+
+
+@pytest.mark.parametrize("text", FORMAL_FORMULAE)
+def test_formal_formulae_that_name_no_symptom_are_robotic(text):
+    assert labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Dear customers, since 08:12 CET the webmail can not be reached because a storage "
+        "system is defective. Next information until 10:00 CET.",
+        "There is currently an outage of fibre internet in Lyon: the box shows a red light.",
+        "Services are temporarily impacted: invoices cannot be downloaded.",
+    ),
+)
+def test_the_formal_register_with_a_symptom_is_not_robotic(text):
+    assert not labels(text, "ack", BOOK)["robotic"]

@@ -177,7 +177,8 @@ _DOC_CUE = re.compile(
 _CHANGE = re.compile(
     REMEDY.pattern
     + r"|\b(?:added|changed|fixed|replaced|repaired|updated|improved|corrected|adjusted"
-    r"|introduced|increased|reduced|removed|rebuilt|upgraded)\b",
+    r"|introduced|increased|reduced|removed|rebuilt|upgraded|reconfigured|rerouted|restarted"
+    r"|reverted|switched|moved|migrated|disabled|renewed|rotated|patched|rolled\s+back)\b",
     _I,
 )
 
@@ -218,7 +219,8 @@ _OWNERSHIP = re.compile(
     rf"\s+(?!{_NOT_ACTING})[a-z]{{3,}}"
     # the team, or the company by name, acting: "our engineers are on it", "Engineers are working"
     r"|\b(?:our\s+)?(?:[\w-]+\s+){0,3}?(?:engineers?|team|teams|staff|people|developers|on-?call"
-    r"|SREs?|support|crew)\s+(?:is|are|has|have|was|were|will|quickly|immediately"
+    r"|SREs?|support|crew|technicians?|specialists?|experts?|administrators?|admins?)"
+    r"\s+(?:is|are|has|have|was|were|will|quickly|immediately"
     r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
     r"|remains?|continues?)\b(?!\s+(?:aware|sorry))"
     # our people with any action verb, in any word order: "our technicians analyse the
