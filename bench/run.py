@@ -39,6 +39,7 @@ from lint_agreement import section as lint_section
 from long_paste import LIMIT_MS as PASTE_LIMIT_MS
 from long_paste import timings as paste_timings
 from mutation import last_table as mutation_section
+from stages import stage_notes
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.md"
@@ -791,6 +792,8 @@ def main() -> int:
                 small_db = tmp / "paint-demo.db"
                 build_demo_db(small_db)
                 measure_paint(tmux, big_db, small_db, report)
+                env = "env -u WARROOM_NOW -u TEXTUAL TERM=xterm-256color"
+                report.notes.extend(stage_notes(tmux, big_db, tmp, env))  # where it goes
         finally:
             tmux.close()
         if only_paint:
