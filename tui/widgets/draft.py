@@ -69,6 +69,9 @@ class DraftEditor(Vertical):
         # a message went out from this editor: it owes a fresh start from the template,
         # paid as soon as a state without that draft is shown (however late it arrives)
         self._reset_owed: str | None = None
+        # the template render under way: (purpose, the state's last event) -- the first
+        # poll's state (the same events) does not start a second render (issue 13)
+        self._rendering: tuple[str, int] | None = None
         self.editing = False
         self._hold: DraftHold | None = None
         self._hold_mine = False
@@ -152,13 +155,21 @@ class DraftEditor(Vertical):
     def _render_template(self, state: IncidentState, purpose: str, now: datetime) -> None:
         """Render off the UI thread: Jinja2's import and compile stay out of the first paint."""
 
-        def work() -> None:
-            text = self._template_text(state, purpose, now)
-            if text.strip():  # the check's import and regexes too (~60 ms): the preview runs it
-                from tui.publish.checks.lint import lint
+        key = (purpose, state.last_event_id)
+        if self._rendering == key:
+            return  # under way already, over the very same events: its text will do
+        self._rendering = key
 
-                lint(text, purpose, "statuspage", state.book, pane_host(self).config)
-            self.app.call_from_thread(self._template_ready, purpose, text)
+        def work() -> None:
+            text: str | None = None
+            try:
+                text = self._template_text(state, purpose, now)
+                if text.strip():  # the check's import and regexes (~60 ms): the preview runs it
+                    from tui.publish.checks.lint import lint
+
+                    lint(text, purpose, "statuspage", state.book, pane_host(self).config)
+            finally:  # (a failure is the worker's notification; the next render may start)
+                self.app.call_from_thread(self._template_ready, key, text)
 
         # after the frame under way: a thread importing Jinja2 and the check beside the
         # first layout would share the GIL with it and delay the first paint
@@ -166,9 +177,12 @@ class DraftEditor(Vertical):
             self.run_worker, work, thread=True, exit_on_error=False, group="draft-template"
         )
 
-    def _template_ready(self, purpose: str, text: str) -> None:
-        if not self.is_attached:
-            return  # the dashboard closed while the template rendered
+    def _template_ready(self, key: tuple[str, int], text: str | None) -> None:
+        if self._rendering == key:
+            self._rendering = None
+        purpose = key[0]
+        if text is None or not self.is_attached:
+            return  # the render failed, or the dashboard closed while the template rendered
         s = self._state
         if s is None or purpose != self.purpose or purpose in s.drafts:
             # moved on, someone saved a draft meanwhile, or the state that follows the
