@@ -1,5 +1,5 @@
 """``python -m tui``: the ``warroom`` command, for when the console script is not on PATH."""
 
-from tui.cli import main
+from tui.entry import main
 
 raise SystemExit(main())

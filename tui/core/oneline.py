@@ -17,7 +17,13 @@ match, cannot be read or does not parse is a miss: the full path runs (and says 
 error in its usual way). The cache holds nothing secret (what the line shows) and is
 never a reason for an error: it is skipped when it cannot be written.
 
-This module imports only the clock, durations and text helpers (the fast path's cost).
+Most runs need not even ask SQLite: once the database's files have been still for
+SETTLED_NS, their stat (device, inode, size, mtime of the file and its -wal) is kept
+with the facts, and a run that finds the same stat says the line from them (a write
+always moves the mtime of what it writes: the -wal, or the file at a checkpoint).
+
+This module imports only the clock, durations and text helpers (the fast path's cost);
+sqlite3 only when the stat moved, and no pathlib.
 """
 
 from __future__ import annotations
@@ -25,15 +31,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
+import time
 import zlib
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tui.core.clock import hhmm, local
 from tui.core.durations import format_duration
 from tui.core.textsafe import clean_line
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ONELINE_MAX = 80
 FORMAT = 1  # bump when LineFacts or what the line says from them changes
@@ -157,7 +165,7 @@ def line_of(facts: list[LineFacts], now: datetime) -> str:
 # ------------------------------------------------------------------------ the cache
 
 
-def cache_file(db: str | os.PathLike[str]) -> Path | None:
+def cache_file(db: str | os.PathLike[str]) -> str | None:
     """Where this user keeps the facts of this database (None: no home to keep them in)."""
     base = os.environ.get("XDG_CACHE_HOME") or ""
     if not os.path.isabs(base):
@@ -167,7 +175,9 @@ def cache_file(db: str | os.PathLike[str]) -> Path | None:
         base = os.path.join(home, ".cache")
     real = os.path.realpath(db)
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in os.path.basename(real))
-    return Path(base) / "warroom" / f"oneline-{zlib.crc32(real.encode()):08x}-{name[:60]}.json"
+    return os.path.join(
+        base, "warroom", f"oneline-{zlib.crc32(real.encode()):08x}-{name[:60]}.json"
+    )
 
 
 def db_key(conn: sqlite3.Connection, db: str | os.PathLike[str]) -> dict[str, Any]:
@@ -192,50 +202,114 @@ def save(db: str | os.PathLike[str], key: dict[str, Any], facts: list[LineFacts]
     path = cache_file(db)
     if path is None:
         return
-    data = json.dumps({"key": key, "facts": [f.to_json() for f in facts]})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _write(path, {"key": key, "facts": [f.to_json() for f in facts]})
+
+
+def _write(path: str, kept: dict[str, Any]) -> None:
+    data = json.dumps(kept)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(data)
         os.replace(tmp, path)  # whole or not at all: two clients may write at once
     except OSError:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
+
+
+# A database file (and its -wal) whose stat was taken at least this long after its last
+# change: any later write stamps a later mtime, whatever the file system's clock tick
+# (1-2 s on some), so an equal stat proves nothing was written since.
+SETTLED_NS = 3_000_000_000
+
+
+def file_stat(real: str) -> list[list[int] | None]:
+    """What a write to the database moves: device, inode, size and mtime of the file and
+    of its -wal (None: not there). Not the ctime: SQLite moves the -wal's at every open
+    (it chowns it to the database's owner when run as root); not the -shm: readers write it."""
+    found: list[list[int] | None] = []
+    for path in (real, f"{real}-wal"):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            found.append(None)
+            continue
+        found.append([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns])
+    return found
+
+
+def settled(stat: list[list[int] | None], taken_ns: int) -> bool:
+    """Every file last changed SETTLED_NS or more before the stat was taken (and not later
+    than it: a clock that went back): a later write is bound to show in the stat."""
+    return all(one is None or taken_ns - SETTLED_NS >= one[3] for one in stat)
 
 
 def cached_line(db: str | os.PathLike[str], now: datetime, timeout: float) -> str | None:
-    """The line from the cached facts when the database has not changed; else None."""
+    """The line from the cached facts when the database has not changed; else None.
+
+    Two ways to know it has not: the stat of the database and its -wal equal to the one
+    kept with the facts (kept only once settled: :func:`settled`) -- no SQLite at all;
+    else the key read from the database (:func:`db_key`), and a settled stat that did not
+    move while it was read is kept for the next run."""
     path = cache_file(db)
     if path is None or not os.path.isfile(db):
         return None
     try:
-        if not _ours(path) or not _ours(path.parent):
+        if not _ours(path) or not _ours(os.path.dirname(path)):
             return None
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        conn = _connect(os.path.realpath(db), timeout)
+        with open(path, encoding="utf-8") as f:
+            kept = json.load(f)
+        real = os.path.realpath(db)
+        facts = [LineFacts.from_json(d) for d in kept["facts"]]
+        if _same_build(kept["key"], real) and kept.get("stat") == file_stat(real):
+            return line_of(facts, now)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # a miss: the full path reads the database (and says what is wrong)
+    import sqlite3  # (only now: ~1 ms)
+
+    try:
+        taken = time.time_ns()
+        before = file_stat(real)
+        conn = _connect(real, timeout)
         try:
             key = db_key(conn, db)
         finally:
             conn.close()
         if kept["key"] != key:
             return None
-        facts = [LineFacts.from_json(d) for d in kept["facts"]]
+        if before == file_stat(real) and settled(before, taken):
+            _write(path, {**kept, "stat": before})
         return line_of(facts, now)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, sqlite3.Error):
-        return None  # a miss: the full path reads the database (and says what is wrong)
+        return None
 
 
-def _ours(path: Path) -> bool:
+def _same_build(key: Any, real: str) -> bool:
+    """The kept key was made by this warroom, FORMAT and database path."""
+    from tui import __version__
+
+    return (
+        isinstance(key, dict)
+        and key.get("format") == FORMAT
+        and key.get("version") == __version__
+        and key.get("db") == real
+    )
+
+
+def _ours(path: str) -> bool:
     """Only a file (and folder) of this user that no one else may write is believed."""
-    st = path.stat()
+    st = os.stat(path)
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _connect(real: str, timeout: float) -> sqlite3.Connection:
     """As the store opens it: a file this user may write, as it is; else read-only, and
     immutable when no writer is at work (no -wal), so a reader leaves no -shm behind."""
+    import sqlite3
+
     if os.access(real, os.W_OK) and os.access(os.path.dirname(real) or ".", os.W_OK):
         return sqlite3.connect(real, timeout=timeout)
     from urllib.parse import quote
