@@ -82,9 +82,16 @@ def cmd_postmortem_action(ctx: Context) -> int:
 
 def cmd_postmortem_publish(ctx: Context) -> int:
     from tui import commands
+    from tui.commands.postmortem import not_yet
 
     cfg = config(ctx)
     store, incident_id = incident(ctx)
+    # after the resolution only (commands.publish refuses too): one line, not the preview
+    how = " (warroom publish --template resolved --yes)"
+    why = not_yet(store.state(incident_id), incident_id, "postmortem", how)
+    if why is not None:
+        err(why)
+        return EXIT_USAGE
     body = _postmortem_text(ctx, store, incident_id, "md")
     if not ctx.args.yes:
         out(body)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.commands.base import MAX_NOTE, Outcome, open_state, user_text
 from tui.commands.checklist import after_published
+from tui.commands.postmortem import refuse_before_resolution
 from tui.core import state as ev
 from tui.core.clock import to_iso
 from tui.core.errors import CommandError
@@ -61,6 +62,7 @@ def record_published(
         s = open_state(w, incident_id)
         if s.resolved_at and purpose in PROMISING:
             raise CommandError(f"{incident_id} is already resolved: no more {purpose} messages")
+        refuse_before_resolution(s, incident_id, purpose)
         event_id = w.append(incident_id, now, actor, ev.PUBLISHED, data)
         after_published(w, incident_id, now, actor, purpose, event_id)
     return Outcome(incident_id, event_id, f"recorded {purpose}")
@@ -104,6 +106,7 @@ def publish(
     now = clock.now()
     with store.write() as w:
         s = open_state(w, incident_id)
+        refuse_before_resolution(s, incident_id, purpose)  # before the check: it says why
         asked = body.strip()  # under the two-person rule: its time is the approval's
         body = at_publishing(body, now, s.book.timezone)  # a marker left in: the time now
         findings = lint(body, purpose, "statuspage", s.book, config)
@@ -294,6 +297,7 @@ def decide(
             return Outcome(incident_id, event_id, f"sent back {req.request_id}")
         if s.resolved_at and req.purpose in PROMISING:
             raise CommandError(f"{incident_id} is already resolved: reject this request")
+        refuse_before_resolution(s, incident_id, req.purpose)
         promised = (
             req.promised_next_at if req.promised_next_at and req.promised_next_at > now else None
         )

@@ -18,9 +18,35 @@ from tui.core.textsafe import clean_line
 
 if TYPE_CHECKING:
     from tui.core.clock import Clock
+    from tui.core.state.incident import IncidentState
     from tui.core.store import Store
 
 MAX_ACTION = 500
+
+AFTER_RESOLUTION = {"postmortem": "post-mortem", "amends": "amends message"}
+"""Purposes published only once the resolution is (what they say needs the incident over)."""
+
+
+def not_yet(s: IncidentState, incident_id: str, purpose: str, how: str = "") -> str | None:
+    """Why a message of ``purpose`` cannot go out yet (one line naming the phase and what to
+    do), or None: a post-mortem or amends message comes after the resolution announcement.
+    ``how``: how to publish the resolution where the line is read (the CLI's command)."""
+    word = AFTER_RESOLUTION.get(purpose)
+    if word is None or s.resolved_at is not None:
+        return None
+    phase = s.current_phase()
+    where = f"the phase \u201c{phase.title}\u201d" if phase else "no phase"
+    return (
+        f"{incident_id} is not resolved yet (in {where}): publish the resolution first{how}, "
+        f"then the {word}; nothing was queued"
+    )
+
+
+def refuse_before_resolution(s: IncidentState, incident_id: str, purpose: str) -> None:
+    """Raise :class:`CommandError` with :func:`not_yet`'s line when it has one."""
+    why = not_yet(s, incident_id, purpose)
+    if why is not None:
+        raise CommandError(why)
 
 
 def edit_postmortem(

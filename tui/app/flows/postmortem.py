@@ -75,14 +75,31 @@ def export_postmortem(app: WarroomApp) -> None:
 
 
 def publish_postmortem(app: WarroomApp) -> None:
-    """The rendered Markdown, through the publish confirmation like any message."""
+    """The rendered Markdown, through the publish confirmation like any message; before
+    the resolution (read afresh: someone may have just published it) an error says so
+    and no confirmation opens (commands.publish refuses too)."""
     from tui.app.flows.publish import confirm_publish
+    from tui.commands.postmortem import not_yet
 
-    def work() -> tuple[str, dict[str, Any]]:
+    incident_id = app.room.incident_id
+    assert incident_id is not None, "a post-mortem needs an open incident"
+
+    def work() -> str | tuple[str, dict[str, Any]]:
+        why = app.room.read(
+            lambda store: not_yet(store.state(incident_id), incident_id, "postmortem")
+        )
+        if why is not None:
+            return why
         body = postmortem_text(app, "md")
         return body, app.room.preview_publish("postmortem", body, app.config)
 
-    app.background(work, lambda result: confirm_publish(app, "postmortem", *result))
+    def back(result: str | tuple[str, dict[str, Any]]) -> None:
+        if isinstance(result, str):
+            app.error(result)
+        else:
+            confirm_publish(app, "postmortem", *result)
+
+    app.background(work, back)
 
 
 def add_remedial_action(app: WarroomApp) -> None:
