@@ -175,19 +175,40 @@ def _decode_timeline(v: Any) -> list[TimelineEntry]:
     n = len(ids)
     if any(len(c) != n for c in (ats, texts, actor, kind)):
         raise CheckpointError("the timeline's columns differ in length")
+    # the checks run over whole columns at C speed (a set of the types, min and max): a
+    # 10,000-entry timeline is read at a dashboard's start, before its first frame
     for names in (actors, kinds):
-        if any(type(x) is not str for x in names):
+        if not _only(names, str):
             raise CheckpointError("a timeline name is not a string")
     for values, kind_ in ((ids, int), (texts, str)):
-        if any(type(x) is not kind_ for x in values):
+        if not _only(values, kind_):
             raise CheckpointError(f"a timeline value is not {kind_.__name__}")
     for idx, names in ((actor, actors), (kind, kinds)):
-        if any(type(x) is not int or not 0 <= x < len(names) for x in idx):
+        if idx and (not _only(idx, int) or min(idx) < 0 or max(idx) >= len(names)):
             raise CheckpointError("a timeline index is out of range")
-    return [
-        TimelineEntry(i, _decode_datetime(a), actors[w], kinds[k], t)
-        for i, a, w, k, t in zip(ids, ats, actor, kind, texts, strict=True)
-    ]
+    if not _only(ats, str):
+        raise _fail("a date", next(a for a in ats if type(a) is not str))
+    try:
+        when = list(map(datetime.fromisoformat, ats))
+    except ValueError:
+        for a in ats:
+            _decode_datetime(a)  # the first that is not a date, named
+        raise
+    return list(
+        map(
+            TimelineEntry,
+            ids,
+            when,
+            map(actors.__getitem__, actor),
+            map(kinds.__getitem__, kind),
+            texts,
+        )
+    )
+
+
+def _only(values: list[Any], kind: type) -> bool:
+    """Every value is of exactly this type (a bool is not an int)."""
+    return set(map(type, values)) <= {kind}
 
 
 @cache
