@@ -122,6 +122,8 @@ MODULES: tuple[Module, ...] = (
             "tests/unit/test_oneline_bugs.py",
             "tests/unit/test_attention.py",
             "tests/unit/test_mutants_outbox.py",
+            "tests/unit/test_lease.py",
+            "tests/unit/test_resend.py",
         ),
         SLOW_OUTBOX,
     ),

@@ -76,6 +76,13 @@ def test_one_transient_fault_is_retried_and_each_update_lands_once_in_order(
     assert retried.attempts == 2 and retried.last_error is None
     assert [r.attempts for r in rows if r.id != failed_row] == [1, 1, 1]
     rig.assert_delivered()
+    [incident] = rig.page_incidents()
+    committed = fault.endswith("-after")  # the page has it: found, not sent again
+    assert [a.detail for a in attempts if a.outcome == "sent"] == [
+        "found on the status page after a retry" if committed and r.id == failed_row
+        else incident["id"]
+        for r in rows
+    ]  # fmt: skip
     sent = [e.data for e in rig.store.events(rig.incident) if e.kind == DELIVERY_SENT]
     assert [(s["outbox_id"], s["attempts"]) for s in sent] == [(r.id, r.attempts) for r in rows]
     if fault in test_delivery.THROTTLES:  # Retry-After: 1, by the injected clock

@@ -22,12 +22,18 @@ from tests.unit.test_dest_chat import HookRig, slack_bodies
 from tests.unit.test_lease import ManualTime
 from tui import commands
 from tui.core.clock import FrozenClock
-from tui.core.config import Config
+from tui.core.config import Config, Destination
 from tui.core.playbook import load_playbook
-from tui.core.state import DELIVERY_CANCELLED, DELIVERY_FAILED, DELIVERY_RETRIED, DELIVERY_SENT
+from tui.core.state import (
+    DELIVERY_CANCELLED,
+    DELIVERY_FAILED,
+    DELIVERY_RETRIED,
+    DELIVERY_SENT,
+    PUBLISHED,
+)
 from tui.core.store import Store, StoreError
 from tui.publish import outbox
-from tui.publish.worker import Attempt, Deliverer
+from tui.publish.worker import Attempt, Deliverer, lease_for
 
 rig = test_delivery.rig  # the fixture: a war room, a real page, the faulty proxy
 slack = test_dest_chat.slack  # a war room, a strict Slack hook, the faulty proxy
@@ -395,3 +401,173 @@ def test_an_incident_found_on_the_page_gets_the_update_not_a_second_incident(rig
     update = rig.rows()[1]
     assert (update.state, update.provider_ref) == ("sent", incident["id"])
     assert outbox.provider_incident(rig.store, rig.incident, "local") == incident["id"]
+
+
+# a row read back, a row that does not exist, a lease's edge ------------------------------
+
+
+def test_a_row_read_back_has_its_key_and_times_and_json_says_them(tmp_path: Path) -> None:
+    store, incident, event = room(tmp_path)
+    try:
+        with store.write() as w:
+            row_id = outbox.enqueue(w, incident, "status", "ack", {"body": "x"}, T0, event)
+        row = outbox.get(store, row_id)
+        assert row is not None
+        assert row.key.startswith(f"{outbox.incident_key(store, incident)}-"), row.key
+        assert row.payload == {"body": "x"}
+        shown = row.as_dict()
+        assert shown["created_at"] == "2026-11-27T19:00:00+00:00", shown
+        assert shown["next_attempt_at"] == shown["created_at"]
+        assert (shown["sent_at"], shown["key"]) == (None, row.key)
+    finally:
+        store.close()
+
+
+def test_a_row_that_does_not_exist_is_named_not_a_crash(tmp_path: Path) -> None:
+    store, _incident, _event = room(tmp_path)
+    try:
+        with pytest.raises(StoreError) as info:
+            outbox.cancel(store, 999, "bob", T0)
+        assert str(info.value) == "no outbox row 999"
+        assert outbox.origin_of(store, 999) is None
+        assert outbox.holders(store, 999) == set()
+    finally:
+        store.close()
+
+
+def test_a_person_may_cancel_a_row_once_its_lease_has_run_out_not_before(tmp_path: Path) -> None:
+    store, incident, event = room(tmp_path)
+    try:
+        with store.write() as w:
+            row_id = outbox.enqueue(w, incident, "status", "ack", {"body": "x"}, T0, event)
+        lease = timedelta(seconds=30)
+        assert outbox.claim(store, "elsewhere:1:1", T0, lease) is not None
+        with pytest.raises(StoreError) as info:
+            outbox.cancel(store, row_id, "bob", T0 + lease - timedelta(microseconds=1))
+        assert "is being delivered right now" in str(info.value)
+        outbox.cancel(store, row_id, "bob", T0 + lease)  # the lease ends now: not leased
+        assert outbox.get(store, row_id).state == "cancelled"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_a_resend_of_a_resend_is_traced_to_the_original_message(tmp_path: Path) -> None:
+    """`d` on a resent row: the message's origin is the first publish event, so the
+    destinations that already have it are all known (nothing sent twice)."""
+    store, incident, first = room(tmp_path)
+    try:
+        with store.write() as w:
+            again = w.append(incident, T0, "bob", PUBLISHED, {"resend_of": first})
+            row_a = outbox.enqueue(w, incident, "status", "ack", {"body": "x"}, T0, first)
+            row_b = outbox.enqueue(w, incident, "chat", "ack", {"body": "x"}, T0, again)
+        assert outbox.origin_of(store, row_b) == first
+        assert outbox.origin_of(store, row_a) == first
+        assert outbox.holders(store, row_a) == {"status", "chat"}
+    finally:
+        store.close()
+
+
+def test_a_lease_covers_the_longest_attempt_the_destination_allows() -> None:
+    # five requests, each after its rate-limit gap (1 s) and within four 10 s phases, + 60 s
+    dest = Destination("page", "statuspage", "https://x.test", rate_per_second=1, timeout=10)
+    assert lease_for(dest) == timedelta(seconds=5 * (1 + 4 * 10) + 60)
+
+
+def test_a_claim_takes_the_longest_lease_before_its_first_request(rig: Rig) -> None:
+    """Between the claim and the first request (a rate-limit wait), the row is already
+    leased for the whole attempt, not the 120 s default."""
+    t = ManualTime()
+    seen: list[float] = []
+
+    def while_waiting(_seconds: float) -> None:
+        if not seen:
+            [_first, second] = rig.rows()
+            until = rig.store.conn.execute(
+                "SELECT lease_until FROM outbox WHERE id = ?", (second.id,)
+            ).fetchone()[0]
+            seen.append((datetime.fromisoformat(until) - claimed[0]).total_seconds())
+
+    claimed: list[datetime] = []
+    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=1 / 30))
+    rig.publish(2)
+    d = Deliverer(
+        rig.store, rig.config, t, owner="one", sleep=t.sleeper(while_waiting),
+        monotonic=t.monotonic,
+    )  # fmt: skip
+    try:
+        assert d.deliver_one() is not None
+        claimed.append(t.now())
+        second = d.deliver_one()
+    finally:
+        d.close()
+    assert second is not None and second.outcome == "sent", second
+    assert seen == [lease_for(rig.config.destinations[0]).total_seconds()]
+
+
+def test_a_permanent_error_names_its_row(rig: Rig) -> None:
+    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=100))
+    rig.proxy.set_script(on_method("POST", 1, "422"))
+    rig.publish(1)
+    d = manual_deliverer(rig.store, rig.config, ManualTime())
+    try:
+        attempt = d.deliver_one()
+    finally:
+        d.close()
+    [row] = rig.rows()
+    assert row.state == "failed" and row.last_error
+    assert attempt == Attempt(row.id, "failed", row.last_error)
+
+
+def test_the_loop_waits_out_a_locked_database_and_counts_what_it_sent(rig: Rig) -> None:
+    """Another process holds the database's write lock: the attempt is reported as a
+    database trouble (row 0), the loop waits a second and goes on; `warroom deliver`
+    then prints how many went out."""
+    import sqlite3
+
+    t = ManualTime()
+    slept: list[float] = []
+    other = sqlite3.connect(rig.tmp / "incident.db", timeout=10, isolation_level=None)
+
+    def after(seconds: float) -> None:
+        slept.append(seconds)
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+
+    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=100))
+    rig.publish(2)
+    store = Store(rig.tmp / "incident.db", timeout=0.05)
+    other.execute("BEGIN IMMEDIATE")
+    reports: list[Attempt] = []
+    d = Deliverer(store, rig.config, t, owner="one", sleep=t.sleeper(after), monotonic=t.monotonic)
+    try:
+        sent = d.run(until_idle=True, report=reports.append)
+    finally:
+        d.close()
+        store.close()
+        other.close()
+    assert reports[0].row_id == 0 and reports[0].outcome == "retry", reports
+    assert reports[0].detail.startswith("database: "), reports[0]
+    assert slept[0] == 1.0, slept
+    assert [a.outcome for a in reports[1:]] == ["sent", "sent"], reports
+    assert sent == 2
+    rig.assert_delivered()
+
+
+def test_a_retry_goes_out_when_it_is_due_not_at_the_next_idle_look(rig: Rig) -> None:
+    """Throttled with Retry-After: 1 -- the loop sleeps until the row is due (about a
+    second), not the 5 s it waits when nothing at all is queued."""
+    t = ManualTime()
+    slept: list[float] = []
+    rig.use_config(config_text(rig.proxy.api_base, timeout=10, rate=100))
+    rig.proxy.set_script(on_method("POST", 1, "429"))
+    rig.publish(1)
+    d = Deliverer(
+        rig.store, rig.config, t, owner="one", sleep=t.sleeper(slept.append),
+        monotonic=t.monotonic,
+    )  # fmt: skip
+    try:
+        assert d.run(until_idle=True, max_wait=5.0) == 1
+    finally:
+        d.close()
+    assert slept and all(0.2 <= s <= 1.01 for s in slept), slept
+    rig.assert_delivered()
