@@ -806,3 +806,62 @@ def test_formal_formulae_that_name_no_symptom_are_robotic(text):
 )
 def test_the_formal_register_with_a_symptom_is_not_robotic(text):
     assert not labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "After the fix we will send you a report with the root cause within a week.",
+        "We'll email customers a summary of the incident by Friday.",
+        "Our team will mail everyone the full review within 5 days.",
+    ),
+)
+def test_a_write_up_sent_to_the_reader_is_a_promise(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Resolved. The issue with bookings that started at 06:10 JST has been fixed.",
+        "The sync problem, which began around 9:30 CET, is resolved.",
+        "The outage that occurred at 14:02 UTC has been mitigated.",
+    ),
+)
+def test_the_time_a_start_verb_names_is_not_the_restore_time(text):
+    assert not labels(text, "resolved", BOOK)["restore_time"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Balances have shown correctly since 11:15 GMT.",
+        "Invoices render properly again as of 3:40 PM ET.",
+        "Since 08:05 CET the portal behaves as normal.",
+    ),
+)
+def test_working_correctly_since_a_time_is_a_restore_time(text):
+    assert labels(text, "resolved", BOOK)["restore_time"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We're grateful for your patience.",
+        "We are relieved that bookings work again.",
+        "We're proud of how quickly everyone adapted.",
+    ),
+)
+def test_a_feeling_is_not_ownership(text):
+    assert not labels(text, "resolved", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "An issue has been detected and is being addressed.",
+        "A problem was detected and is currently being addressed by our team.",
+    ),
+)
+def test_detected_and_being_addressed_is_a_template(text):
+    assert labels(text, "ack", BOOK)["robotic"]

@@ -66,7 +66,8 @@ _RESTORE_WORDS = re.compile(
 _PAST_AUX = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|came|went)\b", _I)
 _WORKS = re.compile(
     r"\bwork(?:s|ed|ing)\b|\bsent\b|\bdelivered\b|\bprocessed\b|\bcompleted?\b|\baccessible\b"
-    r"|\bavailable\b|\bup\s+to\s+date\b|\bbeen\s+able\s+to\b|\bgoing\s+through\b|\bloaded\b",
+    r"|\bavailable\b|\bup\s+to\s+date\b|\bbeen\s+able\s+to\b|\bgoing\s+through\b|\bloaded\b"
+    r"|\bcorrectly\b|\bproperly\b|\bas\s+normal\b",
     _I,
 )
 _FAILURE = re.compile(
@@ -81,6 +82,11 @@ _ABOUT = r"(?:(?:approximately|about|around|roughly|~)\s*)?"
 _RANGE = re.compile(
     rf"\b(?:between|from)\s+{_ABOUT}(?:{_C})[^.!?\n]{{0,40}}?\b(?:and|to|until|till|through|thru)"
     rf"\s+{_ABOUT}(?:{_C})|(?:{_C})[ \t]*(?:[-–—]|\bto\b)[ \t]*(?:{_C})",
+    _I,
+)
+_STARTED = re.compile(
+    r"\b(?:start(?:ed|ing)|began|begun|beginning|broke|failed|occurred|went\s+down)"
+    r"(?:\s+(?:at|around|about|on|from))?\s*\Z",
     _I,
 )
 _BROKE = re.compile(
@@ -117,7 +123,8 @@ _DOC = re.compile(
     r"|\b(?:an?|the|our)\s+(?!next\b|new\b|status\b)(?:[\w-]+\s+)?(?:analysis|report|review|summary"
     r"|explanation)\s+"
     r"(?:will\b|is\s+(?:going|coming|planned)\b|to\s+follow\b|on\s+(?:the\s+)?cause)"
-    r"|\b(?:publish|post|share|send|release|circulate)\w*\s+(?:an?|the|our)\s+(?:[\w-]+\s+)?"
+    r"|\b(?:publish|post|share|send|release|circulate|email|mail)\w*\s+"
+    r"(?:(?:you|them|customers|everyone|all\s+of\s+you)\s+)?(?:an?|the|our)\s+(?:[\w-]+\s+)?"
     r"(?:analysis|report|review|summary|explanation)\b",
     _I,
 )
@@ -203,6 +210,7 @@ _NOT_ACTING = (
     r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b"
     r"|like\b|love\b|wish\w*|remain\w*|recogni\w*|receiv\w*|notic\w*|detect\w*|observ\w*"
     r"|be\b|do\b|does\b|did\b|need\w*|invit\w*|advis\w*|acknowledg\w*|reali[sz]\w*|take\s+this"
+    r"|grateful\b|relieved\b|proud\b|delighted\b|thrilled\b"
     r"|writ\w*\s+up\b|members?\b|mates?\b|hear\w*|heard\b|learn\w*|revert\s+(?:with|back|to)\b)"
 )
 _OWNERSHIP = re.compile(
@@ -287,8 +295,8 @@ def has_restore_time(scan: Scan, times: list[Time]) -> bool:
     s = scan.s
     promised = {t.start for t in times if t.topic in ("update", "monitor", "doc")}
     for m in CLOCK.finditer(s):
-        if m.start() in promised:
-            continue
+        if m.start() in promised or _STARTED.search(s, max(0, m.start() - 20), m.start()):
+            continue  # a promise, or when it broke: "the issue that started at 06:10"
         lo, hi = _clause(scan, m.start(), m.end())
         strong = scan.has(_RESTORE_WORDS, lo, hi)
         if not strong and not (scan.has(_WORKS, lo, hi) and not scan.has(_FAILURE, lo, hi)):

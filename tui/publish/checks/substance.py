@@ -209,7 +209,7 @@ GENERIC_WORDS = frozenset(
         malfunction malfunctions confirmation confirming under closed close closing mobilised
         mobilized mobilise mobilize establish established re-establish re-established
         reestablish reestablished foreseen unforeseen circumstances general overall
-        stands stand stood regretted regret regrets
+        stands stand stood regretted regret regrets detected addressed address addressing
         """,
     )
 )
