@@ -17,9 +17,15 @@ from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widget import Widget
 
 from tests.dashboard_helpers import LATE, ON_TRACK, dashboard, make_app, seeded_db, wait_for
+from tui import commands
 from tui.app.app import WarroomApp
+from tui.app.room import Room
+from tui.core.clock import FrozenClock
+from tui.core.store import Store
 from tui.widgets.bigdigits import BigDigits, changed_spans, glyphs
+from tui.widgets.checklist import PhaseChecklist
 from tui.widgets.header import IncidentHeader
+from tui.widgets.queues import ChannelQueues
 
 
 def font_rows(value: str, bold: bool) -> list[str]:
@@ -119,3 +125,78 @@ async def test_a_new_width_takes_the_whole_widget_path(tmp_path):
         await pilot.pause()
         drawn = ["".join(s.text for s in digits.render_line(y)).strip() for y in range(3)]
         assert drawn == [r.strip() for r in font_rows("+02:07", bool(digits.rich_style.bold))]
+
+
+async def test_lists_are_built_again_only_when_their_time_words_move(tmp_path, monkeypatch):
+    """Ticks with the clock still: no row of the checklist or the queues is built; ten
+    minutes later the queues' "oldest" words are new on screen (the demo's phase heads
+    have no running deadline then: their rows are rightly left alone)."""
+    db = seeded_db(tmp_path)
+    with Store(db) as store:  # a queue counted 5 minutes ago: its "oldest" moves with time
+        at = FrozenClock(ON_TRACK - timedelta(minutes=5))
+        commands.set_queue(store, at, "sam", "INC-1", "tickets", 40, at.now())
+    built: defaultdict[str, int] = defaultdict(int)
+    for cls in (PhaseChecklist, ChannelQueues):
+        real = cls._rows
+
+        def rows(self, s, now, _real=real, _name=cls.__name__):
+            built[_name] += 1
+            return _real(self, s, now)
+
+        monkeypatch.setattr(cls, "_rows", rows)
+    ticks: list[int] = []
+    real_tick = WarroomApp._tick
+
+    def tick(self):
+        ticks.append(1)
+        return real_tick(self)
+
+    monkeypatch.setattr(WarroomApp, "_tick", tick)
+    app = make_app(db, at=ON_TRACK, tick_every=0.01, poll_every=3600)
+    clock = app.room.clock
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        queues = screen.query_one(ChannelQueues)
+        await wait_for(lambda: len(ticks) >= 3, pilot)
+        await pilot.pause()
+        before = [str(o.prompt) for o in queues.options if o.id and o.id.startswith("channel:")]
+        assert any("oldest" in row for row in before), before
+        built.clear()
+        seen = len(ticks)
+        await wait_for(lambda: len(ticks) >= seen + 10, pilot)
+        assert dict(built) == {}, built  # 10 ticks, the time words unchanged: nothing built
+
+        clock.advance(timedelta(minutes=10))
+        await wait_for(lambda: built["ChannelQueues"] >= 1, pilot)
+        await pilot.pause()
+        after = [str(o.prompt) for o in queues.options if o.id and o.id.startswith("channel:")]
+        assert after != before, after
+        assert "PhaseChecklist" not in built, built  # its words did not move
+
+
+async def test_a_change_from_elsewhere_is_seen_without_the_probe_timer(tmp_path, monkeypatch):
+    """The doorbell (inotify) wakes the dashboard: with the probe's timer an hour apart
+    a note from another connection still shows; at rest no probe runs at all."""
+    db = seeded_db(tmp_path)
+    probed: list[int] = []
+    real_probe = Room.probe
+
+    def probe(self):
+        probed.append(1)
+        return real_probe(self)
+
+    monkeypatch.setattr(Room, "probe", probe)
+    app = make_app(db, at=ON_TRACK, poll_every=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await dashboard(pilot)
+        assert app._doorbell is not None
+        await wait_for(lambda: screen.state.last_event_id > 0 and not app._poll_busy, pilot)
+        await pilot.pause(0.3)
+        quiet = len(probed)
+        await pilot.pause(0.5)
+        assert len(probed) == quiet, "a probe ran at rest"
+        seen = screen.state.last_event_id
+        with Store(db) as other:
+            commands.add_note(other, FrozenClock(ON_TRACK), "bob", "INC-1", "ring the bell")
+        await wait_for(lambda: screen.state.last_event_id > seen, pilot)
+    assert app._doorbell is not None and app._doorbell.fd == -1  # closed on the way out

@@ -17,17 +17,30 @@ class OptionPane(OptionList):
         self._prompts: dict[str, str] = {}
         self._ids: list[str | None] = []
         self._state = None
+        self._moved: object = None  # the time-dependent words of the rows shown
 
     def show(self, state, now: datetime) -> None:
         self._state = state
+        self._moved = None  # a new state: the next tick builds the rows again
         self.show_options(list(self._rows(state, now)))
 
     def tick(self, now: datetime) -> None:
-        if self._state is not None:
-            self.show(self._state, now)
+        """Time alone moved: rows are built again only when the words that depend on the
+        time (``_moving``) changed -- most seconds nothing in a list does (issue 13)."""
+        if self._state is None:
+            return
+        moving = self._moving(self._state, now)
+        if moving is not None and moving == self._moved:
+            return
+        self.show(self._state, now)
+        self._moved = moving
 
     def _rows(self, state, now: datetime) -> Iterator[Option]:
         raise NotImplementedError
+
+    def _moving(self, state, now: datetime) -> object:
+        """What of ``_rows`` depends on ``now``, cheaply (None: unknown, build every tick)."""
+        return None
 
     def show_options(self, options: list[Option]) -> None:
         ids = [o.id for o in options]

@@ -34,6 +34,10 @@ class PhaseChecklist(OptionPane):
 
         item_id: str
 
+    def _moving(self, s: IncidentState, now: datetime) -> object:
+        """The heads' time words (an item row never depends on the time)."""
+        return tuple(_time_words(view, now) for view in phase_views(s, now))
+
     def _rows(self, s: IncidentState, now: datetime):
         tz = s.book.timezone
         for view in phase_views(s, now):
@@ -90,3 +94,12 @@ class PhaseChecklist(OptionPane):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_toggle_item()
+
+
+def _time_words(view, now: datetime) -> tuple[bool, str]:
+    """What of a phase head moves with the time alone: late or not, and by how much."""
+    if not view.deadline_at or (view.met_at and not view.missed):
+        return (view.missed, "")
+    if view.missed:
+        return (True, format_duration((view.met_at or now) - view.deadline_at))
+    return (False, format_duration(view.deadline_at - now))

@@ -12,6 +12,9 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.geometry import Region
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Visual, visualize
 from textual.widgets import Static
 
 from tui.core.clock import wall
@@ -40,6 +43,7 @@ class IncidentHeader(Static):
         self.problems: list[Row] = []  # deliveries that need a person, newest first
         self._lines: list[Text] | None = None  # what each line shows now
         self._text = Text()
+        self._strips: dict[int, tuple[Text, tuple[int, Style], Strip]] = {}  # per line
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state, self._now = state, now
@@ -157,6 +161,21 @@ class IncidentHeader(Static):
 
     def render(self) -> Text:
         return self._text
+
+    def render_line(self, y: int) -> Strip:
+        """One line, rendered only when its text (or the width, or the style) changed: the
+        other lines' strips are kept (a tick converts one line of Rich text, not three)."""
+        lines, width, style = self._lines or [], self.content_size.width, self.visual_style
+        if y >= len(lines):
+            return Strip.blank(width, style.rich_style)
+        line = lines[y]
+        cached = self._strips.get(y)
+        if cached is not None and cached[0] is line and cached[1] == (width, style):
+            return cached[2]
+        strips = Visual.to_strips(self, visualize(self, line, markup=False), width, 1, style)
+        strip = strips[0] if strips else Strip.blank(width, style.rich_style)
+        self._strips[y] = (line, (width, style), strip)
+        return strip
 
     def _show_lines(self, lines: list[Text]) -> None:
         """Repaint only the lines whose text changed: a tick moves the elapsed time, one

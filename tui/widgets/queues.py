@@ -36,6 +36,18 @@ class ChannelQueues(OptionPane):
         super().__init__(**kwargs)
         self._sources: dict[str, SourceStatus] = {}
 
+    def _moving(self, s: IncidentState, now: datetime) -> object:
+        """The rows' time words: the oldest's age, the inflow, what each source said."""
+        words: list[object] = []
+        for channel in s.book.channels:
+            st = s.channels.get(channel.id)
+            if st is not None and st.depth is not None:
+                oldest = format_duration(now - st.oldest_since) if st.oldest_since else ""
+                words.append((oldest, st.inflow(now)))
+            source = self._sources.get(channel.id)
+            words.append(source.words(now) if source is not None else None)
+        return tuple(words)
+
     def _rows(self, s: IncidentState, now: datetime):
         if not s.book.channels:
             empty = Text("This playbook defines no support channels.", style="dim")
