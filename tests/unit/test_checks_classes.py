@@ -865,3 +865,44 @@ def test_a_feeling_is_not_ownership(text):
 )
 def test_detected_and_being_addressed_is_a_template(text):
     assert labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Next update at 16.00 CET.",
+        "We will update you by 4.30pm.",
+        "Next update at 1600 UTC.",
+        "We will inform you again at 4 o'clock.",
+        "Next status 11:00 CET.",
+        "Next information 10:00 CET.",
+    ),
+)
+def test_other_ways_of_writing_the_clock_are_times(text):
+    full = f"Logins fail for EU customers. {text}"
+    assert labels(full, "update", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(full, "update")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Logins fail since version 4.12. We are on it.",
+        "Logins fail in release 2.30 for some users. We are on it.",
+    ),
+)
+def test_a_version_number_is_not_a_time(text):
+    assert not labels(text, "update", BOOK)["next_update"]
+    assert rules(text, "update")["requires.next_update"] == ERROR
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We will share our learnings by Friday.",
+        "A PIR will follow within 5 business days.",
+        "We'll describe how this happened in a write-up next week.",
+    ),
+)
+def test_learnings_a_pir_or_how_it_happened_is_a_write_up(text):
+    assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]

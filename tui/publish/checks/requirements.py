@@ -104,7 +104,8 @@ _THANKS = re.compile(
 _DOC = re.compile(
     r"\bpost[- ]?mortem\b|\bpost[- ]incident\s+(?:report|review|analysis|summary)\b"
     r"|\bincident\s+(?:report|review|summary|analysis|retrospective)\b"
-    r"|\broot[- ]cause\s+analysis\b|(?-i:\bRCAs?\b)|\bwrite[- ]?up\b|\bretrospective\b"
+    r"|\broot[- ]cause\s+analysis\b|(?-i:\bRCAs?\b)|(?-i:\bPIRs?\b)|\bwrite[- ]?up\b"
+    r"|\bretrospective\b"
     # a report/review named for the root cause or the outage: "a full root-cause report"
     r"|\b(?:root[- ]cause|outage|post[- ]outage)\s+(?:report|review|summary|write[- ]?up)\b"
     r"|\bblog\s+post\b|\b(?:detailed|full|complete|thorough|in-depth|public)\s+"
@@ -114,7 +115,7 @@ _DOC = re.compile(
     r"|what\s+went\s+wrong"
     r"|the\s+(?:incident|outage|root\s+cause|cause))\b"
     r"|\b(?:publish|share|post|explain|describ|document)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause"
-    r"|what\s+went\s+wrong|what\s+happened|findings|lessons|how\s+(?:this|it)\s+happened)\b"
+    r"|what\s+went\s+wrong|what\s+happened|findings|lessons|learnings|how\s+(?:this|it)\s+happened)\b"
     # the wider vocabulary: "our findings", "a written summary", "an RCA", "post-incident"
     r"|\b(?:our|the|a|full)\s+findings\b|\bwritten\s+(?:summary|report|account|explanation"
     r"|analysis)\b|\bpost[- ]incident\b|\bcause\s+analysis\b"

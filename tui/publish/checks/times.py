@@ -22,6 +22,12 @@ CLOCK = re.compile(
     r"(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])(?:[ \t]?[ap]\.?[ \t]?m\b)?"
     r"|(?:1[0-2]|0?[1-9])[ \t]?[ap]\.?[ \t]?m\b"
     r"|(?:[01]?\d|2[0-3])h[0-5]\d\b"  # the French clock: 14h05, 16h00
+    # a dotted clock with its zone or am/pm (not a version number): 16.00 CET, 4.30pm
+    r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?![.\d])(?=[ \t]?(?:[ap]\.?m\b|(?-i:[A-Z]{2,5}\b)|h\b|hrs\b))"
+    r"(?:[ \t]?[ap]\.?[ \t]?m\b)?"
+    # four digits with a zone: 1600 UTC; o'clock: at 4 o'clock
+    r"|(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]+(?-i:UTC|GMT|Z)\b)"
+    r"|(?:1[0-2]|0?[1-9]|1[3-9]|2[0-3])[ \t]+o['’]clock\b"
     r"|noon\b|midnight\b"
     # named times: "at the top of the hour", "by end of day PT" (end of day needs its zone)
     r"|the[ \t]+(?:top|bottom)[ \t]+of[ \t]+the[ \t]+hour\b"
@@ -32,7 +38,7 @@ CLOCK = re.compile(
 )
 # What makes a clock time a promise rather than a timestamp ("as of", "·", "Posted").
 _FUTURE_PREP = re.compile(
-    r"(?:\b(?:by|at|around|before|until|till|than|about|approximately|for|is|be)|\bnext\s+update|[:~])"
+    r"(?:\b(?:by|at|around|before|until|till|than|about|approximately|for|is|be)|\bnext\s+(?:update|status|information|info|report|bulletin|communication|message)|[:~])"
     r"[*_]*[ \t]*\Z",
     _I,
 )
