@@ -5,13 +5,15 @@ intake thread (:mod:`tui.app.intake`) or ``warroom watch`` -- polls; every other
 process waits, trying the lease again every :data:`LEASE_RETRY` seconds, so when
 the holder dies (kill -9 on this host: at once; elsewhere: when its lease runs
 out) another one takes over. The lease lasts :func:`lease_ttl` (three times the
-shortest ``every``, at least 30 s) and is renewed before every fetch.
+shortest ``every``, at least 30 s); before every fetch a read checks it is still
+ours, and it is renewed (a write) once half of it has run.
 
 Each round polls the sources that are due:
 
-- a success is recorded in the ``queue_sources`` table (:func:`tui.queues.status.record`)
-  and, in every open incident whose playbook has the channel, becomes a
-  ``channel.counts`` event by :data:`ACTOR` -- only when the count or the oldest
+- a success is recorded in the ``queue_sources`` table (:func:`tui.queues.status.record`;
+  the same answer again only after :data:`tui.queues.status.QUIET`: every write wakes
+  every dashboard on the database) and, in every open incident whose playbook has the
+  channel, becomes a ``channel.counts`` event by :data:`ACTOR` -- only when the count or the oldest
   contact differ from what the incident shows (a cheap SQL look at the latest
   one, then :func:`tui.commands.set_queue` with ``unless_same``: the compare and
   the write are one transaction, so two pollers never write one change twice);
@@ -148,6 +150,7 @@ class Poller:
         self._schedule: dict[str, _Schedule] = {}
         self._books: dict[str, frozenset[str]] = {}  # playbook sha -> its channel ids
         self.holding = False
+        self._until: datetime | None = None  # the lease's end, as we last wrote it
 
     # -- the HTTP client, made only when an HTTP source is polled --------------------
     @property
@@ -167,8 +170,12 @@ class Poller:
     def take_lease(self) -> lease.Holder:
         """Take (or renew) the lease; the holder afterwards (ours: ``.owner == self.owner``)."""
         now = self.clock.now()
+        held = self._fresh(now)
+        if held is not None:
+            return held
         holder = lease.take(self.store, lease.POLLER, self.owner, now, self.ttl)
         mine = holder.owner == self.owner
+        self._until = holder.until if mine else None
         if mine and not self.holding:
             self._load_schedule(now)
         self.holding = mine
@@ -178,13 +185,30 @@ class Poller:
         """Give the lease up (the next poller takes it at once)."""
         if self.holding:
             self.holding = False
+            self._until = None
             with contextlib.suppress(StoreError):  # else it runs out by itself
                 lease.release(self.store, lease.POLLER, self.owner)
 
     def _renew(self) -> bool:
-        ok = lease.hold(self.store, lease.POLLER, self.owner, self.clock.now(), self.ttl)
+        now = self.clock.now()
+        if self._fresh(now) is not None:
+            return True
+        ok = lease.hold(self.store, lease.POLLER, self.owner, now, self.ttl)
+        self._until = now + self.ttl if ok else None
         self.holding = ok
         return ok
+
+    def _fresh(self, now: datetime) -> lease.Holder | None:
+        """The lease is ours with more than half its ttl to run: renewing it now would be a
+        write (waking every dashboard) for nothing. A read checks it is still the one we
+        wrote (nobody can take a lease that has not run out from a live owner)."""
+        if not self.holding or self._until is None or self._until - now <= self.ttl / 2:
+            return None
+        held = lease.current(self.store, lease.POLLER, now)
+        if held is None or held.owner != self.owner or held.until != self._until:
+            self._until = None  # (the write that follows says whose it is)
+            return None
+        return held
 
     def _load_schedule(self, now: datetime) -> None:
         """Take over where the last poller stopped: its next times and failure counts."""
@@ -266,6 +290,7 @@ class Poller:
             oldest_since=oldest,
             next_at=sched.next_at,
             owner=self.owner,
+            quiet=status.QUIET,  # the same answer: no write, no dashboard woken
         )
         return Poll(
             src.channel, title, now, reading.count, oldest, None, sched.next_at, written, used_by

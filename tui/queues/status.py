@@ -1,9 +1,10 @@
 """What each queue source last said: the ``queue_sources`` table, and its words.
 
 The poller (whoever holds the lease) writes one row per configured channel after
-every poll (:func:`record`); every dashboard and ``warroom reply``/``status``
-reads them (:func:`read_all`) and shows :meth:`SourceStatus.words`: "Zendesk:
-polled 12s ago" or "Zendesk: 401 -- check ZENDESK_TOKEN". Not events: a poll
+a poll whose answer differs from the row, or after :data:`QUIET` (:func:`record`);
+every dashboard and ``warroom reply``/``status`` reads them (:func:`read_all`) and
+shows :meth:`SourceStatus.words`: "Zendesk: polled 12s ago", "Zendesk: no change in
+3m" or "Zendesk: 401 -- check ZENDESK_TOKEN". Not events: a poll
 every 30 s would drown the log (a count that moves is an event, written by the
 poller through :func:`tui.commands.set_queue`).
 """
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 # a source that answered this recently still counts its channel: a person's count is
 # replaced at its next poll, and they are told so
 OVERRIDE_WITHIN = timedelta(minutes=10)
+
+# An answer the row already says is written again only this long after the row was
+# written (else a write per poll would wake every dashboard on the host: each one
+# watches PRAGMA data_version). Well within OVERRIDE_WITHIN.
+QUIET = timedelta(minutes=5)
 
 # how each source is named on screen
 SOURCE_TITLES = {
@@ -67,6 +73,10 @@ class SourceStatus:
         if self.polled_at is None:
             return f"{self.title}: not polled yet"
         ago = max(now - self.polled_at, now - now)
+        every = self.next_at - self.polled_at if self.next_at is not None else None
+        if self.state == "ok" and every and every < ago <= QUIET + 2 * every:
+            # polled since, the same answer (not written again: QUIET)
+            return f"{self.title}: no change in {format_duration(ago)}"
         return f"{self.title}: polled {format_duration(ago)} ago"
 
     def overrides(self, now: datetime) -> str | None:
@@ -92,12 +102,29 @@ def record(
     error: str | None = None,
     next_at: datetime | None = None,
     owner: str | None = None,
-) -> None:
+    quiet: timedelta | None = None,
+) -> bool:
     """Write what one poll of ``channel`` said (an error when ``error`` is given).
 
     A success resets ``failures`` and sets ``ok_at``; an error counts one more
-    failure and keeps the last good count. One short transaction.
+    failure and keeps the last good count. One short transaction. With ``quiet``, a
+    success the row already says (source, count, oldest, owner), written less than
+    ``quiet`` ago, is not written again (a read, no write: no dashboard wakes).
+    True: written.
     """
+    if (
+        error is None
+        and quiet is not None
+        and _says(store, channel, now, quiet)
+        == (
+            source,
+            "ok",
+            count,
+            _t(oldest_since) if oldest_since else None,
+            owner,
+        )
+    ):
+        return False
     with store.write():
         conn = store.conn
         if error is None:
@@ -130,6 +157,23 @@ def record(
                 "owner = excluded.owner",
                 (channel, source, _t(now), _t(next_at) if next_at else None, error, owner),
             )
+    return True
+
+
+def _says(store: Store, channel: str, now: datetime, quiet: timedelta) -> tuple[object, ...] | None:
+    """What the row says of ``channel`` (source, state, count, oldest, owner) when it was
+    written less than ``quiet`` before ``now``; None: no row, or an older one."""
+    row = store.conn.execute(
+        "SELECT source, state, count, oldest_since, owner, polled_at FROM queue_sources "
+        "WHERE channel = ?",
+        (channel,),
+    ).fetchone()
+    if row is None or not row[5]:
+        return None
+    written = parse_instant(row[5])
+    if not now - quiet < written <= now:
+        return None
+    return tuple(row[:5])
 
 
 def read_all(store: Store) -> dict[str, SourceStatus]:
