@@ -906,3 +906,26 @@ def test_a_version_number_is_not_a_time(text):
 )
 def test_learnings_a_pir_or_how_it_happened_is_a_write_up(text):
     assert labels(f"{SAID} {text}", "resolved", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We would like to report that the failure of the reservation screen is resolved.",
+        "A malfunction of the booking module has occurred. Measures are being taken.",
+        "Please note a failure of the payment page. Further information will follow on this page.",
+    ),
+)
+def test_a_failure_of_a_named_part_with_no_symptom_is_generic(text):
+    assert labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "A failure of the payment page means checkout returns an error for card payments.",
+        "The reservation screen does not load; customers cannot book new tables.",
+    ),
+)
+def test_a_failure_with_what_customers_see_is_not_robotic(text):
+    assert not labels(text, "ack", BOOK)["robotic"]

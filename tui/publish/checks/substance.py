@@ -210,6 +210,7 @@ GENERIC_WORDS = frozenset(
         mobilized mobilise mobilize establish established re-establish re-established
         reestablish reestablished foreseen unforeseen circumstances general overall
         stands stand stood regretted regret regrets detected addressed address addressing
+        like page measures measure countermeasures
         """,
     )
 )
@@ -217,8 +218,8 @@ _WORDS = re.compile(r"[A-Za-z][a-z]*(?:[-'’][a-z]+)*|[A-Z]+\b")
 # A component named after a generic noun ("the issue affecting card payments") is still generic.
 _MENTION = re.compile(
     r"\b(?:issues?|problems?|incidents?|disruptions?|outages?|degradation|performance|errors?"
-    r"|difficulties|interruptions?)\s+(?:which\s+may\s+|that\s+may\s+)?(?:affecting|with|for|on|impacting"
-    r"|in|across|to|within|affect|impact)\s+(?:(?:the|our|some|all|a|an|your)\s+)?"
+    r"|difficulties|interruptions?|failures?|malfunctions?)\s+(?:which\s+may\s+|that\s+may\s+)?"
+    r"(?:affecting|with|for|on|impacting|in|across|to|within|affect|impact|of)\s+(?:(?:the|our|some|all|a|an|your)\s+)?"
     r"[\w-]+(?:\s+(?!and\b|but\b)[\w-]+){0,2}",
     _I,
 )
