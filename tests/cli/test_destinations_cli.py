@@ -172,5 +172,5 @@ def test_the_list_names_id_type_and_guarantee(cli, tmp_path):
     for args in (("destinations",), ("destinations", "list")):
         r = cli.ok(*args, env=env)
         rows = [line.split() for line in r.out.splitlines()]
-        assert rows[0] == ["status", "statuspage", "exactly-once"], rows
+        assert rows[0] == ["status", "statuspage", "exactly-once", "http://127.0.0.1:9"], rows
         assert rows[1][:2] == ["sink", "webhook"] and len(rows) == 2, rows

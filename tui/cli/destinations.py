@@ -46,14 +46,17 @@ def cmd_list(ctx: Context) -> int:
     cfg = _configured(ctx)
     width = max(len(d.id) for d in cfg.destinations)
     kinds = max(len(d.type) for d in cfg.destinations)
-    for d in cfg.destinations:
-        out(f"{d.id:<{width}}  {d.type:<{kinds}}  {_guarantee(d)}")
+    rows = [(d, _guarantee(d)) for d in cfg.destinations]
+    sure = max(len(g) for _, g in rows)
+    for d, guarantee in rows:
+        out(f"{d.id:<{width}}  {d.type:<{kinds}}  {guarantee:<{sure}}  {safe(_where(d))}")
     return EXIT_OK
 
 
 def _secret_values(dest: Destination) -> list[str]:
     """Every secret of ``dest`` that can be read now (to keep them out of what is shown)."""
     from tui.core.config import SECRET_LABELS, SecretError
+    from tui.publish.destinations.redaction import secret_url_parts
 
     values = []
     for name in SECRET_LABELS:
@@ -61,9 +64,23 @@ def _secret_values(dest: Destination) -> list[str]:
             value = dest.secret(name)
         except SecretError:
             continue
-        if value:
-            values.append(value)
+        if value:  # a hook URL: its path and query are the secret, its host is shown
+            values.extend(secret_url_parts(value) if name == "url" else [value])
     return values
+
+
+def _where(dest: Destination) -> str:
+    """Where ``dest`` publishes, as scheme://host (never a secret URL's path or query)."""
+    from tui.core.config import SecretError
+    from tui.publish.destinations.redaction import url_origin
+
+    url = dest.base_url or dest.options.get("url")
+    if not isinstance(url, str) or not url:
+        try:
+            url = dest.secret("url")
+        except (SecretError, ValueError):
+            url = None
+    return url_origin(url) if url else "-"
 
 
 def _in_words(dest: Destination, problem: str) -> str:

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from tui.core.config import Destination, SecretError
 from tui.core.textsafe import clean_line
-from tui.publish.destinations.redaction import hide_url_in_logs, redact
+from tui.publish.destinations.redaction import hide_url_in_logs, redact, secret_url_parts
 from tui.publish.retry import DeliveryError, parse_retry_after, verdict
 
 if TYPE_CHECKING:
@@ -65,9 +65,7 @@ class HookURL:
         """The texts to redact from anything a server says: the URL, its path and query."""
         if not self.secret:
             return []
-        parts = urlsplit(self.url)
-        tail = parts.path + (f"?{parts.query}" if parts.query else "")
-        return [t for t in (self.url, tail, parts.query) if t and t != "/"]
+        return [self.url, *secret_url_parts(self.url)]
 
 
 def hook_url(dest: Destination) -> HookURL:

@@ -64,6 +64,36 @@ def redact(text: str, key: str) -> str:
     return text
 
 
+def secret_url_parts(url: str) -> list[str]:
+    """What of a secret URL (a chat webhook) is secret: its path, query and fragment (where
+    the token is) and any user:password -- never its scheme and host, which are no secret
+    (``hooks.slack.com``) and are what a person needs to see. A value that is not a URL
+    with a host is secret whole."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return [url]
+    after = url.split("//", 1)[1] if "//" in url else url
+    netloc_end = len(parts.netloc)
+    tail = after[netloc_end:]  # path, query and fragment, as written
+    user = parts.netloc.rpartition("@")[0]
+    found = [tail, parts.path, parts.query, parts.fragment, user]
+    return sorted({t for t in found if t and t != "/"}, key=len, reverse=True)
+
+
+def url_origin(url: str) -> str:
+    """A URL's scheme and host (and an explicit port): what may be shown of a secret one;
+    "?" when it has no host."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "?"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{port}"
+
+
 _HIDDEN_URLS: set[str] = set()
 _HIDDEN_LOCK = threading.Lock()  # delivery threads add while others log
 
