@@ -7,7 +7,10 @@ resolution without its restore time, or with neither thanks nor apology, or
 with no post-mortem promise at all, a message too long for its destination);
 warnings are worth a second look (no apology, no ownership, a robotic message,
 forbidden phrases, jargon, a promised fix time, an empty gesture, thanks
-replaced by an apology, a post-mortem promise with no deadline). Rule ids are
+replaced by an apology, a post-mortem promise with no deadline). A required
+element is an error only when it is surely missing; a cue of it that the rule
+does not recognise as the element is a warning saying what was seen and why it
+did not count (:mod:`.requirements`). Rule ids are
 stable (:data:`~tui.publish.checks.findings.RULES`).
 
 The rules judge the whole message, by classes of phrasing rather than single
