@@ -130,7 +130,8 @@ async def test_take_over_saves_the_holders_unsaved_text_and_tells_them(tmp_path,
 async def test_enter_while_someone_else_holds_is_refused_and_told(tmp_path):
     """Two press enter at once: the log decides; the loser is told, not silently ignored."""
     db = seeded_db(tmp_path)
-    bob = make_app(db, actor="bob", poll_every=3600)  # bob's screen does not see alice's hold yet
+    # bob's screen does not see alice's hold yet (no poll: no timer, no doorbell)
+    bob = make_app(db, actor="bob", poll_every=3600, doorbell=False)
     async with bob.run_test(size=(120, 40)) as pilot:
         screen = await dashboard(pilot)
         editor = screen.query_one(DraftEditor)

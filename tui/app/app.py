@@ -45,6 +45,7 @@ from tui.widgets.queues import ChannelQueues
 
 if TYPE_CHECKING:
     from tui.core.config import Config
+    from tui.core.store.doorbell import Doorbell
     from tui.publish.outbox import Row
     from tui.queues.status import SourceStatus
 
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 POLL_EVERY = 0.25
 POLL_RETRY = 2.0  # seconds after a failed poll before the next one
 TICK_EVERY = 1.0
+# with the doorbell (inotify) the probe's timer is only its backup: POLL_EVERY times this
+DOORBELL_BACKUP = 8
 # leaving: the whole exit stays under 2 s even when a worker never returns (see tui/app/run.py)
 CLOSE_WAIT = 0.3  # for the room's connection
 QUIT_WITHIN = 1.9  # then the watchdog ends the process
@@ -79,6 +82,7 @@ class WarroomApp(App[None]):
         bell: bool = True,
         poll_every: float = POLL_EVERY,
         tick_every: float = TICK_EVERY,
+        doorbell: bool = True,
         config: Config | None = None,
         config_error: str | None = None,
         deliver: bool = True,
@@ -108,11 +112,14 @@ class WarroomApp(App[None]):
         self.bell_enabled = bell
         self.poll_every = poll_every
         self.tick_every = tick_every
+        self.use_doorbell = doorbell  # False: the probe's timer alone (tests of a slow poll)
         self.dashboard: Dashboard | None = None
         self._polling = False
         self._poll_busy = False  # a poll worker is in flight
         self._poll_force = False  # the next poll reads everything (a new dashboard)
         self._poll_after = 0.0  # time.monotonic() before which no poll (after a failure)
+        self._doorbell: Doorbell | None = None  # the kernel says when the database is written
+        self._rang = False  # it rang while a poll was in flight: look again after it
         self._presence: list[Presence] = []  # who is in the room, as last read
         self._deliveries: list[Row] = []  # the incident's unsettled outbox rows, as last read
         self._sources: dict[str, SourceStatus] | None = None  # the queue sources, as last shown
@@ -199,8 +206,36 @@ class WarroomApp(App[None]):
         if not self._polling:  # once per app, whichever incident is shown
             self._polling = True
             self.set_interval(self.tick_every, self._tick)
-            self.set_interval(self.poll_every, self._probe)
+            every = self.poll_every
+            if self.use_doorbell and self._open_doorbell():
+                every *= DOORBELL_BACKUP  # the timer only backs the doorbell up
+            self.set_interval(every, self._probe)
             self.call_after_refresh(self._probe)
+
+    def _open_doorbell(self) -> bool:
+        """Wake on a write to the database's files (tui/core/store/doorbell.py), not on a
+        timer: at rest the process sleeps (issue 13); a change is looked at at once."""
+        from tui.core.store.doorbell import Doorbell
+
+        bell = Doorbell.open(self.room.path)
+        if bell is None:
+            return False
+        try:
+            asyncio.get_running_loop().add_reader(bell.fd, self._rung)
+        except (RuntimeError, NotImplementedError, OSError):
+            bell.close()
+            return False
+        self._doorbell = bell
+        return True
+
+    def _rung(self) -> None:
+        bell = self._doorbell
+        if bell is None or not bell.rang():
+            return
+        if self._poll_busy:
+            self._rang = True  # the poll in flight may have read before this write
+            return
+        self._probe()
 
     # the poller: a probe on the UI thread; a worker only when the database moved --------
     def _probe(self) -> None:
@@ -258,6 +293,9 @@ class WarroomApp(App[None]):
         deliveries: list[Row] | None = None,
     ) -> None:
         self._poll_busy = False
+        if self._rang:
+            self._rang = False
+            self.call_later(self._probe)
         if sync.state is not None:
             self.show_state(sync.state)
         # Anyone's heartbeat moves the database: what did not change is not shown again
@@ -418,6 +456,10 @@ class WarroomApp(App[None]):
         gc.unfreeze()  # let what the app leaves behind be collected again
         self.courier.stop()
         self.intake.stop()
+        if self._doorbell is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self._doorbell.fd)
+            self._doorbell.close()
         if self.lifeline is not None:
             self.lifeline.save_once()  # (already done if the terminal went away)
         else:
