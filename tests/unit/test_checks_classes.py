@@ -929,3 +929,15 @@ def test_a_failure_of_a_named_part_with_no_symptom_is_generic(text):
 )
 def test_a_failure_with_what_customers_see_is_not_robotic(text):
     assert not labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Card payments fail. We hope to get back to normal by 3 PM.",
+        "Card payments fail. Service should come back by 15:00 UTC.",
+        "Card payments fail. The provider announced maintenance at 14:00 UTC yesterday.",
+    ),
+)
+def test_a_fix_time_or_the_past_is_not_a_next_update(text):
+    assert not labels(text, "update", BOOK)["next_update"]

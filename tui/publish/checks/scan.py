@@ -38,8 +38,8 @@ _UPDATE_WORDS = (
     r"|\b(?:inform|notify|contact|brief|advise)\s+(?:you|all|everyone|our\s+\w+|again|back)\b"
     r"|\bmore\s+(?=(?:at|by|around|before|in|within)\s)"
     r"|\b(?:new|next|further)\s+(?:status|report|information|info|notice|bulletin|statement)\b"
-    r"|\bstatus\s+(?:update|report)\b|\breport\s+again\b|\b(?:circle|check|come)\s+back\b"
-    r"|\bget\s+back\b|\bkeep\s+you\s+in\s+the\s+loop\b|\bannounce\b|\bshare\s+news\b"
+    r"|\bstatus\s+(?:update|report)\b|\breport\s+again\b|\b(?:circle|check)\s+back\b"
+    r"|\bget\s+back\s+(?:to\s+(?:you|everyone|all)|with)\b|\bkeep\s+you\s+in\s+the\s+loop\b|\bannounce\b|\bshare\s+news\b"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"
