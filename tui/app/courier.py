@@ -14,57 +14,47 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from tui.app.storethread import StoreThread
+
 if TYPE_CHECKING:
     from tui.app.app import WarroomApp
+    from tui.core.store import Store
     from tui.publish.worker import Attempt, Deliverer
 
 
-class Courier:
+class Courier(StoreThread):
     """One per app: :meth:`start` once a dashboard shows, :meth:`wake` after a
     publish, :meth:`stop` on leaving."""
 
+    what = "delivery"
+    thread_name = "warroom-delivery"
+
     def __init__(self, app: WarroomApp) -> None:
-        self._app = app
-        self._stop: threading.Event | None = None
+        super().__init__(app)
         self._deliverer: Deliverer | None = None
         self._told: dict[int, str] = {}  # row id -> the outcome already said
 
-    def start(self) -> None:
-        app = self._app
-        if not app.deliver or not app.config.destinations or self._deliverer is not None:
-            return
-        from tui.core.store import Store
+    def wanted(self) -> bool:
+        return bool(self._app.deliver and self._app.config.destinations)
+
+    def work(self, store: Store, stop: threading.Event) -> None:
         from tui.publish.worker import Deliverer
 
-        self._stop = stop = threading.Event()
-
-        def loop() -> None:
-            try:
-                store = Store(app.room.path, timeout=app.room.timeout)
-            except Exception as exc:
-                app.from_thread(app.error, f"delivery could not start: {exc}")
-                return
-            deliverer = Deliverer(store, app.config, app.clock)
-            self._deliverer = deliverer
-            try:
-                deliverer.run(stop=stop, report=self._report)
-            except Exception as exc:
-                app.from_thread(app.error, f"delivery stopped: {type(exc).__name__}: {exc}")
-            finally:
-                deliverer.close()
-                store.close()
-
-        threading.Thread(target=loop, name="warroom-delivery", daemon=True).start()
+        deliverer = Deliverer(store, self._app.config, self._app.clock)
+        self._deliverer = deliverer
+        try:
+            deliverer.run(stop=stop, report=self._report)
+        finally:
+            deliverer.close()
 
     def wake(self) -> None:
         """Look at the outbox now (a message was just published, approved or retried)."""
         if self._deliverer is not None:
             self._deliverer.wake.set()
 
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-            self.wake()
+    def stop(self, wait: float = 0.0) -> None:
+        super().stop(wait)
+        self.wake()  # out of its wait between rows at once
 
     def _report(self, attempt: Attempt) -> None:
         if attempt.outcome == "sent":

@@ -16,61 +16,42 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from tui.app.storethread import StoreThread
+
 if TYPE_CHECKING:
     from tui.app.app import WarroomApp
+    from tui.core.store import Store
     from tui.queues.poller import Poll
 
 
-class Intake:
+class Intake(StoreThread):
     """One per app: :meth:`start` once a dashboard shows, :meth:`stop` on leaving."""
 
+    what = "queue polling"
+    thread_name = "warroom-intake"
+
     def __init__(self, app: WarroomApp) -> None:
-        self._app = app
-        self._stop: threading.Event | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(app)
         self._told: dict[str, str] = {}  # channel -> the error already said
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def wanted(self) -> bool:
+        return bool(self._app.config.queue_sources)
 
-    def start(self) -> None:
-        app = self._app
-        if not app.config.queue_sources or self._thread is not None:
-            return
-        from tui.core.store import Store
+    def work(self, store: Store, stop: threading.Event) -> None:
         from tui.queues.poller import Poller
 
-        self._stop = stop = threading.Event()
-
-        def loop() -> None:
-            try:
-                store = Store(app.room.path, timeout=app.room.timeout)
-            except Exception as exc:
-                app.from_thread(app.error, f"queue polling could not start: {exc}")
-                return
-            if store.readonly:  # a reader of a read-only database polls nothing
-                store.close()
-                return
-            poller = Poller(store, app.config, app.clock)
-            try:
-                poller.run(stop, report=self._report, trouble=self._trouble)
-            except Exception as exc:
-                app.from_thread(app.error, f"queue polling stopped: {type(exc).__name__}: {exc}")
-            finally:
-                poller.release()
-                poller.close()
-                store.close()
-
-        self._thread = threading.Thread(target=loop, name="warroom-intake", daemon=True)
-        self._thread.start()
+        if store.readonly:  # a reader of a read-only database polls nothing
+            return
+        poller = Poller(store, self._app.config, self._app.clock)
+        try:
+            poller.run(stop, report=self._report, trouble=self._trouble)
+        finally:
+            poller.release()  # the lease given up: another dashboard takes over
+            poller.close()
 
     def stop(self, wait: float = 1.0) -> None:
         """End the loop and give the lease up (waits briefly: a poll in flight may hang)."""
-        if self._stop is not None:
-            self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=wait)
+        super().stop(wait)
 
     def _trouble(self, words: str) -> None:
         """The database failed (locked, full): said once until it recovers."""
