@@ -42,3 +42,30 @@ def test_the_bench_prints_the_held_out_table_after_the_corpus():
     assert "never used to tune them" in table
     for name in LABELS:
         assert f"| {name} | 60 |" in table
+
+
+HELD_OUT_2 = ROOT / "tests" / "corpus" / "heldout2.yaml"
+
+
+def test_the_second_held_out_set_is_ninety_messages_apart_from_the_rest():
+    messages = load(HELD_OUT_2)
+    assert len(messages) == 90
+    assert Counter(m.purpose for m in messages) == {"ack": 30, "update": 30, "resolved": 30}
+    others = load() + load(HELD_OUT)
+    assert not {m.id for m in messages} & {m.id for m in others}
+    companies = {m.style.split(",")[0] for m in messages}
+    assert not companies & {m.style.split(",")[0] for m in others}
+    for name in LABELS:
+        assert {m.labels[name] for m in messages} == {True, False}, name
+
+
+def test_the_bench_prints_the_second_held_out_table_last():
+    done = bench_lint_agreement()
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.index("## Message check vs. the held-out set (held-out)")
+    second = done.stdout.index("## Message check vs. the second held-out set (held-out)")
+    assert first < second
+    table = done.stdout[second:]
+    assert "90 hand-labelled messages (tests/corpus/heldout2.yaml)" in table
+    for name in LABELS:
+        assert f"| {name} | 90 |" in table
