@@ -21,7 +21,18 @@ from tui.core.oneline import SETTLED_NS
 from tui.entry import oneline_request
 
 NOW = "2026-11-27T19:03:00+00:00"
-HEAVY = ("argparse", "sqlite3", "tui.cli", "tui.core.store", "yaml", "pathlib", "dataclasses")
+HEAVY = (
+    "argparse",
+    "sqlite3",
+    "tui.cli",
+    "tui.core.store",
+    "tui.core.clock",
+    "yaml",
+    "pathlib",
+    "dataclasses",
+    "typing",
+    "zoneinfo",
+)
 
 
 def line(cli, cache: Path) -> str:
@@ -51,9 +62,10 @@ def settle() -> None:
 
 
 def imported(cli, cache: Path) -> set[str]:
-    """The modules the console script imported for one status line (``-X importtime``)."""
+    """The modules the console script imported for one status line (``-X importtime``),
+    on the real clock as tmux runs it (a frozen one is parsed by the clock's module)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-    env.update(WARROOM_DB=str(cli.db), WARROOM_NOW=NOW, XDG_CACHE_HOME=str(cache))
+    env.update(WARROOM_DB=str(cli.db), XDG_CACHE_HOME=str(cache))
     p = subprocess.run(
         [sys.executable, "-X", "importtime", warroom_exe(), "status", "--oneline"],
         capture_output=True,

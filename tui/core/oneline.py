@@ -22,43 +22,58 @@ SETTLED_NS, their stat (device, inode, size, mtime of the file and its -wal) is 
 with the facts, and a run that finds the same stat says the line from them (a write
 always moves the mtime of what it writes: the -wal, or the file at a checkpoint).
 
-This module imports only the clock, durations and text helpers (the fast path's cost);
-sqlite3 only when the stat moved, and no pathlib.
+This module imports only durations and text helpers, datetime and json (the fast
+path's cost); not typing, not pathlib; the clock's zoneinfo only when the cache did
+not keep the wall-clock words; sqlite3 only when the stat moved.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 import zlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tui.core.clock import hhmm, local
 from tui.core.durations import format_duration
 from tui.core.textsafe import clean_line
 
+TYPE_CHECKING = False  # (not typing's: importing typing costs this path ~3 ms)
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any, NamedTuple
+
+    class _Facts(NamedTuple):
+        id: str
+        severity_title: str
+        phase: str | None
+        timezone: str
+        due_at: datetime | None  # the next update (None: none due)
+        due_soon: timedelta  # the playbook's "due soon" window
+        closed: bool
+        postmortem_at: datetime | None
+        resolved_at: datetime | None
+        # the wall-clock words of due_at, postmortem_at, resolved_at in the timezone
+        # (fixed by the facts: kept in the cache, so a hit needs no zoneinfo)
+        shown: tuple[str | None, str | None, str | None] | None = None
+
+else:
+    from collections import namedtuple  # (already loaded: functools, re)
+
+    _Facts = namedtuple(
+        "_Facts",
+        "id severity_title phase timezone due_at due_soon closed postmortem_at resolved_at shown",
+        defaults=(None,),
+    )
 
 ONELINE_MAX = 80
-FORMAT = 1  # bump when LineFacts or what the line says from them changes
+FORMAT = 2  # bump when LineFacts or what the line says from them changes
 
 
-class LineFacts(NamedTuple):  # (not a dataclass: importing dataclasses costs this path ~10 ms)
+class LineFacts(_Facts):  # (not a dataclass: importing dataclasses costs this path ~10 ms)
     """What the one-liner reads of an incident: fixed until the next event."""
 
-    id: str
-    severity_title: str
-    phase: str | None
-    timezone: str
-    due_at: datetime | None  # the next update (None: none due)
-    due_soon: timedelta  # the playbook's "due soon" window
-    closed: bool
-    postmortem_at: datetime | None
-    resolved_at: datetime | None
+    __slots__ = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,10 +86,16 @@ class LineFacts(NamedTuple):  # (not a dataclass: importing dataclasses costs th
             "closed": self.closed,
             "postmortem_at": _iso(self.postmortem_at),
             "resolved_at": _iso(self.resolved_at),
+            "shown": list(wall_words(self)),
         }
 
     @staticmethod
     def from_json(d: dict[str, Any]) -> LineFacts:
+        shown = d.get("shown")
+        if shown is not None:
+            if not isinstance(shown, list) or len(shown) != 3:
+                raise ValueError("shown: three words or nulls")
+            shown = tuple(None if w is None else str(w) for w in shown)
         return LineFacts(
             str(d["id"]),
             str(d["severity_title"]),
@@ -85,7 +106,23 @@ class LineFacts(NamedTuple):  # (not a dataclass: importing dataclasses costs th
             bool(d["closed"]),
             _instant(d["postmortem_at"]),
             _instant(d["resolved_at"]),
+            shown,
         )
+
+
+def wall_words(f: LineFacts) -> tuple[str | None, str | None, str | None]:
+    """``14:15``, ``Tue 09:00``, ``13:40``: due_at, postmortem_at and resolved_at on the
+    wall clocks of the incident's timezone (from the cache when it kept them)."""
+    if f.shown is not None:
+        return f.shown
+    from tui.core.clock import hhmm, local
+
+    tz = f.timezone
+    return (
+        hhmm(f.due_at, tz) if f.due_at is not None else None,
+        local(f.postmortem_at, tz).strftime("%a %H:%M") if f.postmortem_at is not None else None,
+        hhmm(f.resolved_at, tz) if f.resolved_at is not None else None,
+    )
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -119,7 +156,7 @@ def seconds_left(f: LineFacts, now: datetime) -> int | None:
 
 def due_words(f: LineFacts, now: datetime) -> str:
     """``update due 14:15 (12m)``, ``update LATE +4m (due 14:15)``, ``closed``, ..."""
-    tz = f.timezone
+    due_at, pm_at, resolved_at = wall_words(f)
     left = seconds_left(f, now)
     if f.due_at is None or left is None:
         if f.closed:
@@ -129,11 +166,11 @@ def due_words(f: LineFacts, now: datetime) -> str:
             pm_left = int((pm - now).total_seconds())
             if pm_left < 0:
                 return f"post-mortem LATE +{_left(-pm_left)}"
-            return f"post-mortem due {local(pm, tz).strftime('%a %H:%M')} ({_left(pm_left)})"
+            return f"post-mortem due {pm_at} ({_left(pm_left)})"
         if f.resolved_at:
-            return f"resolved {hhmm(f.resolved_at, tz)}"
+            return f"resolved {resolved_at}"
         return "no update due"
-    at = hhmm(f.due_at, tz)
+    at = due_at
     if left < 0:
         return f"update LATE +{_left(-left)} (due {at})"
     soon = " DUE SOON" if timedelta(seconds=left) <= f.due_soon else ""
@@ -216,6 +253,8 @@ def _write(path: str, kept: dict[str, Any]) -> None:
             out.write(data)
         os.replace(tmp, path)  # whole or not at all: two clients may write at once
     except OSError:
+        import contextlib
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)
 
