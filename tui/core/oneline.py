@@ -239,7 +239,12 @@ def save(db: str | os.PathLike[str], key: dict[str, Any], facts: list[LineFacts]
     path = cache_file(db)
     if path is None:
         return
+    new = not os.path.exists(path)
     _write(path, {"key": key, "facts": [f.to_json() for f in facts]})
+    if new:  # a database the cache did not know: forget the gone ones (not the fast path)
+        from tui.core.onelineprune import prune
+
+        prune(os.path.dirname(path), keep=path)
 
 
 def _write(path: str, kept: dict[str, Any]) -> None:
