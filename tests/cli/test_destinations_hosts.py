@@ -106,3 +106,34 @@ def test_a_hook_urls_secret_is_its_path_query_and_password(url, secret, shown):
         assert piece in parts
     assert url_origin(url) == shown
     assert all("hooks." not in p for p in parts)  # the host is never among the secrets
+
+
+def test_the_confirm_screen_names_the_chat_hooks_host_and_never_its_path(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from tests.dashboard_helpers import seeded_db
+    from tui.core.config import load_config
+    from tui.core.store import Store
+    from tui.publish.preview import describe
+    from tui.publish.publishing import plan
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "destinations:\n"
+        "  - {id: ops, type: slack, url_env: H5_SLACK}\n"
+        "  - {id: room, type: discord, url_env: H5_DISCORD}\n"
+        "  - {id: unset, type: mattermost, url_env: H5_UNSET}\n"
+    )
+    monkeypatch.setenv("H5_SLACK", f"https://hooks.slack.com{PATH}")
+    monkeypatch.setenv("H5_DISCORD", f"https://discord.com/api/webhooks/1234567/{SEGMENTS[3]}")
+    monkeypatch.delenv("H5_UNSET", raising=False)
+    config = load_config(path)
+    with Store(seeded_db(tmp_path)) as store:
+        state = store.state(store.incidents()[0].id)
+    at = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    plans = plan(state, config, "update", "Logins fail.", incident_key="k", at=at)
+    shown = {p.destination.id: describe(p.destination, p.payload).lines for p in plans}
+    assert shown["ops"][0].startswith("chat at https://hooks.slack.com:"), shown["ops"]
+    assert shown["room"][0].startswith("chat at https://discord.com:"), shown["room"]
+    assert shown["unset"][0].startswith("chat:")  # not readable now: said at send
+    no_path(*("\n".join(lines) for lines in shown.values()))

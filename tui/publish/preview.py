@@ -136,12 +136,28 @@ def _card_texts(node: Any) -> list[str]:
     return out
 
 
-def _chat_lines(text: str) -> tuple[str, ...]:
+def _chat_where(dest: Destination) -> str:
+    """ "chat at https://hooks.slack.com": the hook's scheme and host (no secret: its path
+    and query are); "chat" when the URL cannot be read now (the error says why at send)."""
+    from tui.core.config import SecretError
+    from tui.publish.destinations.redaction import url_origin
+
+    url = (getattr(dest, "options", {}) or {}).get("url")
+    if not isinstance(url, str) or not url:
+        try:
+            url = dest.secret("url")
+        except (SecretError, ValueError):  # not readable now: said where it matters, at send
+            url = None
+    origin = url_origin(url) if url else "?"
+    return "chat" if origin == "?" else f"chat at {origin}"
+
+
+def _chat_lines(text: str, where: str = "chat") -> tuple[str, ...]:
     body = [line for line in text.splitlines() if line.strip()]
     shown = body[:CHAT_PREVIEW_LINES]
     more = len(body) - len(shown)
     return (
-        "chat:",
+        f"{where}:",
         *(f"  {line}" for line in shown),
         *([f"  (+{more} more lines)"] if more > 0 else []),
     )
@@ -160,7 +176,7 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
         comp = "; ".join(f"{name}: {status}" for name, status in comps.items())
         return (first, f"components: {comp}" if comp else "components: none set")
     if kind in CHATS and own is not None:
-        return _chat_lines(own)
+        return _chat_lines(own, _chat_where(dest))
     if kind in CHATS:
         head = f"{_title(payload)} \u2014 {_status_word(payload)}"
         if postmortem:
@@ -169,7 +185,7 @@ def _lines(dest: Destination, payload: Mapping[str, Any]) -> tuple[str, ...]:
         shown = body[:CHAT_PREVIEW_LINES]
         more = len(body) - len(shown)
         return (
-            f"chat: {head}",
+            f"{_chat_where(dest)}: {head}",
             *(f"  {line}" for line in shown),
             *([f"  (+{more} more lines)"] if more > 0 else []),
         )
