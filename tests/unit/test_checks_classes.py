@@ -941,3 +941,199 @@ def test_a_failure_with_what_customers_see_is_not_robotic(text):
 )
 def test_a_fix_time_or_the_past_is_not_a_next_update(text):
     assert not labels(text, "update", BOOK)["next_update"]
+
+
+# ------------------------------------------------------- the fourth batch's classes
+
+GENERIC_WORDS_ONLY = params(
+    "We're having some technical difficulties, thanks for your patience!",
+    "We are currently experiencing an instability in our platform. Our team is working on it.",
+    "A failure has occurred in some services. We are working to restore them.",
+    "The platform is showing signs of recovery. We continue to monitor.",
+    "All services are normalized. Thank you for your patience.",
+    "There is a disruption right now and we are on it. Sorry!",
+    "Some users may notice intermittent issues. Our team keeps working on it.",
+    "Systems are showing signs of recovery after the instability.",
+)
+
+
+@pytest.mark.parametrize("text", GENERIC_WORDS_ONLY)
+def test_impact_only_in_generic_words_is_robotic_whatever_the_tone(text):
+    assert labels(text, "update", BOOK)["robotic"]
+    # a phrase the playbook forbids is said once, as forbidden_phrase
+    assert {"robotic", "forbidden_phrase"} & set(rules(text, "update"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We're having some technical difficulties: the dashboard won't load for most users.",
+        "Signs of recovery: new orders go through again, but invoices are still delayed.",
+        "An instability in the EU region means uploads time out after a minute.",
+        "Queues are normalized and every delayed email has now been sent.",
+    ),
+)
+def test_a_generic_word_next_to_a_real_symptom_is_not_robotic(text):
+    assert not labels(text, "update", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Our engineering team has confirmed the issue is resolved.",
+        "Our engineering team has confirmed the issue is fully resolved. This incident "
+        "affected: API, Dashboard.",
+        "This incident has been resolved.\n\nThis incident affected: Web App and Mobile App.",
+        "The issue is now resolved.\nThis incident affected: Billing (Invoices).",
+    ),
+)
+def test_a_confirmed_resolution_and_the_affected_footer_are_template(text):
+    assert labels(text, "resolved", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Working on it.",
+        "On it, rolling back now.",
+        "Checkout is down. Looking into it now, update in 30 min.",
+        "Logins fail for some of you. Still digging into it.",
+        "Uploads stall at 90 %. Rolling back the 10:00 release.",
+    ),
+)
+def test_an_elided_subject_acting_is_ownership(text):
+    assert labels(text, "ack", BOOK)["ownership"]
+    assert "requires.ownership" not in rules(text, "ack")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Our IT department is checking the servers.",
+        "The on-call engineer is restarting the payment workers.",
+        "Our support department is contacting the hosting provider.",
+        "The operations desk is moving traffic to the backup line.",
+    ),
+)
+def test_a_department_or_role_acting_is_ownership(text):
+    assert labels(text, "ack", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We have confirmed the fix and logins work again.",
+        "We can confirm that the issue is resolved.",
+        "We will explain what happened in a later post.",
+        "We are aware that logins fail.",
+        "We'll describe the cause once we know it.",
+    ),
+)
+def test_confirming_explaining_or_awareness_is_not_ownership(text):
+    assert not labels(text, "resolved", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We are confirming the cause and will announce the next report at 11:00 JST.",
+        "We've confirmed the storage is healthy and are now looking at the proxy.",
+    ),
+)
+def test_confirming_a_cause_is_still_investigating(text):
+    assert labels(f"Logins fail. {text}", "ack", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We will inform the next situation by 19:30 JST.",
+        "Next update latest 10:00 CET.",
+        "We'll close this out by 4 PM PT.",
+        "Next info at 15h.",
+        "News from us before 18:00.",
+        "You will hear from us no later than 14:30 UTC.",
+    ),
+)
+def test_second_language_and_casual_next_updates(text):
+    full = f"Bookings fail for every hotel. {text}"
+    assert labels(full, "update", BOOK)["next_update"]
+    assert "requires.next_update" not in rules(full, "update")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We will publish a write-up by November 19.",
+        "A write-up follows on 19 Nov.",
+        "Our post-mortem will be on this page on 3 December.",
+    ),
+)
+def test_a_write_up_promised_by_a_date_is_a_next_update(text):
+    full = f"{SAID} {text}"
+    assert labels(full, "resolved", BOOK)["next_update"]
+    assert labels(full, "resolved", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Bookings fail. Back at 15h we had a call with the provider.",
+        "Bookings fail; we are on it. The 24h report shows more errors.",
+    ),
+)
+def test_an_hour_word_without_a_promise_is_not_a_next_update(text):
+    assert not labels(text, "update", BOOK)["next_update"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The update broke logins. We made a rollback and will test updates better in the future.",
+        "A region went down, so bookings failed. We set the app to connect through a second "
+        "region if one fails.",
+        "The database host crashed. We added a failover so a second host takes over.",
+        "Our provider had a power cut. We have now set up a standby in another data center.",
+    ),
+)
+def test_a_cause_and_a_resilience_change_is_the_write_up(text):
+    full = f"{text} Thank you for your patience."
+    assert labels(full, "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(full, "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The primary database went down; we failed over to the standby at 10:02.",
+        "We switched to the backup line at 10:02 UTC and everything works.",
+    ),
+)
+def test_the_failover_during_the_incident_is_not_a_write_up(text):
+    assert not labels(f"{text} Thanks!", "resolved", BOOK)["postmortem_promise"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Bookings are working again since 11:25 CET.",
+        "The database is accepting connections as of 09:47 UTC.",
+        "Logins succeed as of 09:47 UTC.",
+        "Payments go through again since 14:10 UTC.",
+        "The API is responding since 08:15 CET.",
+    ),
+)
+def test_a_working_again_predicate_since_a_time_is_a_restore_time(text):
+    assert labels(f"{text} Thanks!", "resolved", BOOK)["restore_time"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Logins have been failing since 09:47 UTC.",
+        "As of 09:47 UTC some customers cannot log in.",
+        "Since 11:25 CET the API is not accepting connections.",
+    ),
+)
+def test_a_start_of_trouble_is_not_a_restore_time(text):
+    assert not labels(text, "update", BOOK)["restore_time"]

@@ -67,7 +67,10 @@ _PAST_AUX = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|came|we
 _WORKS = re.compile(
     r"\bwork(?:s|ed|ing)\b|\bsent\b|\bdelivered\b|\bprocessed\b|\bcompleted?\b|\baccessible\b"
     r"|\bavailable\b|\bup\s+to\s+date\b|\bbeen\s+able\s+to\b|\bgoing\s+through\b|\bloaded\b"
-    r"|\bcorrectly\b|\bproperly\b|\bas\s+normal\b",
+    r"|\bcorrectly\b|\bproperly\b|\bas\s+normal\b"
+    # a working-again predicate: "accepting connections as of 09:47", "logins succeed since"
+    r"|\baccept(?:s|ing)\b|\bsucceed(?:s|ing)?\b|\bsuccessful\b|\bgo(?:es)?\s+through\b"
+    r"|\bonline\b|\bresponding\b|\breachable\b",
     _I,
 )
 _FAILURE = re.compile(
@@ -131,7 +134,8 @@ _DOC = re.compile(
 )
 # What makes the write-up a promise: a future ("we will publish", "to follow").
 _PROMISE = re.compile(
-    r"\bwill\b|['’]ll\b|\bto\s+follow\b|\bforthcoming\b|\bcoming\b|\bplan\w*|\bintend\w*"
+    r"\bwill\b|['’]ll\b|\bto\s+follow\b|\bfollows\b|\bforthcoming\b|\bcoming\b|\bplan\w*"
+    r"|\bintend\w*"
     r"|\bgoing\s+to\b|\bexpect\w*|\bshall\b|\bcommit\w*|\bpromise\w*|\bshortly\b|\bsoon\b"
     # or one already out: "the root cause analysis is available at ..."
     r"|\bavailable\b|\bpublished\b|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b"
@@ -142,6 +146,7 @@ _PROMISE = re.compile(
 _POINTED = re.compile(
     r"\blook\s+out\s+for\b|\bwatch\s+(?:out\s+)?for\b|\bkeep\s+an\s+eye\s+out\b", _I
 )
+_FOLLOWS = re.compile(r"\b(?:to\s+follow|follows|forthcoming|coming)\b", _I)
 _OUT = re.compile(
     r"\b(?:is|are)\s+(?:now\s+)?(?:available|published|posted|up)\b|\bhas\s+been\s+published\b"
     r"|\bcan\s+be\s+found\b|\bread\s+(?:the|our|it)\b",
@@ -201,7 +206,9 @@ _NOT_ACTING = (
     r"|knew|provid\w*|post(?:s|ed|ing)?\b|shar\w*|updat\w*|publish\w*|send\b|sent\b|apologi\w*"
     r"|appreciat\w*|thank\w*|regret\w*|hope\w*|expect\w*|understand\w*|want\w*|recommend\w*"
     r"|ask\w*|encourag\w*|believ\w*|think\w*|not\b|no\b|value\w*|feel\w*|let\b|get\s+back"
-    r"|be\s+back|back\b|communicat\w*|confirm\b|inform\w*|notif\w*|announc\w*|continu\w*\s+to"
+    r"|be\s+back|back\b|communicat\w*|confirm\b"
+    r"|confirm\w*\s+(?:that\s+)?(?:the\s+|a\s+|our\s+)?(?:fix|issue|problem|incident|resolution"
+    r"|recovery|service|everything|all|it|this)\b|explain\w*|describ\w*|tell\b|inform\w*|notif\w*|announc\w*|continu\w*\s+to"
     r"\s+(?:provid|post|shar|updat|communicat)\w*|keep\s+you|will\b|would\b|can\b|could\b|may\b"
     r"|might\b|apolog\w*|are\s+(?:currently\s+)?experienc\w*|glad|happy|pleased|here\b|sad\b"
     r"|the\b|a\b|an\b|all\b|of\b|to\b|and\b|with\b|for\b|at\b|in\b|it\b|this\b|that\b"
@@ -228,16 +235,23 @@ _OWNERSHIP = re.compile(
     rf"\s+(?!{_NOT_ACTING})[a-z]{{3,}}"
     # the team, or the company by name, acting: "our engineers are on it", "Engineers are working"
     r"|\b(?:our\s+)?(?:[\w-]+\s+){0,3}?(?:engineers?|team|teams|staff|people|developers|on-?call"
-    r"|SREs?|support|crew|technicians?|specialists?|experts?|administrators?|admins?)"
+    r"|SREs?|support|crew|technicians?|specialists?|experts?|administrators?|admins?"
+    r"|department|departments|division|desk|operations|ops|unit)"
     r"\s+(?:is|are|has|have|was|were|will|quickly|immediately"
     r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
     r"|remains?|continues?)\b(?!\s+(?:aware|sorry))"
     # our people with any action verb, in any word order: "our technicians analyse the
     # problem", "our technicians make now a rollback"
     r"|\bour\s+(?:[\w-]+\s+){0,2}?(?:engineers?|technicians?|team|teams|staff|specialists?"
-    r"|experts?|developers|administrators?|admins?|crew)\s+(?:now\s+|currently\s+|still\s+)?"
+    r"|experts?|developers|administrators?|admins?|crew|department|departments|division)"
+    r"\s+(?:now\s+|currently\s+|still\s+)?"
     rf"(?!{_NOT_ACTING})[a-z]{{3,}}\b"
     r"|\bour\s+investigation\b"
+    # an elided subject at a sentence's start: "Working on it.", "On it, rolling back now."
+    r"|(?<![^\n.!?:])[ \t]*(?:still\s+|now\s+|currently\s+)?(?:(?:working\s+on|looking\s+into"
+    r"|digging\s+into|on)\s+(?:it|this|that|things)\b|(?:investigating|checking|rolling\s+back"
+    r"|restarting|reverting|fixing|deploying|rerouting|restoring|working\s+on|looking\s+into"
+    r"|digging\s+into)\s+(?:it|this|that|the|a|an|our|all|why)\b)"
     rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:still\s+)?on\s+it\b",
     _I,
 )
@@ -282,7 +296,9 @@ def has_next_update(scan: Scan, times: list[Time]) -> bool:
             return True
     for d in _write_ups(scan):
         lo, hi = scan.sentence(d.start(), d.end())
-        if scan.has(_WINDOW, lo, hi) and (scan.has(FUTURE, lo, hi) or scan.has(_POINTED, lo, hi)):
+        if scan.has(_WINDOW, lo, hi) and (
+            scan.has(FUTURE, lo, hi) or scan.has(_POINTED, lo, hi) or scan.has(_FOLLOWS, lo, hi)
+        ):
             return True
     return False
 

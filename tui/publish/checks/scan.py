@@ -40,6 +40,10 @@ _UPDATE_WORDS = (
     r"|\b(?:new|next|further)\s+(?:status|report|information|info|notice|bulletin|statement)\b"
     r"|\bstatus\s+(?:update|report)\b|\breport\s+again\b|\b(?:circle|check)\s+back\b"
     r"|\bget\s+back\s+(?:to\s+(?:you|everyone|all)|with)\b|\bkeep\s+you\s+in\s+the\s+loop\b|\bannounce\b|\bshare\s+news\b"
+    # second-language and casual forms: "inform the next situation", "news from us",
+    # "close this out by 4 PM" (the last word on it is further information at a time)
+    r"|\binform\s+(?:\w+\s+){0,2}?(?:situation|status|progress)\b|\bnews\s+from\s+us\b"
+    r"|\bclose\s+(?:this|it|the\s+incident)\s+out\b"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"

@@ -123,6 +123,14 @@ REMEDY = re.compile(
     r"|\bso\s+that\s+(?:\w+\s+){0,4}?(?:is|are|will\s+be|gets?|would\s+be)\s+(?:detected|caught"
     r"|spotted|noticed|flagged|stopped|blocked)\b"
     r"|\bfrom\s+now\s+on\b|\bhenceforth\b|\bfrom\s+(?:today|this\s+point)\s+on\b"
+    # resilience put in: "set the app to connect through a second region if one fails",
+    # "added a failover", "set up a standby in another data center"
+    r"|\b(?:add(?:s|ed|ing)?|set(?:ting)?|built|build(?:s|ing)?|configur\w+|introduc\w+|install\w*"
+    r"|put|creat\w+|now\s+have|will\s+have|mov(?:ed|ing))\b[^.!?;\n]{0,60}?(?:\bfail-?over\b"
+    r"|\bredundan\w*|\b(?:second|standby|backup|spare|redundant|secondary|fallback|another)\s+"
+    r"(?:[\w-]+\s+)?(?:region|host|server|data\s*cent(?:er|re)|provider|line|link|route|database"
+    r"|site|zone|connection|copy|node|instance|supplier|carrier)s?\b|\bstandby\b"
+    r"|\bif\s+(?:one|it|the\s+[\w-]+|either)\s+(?:fails|goes\s+down|is\s+down|breaks)\b)"
     # the corrective action taken, in the first person (or by our people)
     rf"|(?:\bwe(?:{APOS}ve|\s+have)?|\bour\s+(?:[\w-]+\s+)?(?:team|teams|engineers|technicians"
     r"|staff|crew|developers))\s+(?:since\s+|now\s+|also\s+)?(?:added|fixed|deployed"
@@ -140,6 +148,9 @@ _MECHANISM = re.compile(
     r"|\bwhat\s+happened\s*:|\bincorrectly\b|\bwrongly\b|\bwrong\b|\bby\s+mistake\b"
     r"|\bwithout\s+notice\b|\bmisconfigur\w*|\bexpired\b|\b(?:ran|run|running)\s+out\s+of\b|\bbug\b|\bbroke\b"
     r"|\boverload\w*|\bexhausted\b|\bfilled\s+up\b|\bleak\b|\bplanned\s+(?:work|maintenance)\b"
+    # a part that went away: "a region went down", "our provider had a power cut"
+    r"|\bwent\s+(?:down|offline)\b|\bpower\s+(?:cut|outage|failure|loss)\b"
+    r"|\bhad\s+an?\s+(?:[\w-]+\s+)?(?:outage|failure|fault)\b"
     # a part that broke, in plain past verbs: "a damaged cable", "the directories rejected
     # our feeds"
     r"|\b(?:damaged|defective|faulty|corrupted|broken|severed|rejected|refused|crashed"
@@ -211,6 +222,8 @@ GENERIC_WORDS = frozenset(
         reestablish reestablished foreseen unforeseen circumstances general overall
         stands stand stood regretted regret regrets detected addressed address addressing
         like page measures measure countermeasures
+        sign signs show shows showing recovery recovering recovers instability instabilities
+        unstable normalized normalised normalize normalise normalizing normalising
         """,
     )
 )

@@ -22,6 +22,8 @@ CLOCK = re.compile(
     r"(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])(?:[ \t]?[ap]\.?[ \t]?m\b)?"
     r"|(?:1[0-2]|0?[1-9])[ \t]?[ap]\.?[ \t]?m\b"
     r"|(?:[01]?\d|2[0-3])h[0-5]\d\b"  # the French clock: 14h05, 16h00
+    # the French clock on the hour, after a preposition only: "next info at 15h"
+    r"|(?:(?<=\bat )|(?<=\bby )|(?<=\bà )|(?<=before )|(?<=latest ))(?:[01]?\d|2[0-3])h\b"
     # a dotted clock with its zone or am/pm (not a version number): 16.00 CET, 4.30pm
     r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?![.\d])(?=[ \t]?(?:[ap]\.?m\b|(?-i:[A-Z]{2,5}\b)|h\b|hrs\b))"
     r"(?:[ \t]?[ap]\.?[ \t]?m\b)?"
@@ -38,7 +40,7 @@ CLOCK = re.compile(
 )
 # What makes a clock time a promise rather than a timestamp ("as of", "·", "Posted").
 _FUTURE_PREP = re.compile(
-    r"(?:\b(?:by|at|around|before|until|till|than|about|approximately|for|is|be)|\bnext\s+(?:update|status|information|info|report|bulletin|communication|message)|[:~])"
+    r"(?:\b(?:by|at|around|before|until|till|than|about|approximately|for|is|be|latest)|\bnext\s+(?:update|status|information|info|report|bulletin|communication|message)|[:~])"
     r"[*_]*[ \t]*\Z",
     _I,
 )
