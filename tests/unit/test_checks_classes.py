@@ -1137,3 +1137,53 @@ def test_a_working_again_predicate_since_a_time_is_a_restore_time(text):
 )
 def test_a_start_of_trouble_is_not_a_restore_time(text):
     assert not labels(text, "update", BOOK)["restore_time"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Excuse us for the trouble.",
+        "Please excuse us for the delay in your orders.",
+        "Pardon the interruption to your bookings today.",
+        "Our excuses for this outage.",
+    ),
+)
+def test_second_language_apologies(text):
+    assert labels(f"Exports fail. {text}", "ack", BOOK)["apology"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We're having some technical difficulties right now.",
+        "We are having problems with our website today.",
+        "We're having trouble with payments this morning.",
+    ),
+)
+def test_having_difficulties_is_experiencing_not_acting(text):
+    assert not labels(text, "ack", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We're having a look at the payment workers.",
+        "Still searching the cause with our hosting partner.",
+        "Analysing the problem with the slow exports now.",
+        "The team's digging through the notification queue.",
+        "Our on-call's restarting the workers.",
+    ),
+)
+def test_a_look_an_elided_search_or_a_contracted_team_is_ownership(text):
+    assert labels(f"Exports fail. {text}", "update", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Exports fail. Sending the invoices by hand works.",
+        "Searching the catalogue returns nothing.",
+    ),
+)
+def test_a_gerund_that_is_the_symptom_is_not_ownership(text):
+    assert not labels(text, "update", BOOK)["ownership"]

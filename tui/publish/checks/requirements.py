@@ -197,7 +197,9 @@ _CHANGE = re.compile(
 
 _APOLOGY = re.compile(
     r"\b(?:sorry|apologi[sz](?:e|ed|es|ing)|apolog(?:y|ies)|regret(?:s|ted|fully)?)\b"
-    r"|\bwe\s+feel\s+terrible\b",
+    r"|\bwe\s+feel\s+terrible\b"
+    # the second-language forms: "Excuse us for the trouble", "pardon the inconvenience"
+    r"|\bexcuse\s+(?:us|me)\b|\bpardon\s+(?:us|me|the)\b|\b(?:our|my)\s+excuses\b",
     _I,
 )
 # Verbs that are not acting on the problem: awareness, feelings, talk about talking.
@@ -216,7 +218,7 @@ _NOT_ACTING = (
     r"|actively\b|urgently\b|still\b|already\b|also\b|then\b|quickly\b|immediately\b|just\b"
     r"|since\b|more\b|any\b|some\b|further\b|additional\b|new\b|enough\b|got\b|really\b"
     r"|again\b|only\b|never\b|you\b|your\b|everyone\b|there\b|what\b|how\b|why\b|one\b"
-    r"|like\b|love\b|wish\w*|remain\w*|recogni\w*|receiv\w*|notic\w*|detect\w*|observ\w*"
+    r"|like\b|love\b|wish\w*|having\b(?!\s+a\s+(?:closer\s+)?look)|remain\w*|recogni\w*|receiv\w*|notic\w*|detect\w*|observ\w*"
     r"|be\b|do\b|does\b|did\b|need\w*|invit\w*|advis\w*|acknowledg\w*|reali[sz]\w*|take\s+this"
     r"|grateful\b|relieved\b|proud\b|delighted\b|thrilled\b"
     r"|writ\w*\s+up\b|members?\b|mates?\b|hear\w*|heard\b|learn\w*|revert\s+(?:with|back|to)\b)"
@@ -247,11 +249,18 @@ _OWNERSHIP = re.compile(
     r"\s+(?:now\s+|currently\s+|still\s+)?"
     rf"(?!{_NOT_ACTING})[a-z]{{3,}}\b"
     r"|\bour\s+investigation\b"
+    # the team, contracted: "The team's digging through the queue"
+    rf"|\b(?:team|engineers?|staff|crew|developers|department|on-?call){_APOS}s\s+"
+    r"(?:now\s+|still\s+|currently\s+)?[a-z]+ing\b"
     # an elided subject at a sentence's start: "Working on it.", "On it, rolling back now."
     r"|(?<![^\n.!?:])[ \t]*(?:still\s+|now\s+|currently\s+)?(?:(?:working\s+on|looking\s+into"
     r"|digging\s+into|on)\s+(?:it|this|that|things)\b|(?:investigating|checking|rolling\s+back"
     r"|restarting|reverting|fixing|deploying|rerouting|restoring|working\s+on|looking\s+into"
-    r"|digging\s+into)\s+(?:it|this|that|the|a|an|our|all|why)\b)"
+    r"|digging\s+into)\s+(?:it|this|that|the|a|an|our|all|why)\b"
+    # a search verb with what is searched ("Searching the catalogue fails" is the symptom)
+    r"|(?:searching(?:\s+for)?|analy[sz]ing|examining|debugging|tracing|reviewing|chasing)\s+"
+    r"(?:it|this|that|why|(?:the|a|an)\s+(?:cause|root|reason|problem|issue|error|fault|bug|logs?"
+    r"|incident))\b)"
     rf"|\bwe(?:{_APOS}re|\s+are)\s+(?:still\s+)?on\s+it\b",
     _I,
 )
