@@ -1187,3 +1187,20 @@ def test_a_look_an_elided_search_or_a_contracted_team_is_ownership(text):
 )
 def test_a_gerund_that_is_the_symptom_is_not_ownership(text):
     assert not labels(text, "update", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Our engineering team has confirmed the issue is resolved.",
+        "Our engineers have now confirmed that the fix is working.",
+        "The support team confirms everything is back.",
+    ),
+)
+def test_our_people_confirming_a_resolution_is_not_ownership(text):
+    assert not labels(text, "resolved", BOOK)["ownership"]
+
+
+def test_our_people_confirming_a_cause_is_still_ownership():
+    text = "Our engineers have confirmed the cause: an expired certificate."
+    assert labels(text, "resolved", BOOK)["ownership"]

@@ -241,7 +241,9 @@ _OWNERSHIP = re.compile(
     r"|department|departments|division|desk|operations|ops|unit)"
     r"\s+(?:is|are|has|have|was|were|will|quickly|immediately"
     r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
-    r"|remains?|continues?)\b(?!\s+(?:aware|sorry))"
+    r"|remains?|continues?)\b(?!\s+(?:(?:now|also|since|just)\s+)?(?:aware|sorry|confirm(?:ed|s|ing)?"
+    r"\s+(?:that\s+)?(?:the\s+|a\s+|our\s+)?(?:fix|issue|problem|incident|resolution|recovery"
+    r"|service|everything|all|it|this)\b))"
     # our people with any action verb, in any word order: "our technicians analyse the
     # problem", "our technicians make now a rollback"
     r"|\bour\s+(?:[\w-]+\s+){0,2}?(?:engineers?|technicians?|team|teams|staff|specialists?"
