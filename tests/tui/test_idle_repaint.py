@@ -8,6 +8,7 @@ Spies wrap ``Widget.refresh`` (the real method runs) and record the regions aske
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -200,3 +201,29 @@ async def test_a_change_from_elsewhere_is_seen_without_the_probe_timer(tmp_path,
             commands.add_note(other, FrozenClock(ON_TRACK), "bob", "INC-1", "ring the bell")
         await wait_for(lambda: screen.state.last_event_id > seen, pilot)
     assert app._doorbell is not None and app._doorbell.fd == -1  # closed on the way out
+
+
+async def test_polls_run_on_one_thread_for_the_apps_life(tmp_path, monkeypatch):
+    """Anyone's write makes every dashboard poll: on one long-lived thread, not a new
+    thread (and a Textual worker) per poll; it ends with the app."""
+    db = seeded_db(tmp_path)
+    app = make_app(db, at=ON_TRACK, tick_every=3600, poll_every=3600)
+    pollers: set[int] = set()
+    real_poll = Room.poll
+
+    def poll(self, **kwargs):
+        pollers.add(threading.get_ident())
+        return real_poll(self, **kwargs)
+
+    monkeypatch.setattr(Room, "poll", poll)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await dashboard(pilot)
+        for i in range(5):  # changes from elsewhere, each seen
+            seen = screen.state.last_event_id
+            with Store(db) as writer:
+                commands.add_note(writer, FrozenClock(ON_TRACK), "bob", "INC-1", f"n{i}")
+            await wait_for(lambda s=seen: screen.state.last_event_id > s, pilot)
+        threads = [t for t in threading.enumerate() if t.name == "warroom-poll"]
+        assert len(threads) == 1 and pollers == {threads[0].ident}, (threads, pollers)
+    threads[0].join(5)
+    assert not threads[0].is_alive()
