@@ -1204,3 +1204,69 @@ def test_our_people_confirming_a_resolution_is_not_ownership(text):
 def test_our_people_confirming_a_cause_is_still_ownership():
     text = "Our engineers have confirmed the cause: an expired certificate."
     assert labels(text, "resolved", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Found it. Rolling back now, should be sorted soon.",
+        "A bad setting logs people out. Reverting, more soon.",
+        "Logins fail in one zone. Failing over to the other one now.",
+    ),
+)
+def test_an_elided_rollback_is_ownership(text):
+    assert labels(text, "update", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Reason was a software update that made the session expire early. We made a rollback, "
+        "and from now on we'll test updates with a small group first.",
+        "A load balancer stopped passing health checks and kept its traffic. We've set the API "
+        "to fail over to a second zone automatically.",
+        "The reason for this outage was a full disk on the mail relay. We added an alert that "
+        "fires at 80 % so it never happens again.",
+    ),
+)
+def test_a_plain_cause_and_a_remedy_are_the_write_up(text):
+    full = f"{text} Sorry for the disruption."
+    assert labels(full, "resolved", BOOK)["postmortem_promise"]
+    assert "requires.postmortem_promise" not in rules(full, "resolved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We will explain the details on this page by December 4.",
+        "We'll explain the background in a post on 4 Dec.",
+        "Our team will explain the reasons by Friday.",
+    ),
+)
+def test_explaining_the_details_by_a_date_is_a_write_up_and_a_next_update(text):
+    got = labels(f"{SAID} {text}", "resolved", BOOK)
+    assert got["postmortem_promise"] and got["next_update"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The problem started yesterday at 08:15 after an update of the PDF library.",
+        "It began at 08:15 after a firmware update on the routers.",
+        "At 08:15 a software update reached the mail servers.",
+    ),
+)
+def test_a_software_update_at_a_time_is_not_a_next_update(text):
+    assert not labels(f"Exports work again. {text}", "resolved", BOOK)["next_update"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We'll post an update of our progress at 10:00 UTC.",
+        "Next update at 10:00 UTC, after the update of the routers is done.",
+        "We will share an update on the status by 10:00 UTC.",
+    ),
+)
+def test_an_update_of_our_progress_is_still_a_next_update(text):
+    assert labels(f"Exports fail. {text}", "update", BOOK)["next_update"]

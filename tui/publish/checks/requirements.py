@@ -117,6 +117,8 @@ _DOC = re.compile(
     r"|\b(?:summary|analysis|explanation|review|report)\s+(?:of|on|about|into)\s+(?:what\s+happened"
     r"|what\s+went\s+wrong"
     r"|the\s+(?:incident|outage|root\s+cause|cause))\b"
+    # "we will explain the details on this page by December 4"
+    r"|\bexplain\w*\s+(?:\w+\s+){0,2}?(?:details|background|reasons?)\b"
     r"|\b(?:publish|share|post|explain|describ|document)\w*\s+(?:\w+\s+){0,3}?(?:root\s+cause"
     r"|what\s+went\s+wrong|what\s+happened|findings|lessons|learnings|how\s+(?:this|it)\s+happened)\b"
     # the wider vocabulary: "our findings", "a written summary", "an RCA", "post-incident"
@@ -259,6 +261,7 @@ _OWNERSHIP = re.compile(
     r"|digging\s+into|on)\s+(?:it|this|that|things)\b|(?:investigating|checking|rolling\s+back"
     r"|restarting|reverting|fixing|deploying|rerouting|restoring|working\s+on|looking\s+into"
     r"|digging\s+into)\s+(?:it|this|that|the|a|an|our|all|why)\b"
+    r"|(?:rolling\s+back|reverting|failing\s+over)(?:\s+now\b|\s+to\b|[ \t]*[,.!;:—–-])"
     # a search verb with what is searched ("Searching the catalogue fails" is the symptom)
     r"|(?:searching(?:\s+for)?|analy[sz]ing|examining|debugging|tracing|reviewing|chasing)\s+"
     r"(?:it|this|that|why|(?:the|a|an)\s+(?:cause|root|reason|problem|issue|error|fault|bug|logs?"

@@ -22,7 +22,10 @@ APOS = "['’‘]"  # any apostrophe a person (or a phone) types
 
 # Topic words: what a time in the same sentence is about.
 _UPDATE_WORDS = (
-    r"\bupdat(?:e|es|ing)\b|\bpost(?:ing)?\b(?!-)|\bhear\s+from\s+us\b|\bbe\s+in\s+touch\b"
+    # (not the software kind: "after an update of the PDF library", "a firmware update")
+    r"(?<!after an )(?<!after the )(?<!software )(?<!firmware )(?<!security )(?<!library )"
+    r"\bupdat(?:e|es|ing)\b(?!\s+of\s+(?:the|our|a|an|its)\s+(?!progress|situation|status"
+    r"|investigation|incident|work)\w)|\bpost(?:ing)?\b(?!-)|\bhear\s+from\s+us\b|\bbe\s+in\s+touch\b"
     r"|\bcheck\s+in\b|\breport\s+back\b|\bget\s+back\s+to\s+you\b|\bfollow\s+up\b|\bnext\s+one\b"
     # an information noun: "back with more information in 30 minutes", "details by 15:00"
     r"|\b(?:more|further|additional|new|fresh|latest)\s+(?:information|info|details|news)\b"

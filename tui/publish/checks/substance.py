@@ -74,6 +74,7 @@ ACTION = re.compile(
 _CAUSE = re.compile(
     r"\bcaused\s+by\b|\bdue\s+to\b|\bbecause\s+(?:of\s+)?|\btraced\s+(?:\w+\s+){0,3}?to\b"
     r"|\b(?:root\s+)?cause\s+(?:was|is|of\s+(?:the|this)\s+\w+\s+was)\b"
+    r"|\breason\s+(?:was|is|for\s+(?:this|it|the|our)(?:\s+\w+)?\s+was)\b"
     r"|\bresult(?:ed|ing)?\s+(?:from|of)\b|\bstemm\w*\s+from\b|\btriggered\s+by\b"
     r"|\b(?:came|comes|come)\s+from\b"
     r"|\bidentified\s+(?:\w+\s+){0,4}?as\b|\boriginated\s+(?:in|from)\b",
@@ -157,7 +158,9 @@ _MECHANISM = re.compile(
     r"|overflowed|(?:rotated|expired|renewed|ran)\s+(?:early|late))\b"
     r"|\btwice\b|\b(?:a|the|our|an)\s+(?:\w+\s+)?(?:change|push|deploy\w*|release|update|upgrade"
     r"|migration|rotation|retry)\s+(?:\w+\s+){0,4}?(?:removed|lowered|broke|caused|changed"
-    r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded)\b"
+    r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded|made)\b"
+    # a part that stopped doing its job: "a load balancer stopped passing health checks"
+    r"|\bstopped\s+(?:passing|responding\s+to|accepting|forwarding|serving|renewing|sending)\b"
     # the culprit undone: "the change we deployed this morning has been reverted"
     r"|\b(?:change|push|deploy\w*|release|update|upgrade|migration)\s+(?:\w+\s+){0,5}?"
     r"(?:has\s+been|have\s+been|was|were|is\s+now|got)\s+(?:\w+\s+)?(?:reverted|rolled\s+back"
