@@ -1270,3 +1270,66 @@ def test_a_software_update_at_a_time_is_not_a_next_update(text):
 )
 def test_an_update_of_our_progress_is_still_a_next_update(text):
     assert labels(f"Exports fail. {text}", "update", BOOK)["next_update"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We observe signs of recovery across our platform.",
+        "Hey folks, we've got some technical hiccups, hang tight!",
+        "We're experiencing some technical glitches. Back soon!",
+        "Services have been normalised. Thanks for your patience.",
+        "A disruption is affecting some of our services.",
+    ),
+)
+def test_more_generic_impact_words_are_robotic(text):
+    assert labels(text, "ack", BOOK)["robotic"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "The network operations center is rerouting traffic.",
+        "Support and engineering are working together on it.",
+        "IT is replacing the broken switch.",
+        "Our help desk is checking every ticket.",
+    ),
+)
+def test_more_departments_acting_are_ownership(text):
+    assert labels(text, "ack", BOOK)["ownership"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "We will communicate the next status at 11 JST.",
+        "We'll wrap this up by 5 PM ET.",
+        "Next update: latest 10:00 CET.",
+        "We will inform the next progress by 15:00.",
+    ),
+)
+def test_more_next_update_forms(text):
+    assert labels(f"Logins fail. {text}", "update", BOOK)["next_update"]
+
+
+def test_a_dated_report_with_an_ordinal_is_a_next_update():
+    text = f"{SAID} The report will be published on Nov 19th."
+    assert labels(text, "resolved", BOOK)["next_update"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    params(
+        "Logins fail on 3 EU servers. We are on it.",
+        "Logins fail for 11 EU customers. We are on it.",
+    ),
+)
+def test_a_count_before_capitals_is_not_a_time(text):
+    assert not labels(text, "update", BOOK)["next_update"]
+
+
+def test_the_api_responding_since_a_time_is_a_restore_time():
+    assert labels("The API responds since 14:10 UTC. Thanks!", "resolved", BOOK)["restore_time"]
+    assert not labels("Since 09:47 UTC the API responds with errors.", "update", BOOK)[
+        "restore_time"
+    ]

@@ -70,7 +70,7 @@ _WORKS = re.compile(
     r"|\bcorrectly\b|\bproperly\b|\bas\s+normal\b"
     # a working-again predicate: "accepting connections as of 09:47", "logins succeed since"
     r"|\baccept(?:s|ing)\b|\bsucceed(?:s|ing)?\b|\bsuccessful\b|\bgo(?:es)?\s+through\b"
-    r"|\bonline\b|\bresponding\b|\breachable\b",
+    r"|\bonline\b|\brespond(?:s|ing)\b|\breachable\b",
     _I,
 )
 _FAILURE = re.compile(
@@ -164,7 +164,7 @@ _WINDOW = re.compile(
     r"|\bwithin\s+(?:a|one|the)\s+(?:day|week)\b"
     r"|\b(?:by|before|on)\s+(?:the\s+)?(?:"
     r"end\s+of\s+(?:the\s+)?(?:day|week|month)|eod|eow|tomorrow|tonight"
-    rf"|(?:next\s+|this\s+)?{_DAY}|{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
+    rf"|(?:next\s+|this\s+)?{_DAY}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
     r"|\d{4}-\d{2}-\d{2}\b|\d{1,2}/\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)\b"
     r"|(?:[01]?\d|2[0-3]):[0-5]\d|(?:1[0-2]|0?[1-9])\s?[ap]\.?m\b)"
     r"|\b(?:this|next)\s+week\b|\b(?:later\s+)?(?:today|tomorrow|this\s+week)\b",
@@ -240,7 +240,8 @@ _OWNERSHIP = re.compile(
     # the team, or the company by name, acting: "our engineers are on it", "Engineers are working"
     r"|\b(?:our\s+)?(?:[\w-]+\s+){0,3}?(?:engineers?|team|teams|staff|people|developers|on-?call"
     r"|SREs?|support|crew|technicians?|specialists?|experts?|administrators?|admins?"
-    r"|department|departments|division|desk|operations|ops|unit)"
+    r"|department|departments|division|desk|operations|ops|unit|engineering|cent(?:er|re)"
+    r"|(?-i:NOC|IT))"
     r"\s+(?:is|are|has|have|was|were|will|quickly|immediately"
     r"|began|started|identified|found|deployed|rolled|restored|fixed|responded|released|paused"
     r"|remains?|continues?)\b(?!\s+(?:(?:now|also|since|just)\s+)?(?:aware|sorry|confirm(?:ed|s|ing)?"

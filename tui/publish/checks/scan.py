@@ -46,7 +46,7 @@ _UPDATE_WORDS = (
     # second-language and casual forms: "inform the next situation", "news from us",
     # "close this out by 4 PM" (the last word on it is further information at a time)
     r"|\binform\s+(?:\w+\s+){0,2}?(?:situation|status|progress)\b|\bnews\s+from\s+us\b"
-    r"|\bclose\s+(?:this|it|the\s+incident)\s+out\b"
+    r"|\bclose\s+(?:this|it|the\s+incident)\s+out\b|\bwrap\s+(?:this|it)\s+up\b"
 )
 # A monitoring window ("we'll keep monitoring for the next hour"): when the next word comes.
 _MONITOR_WORDS = r"\bmonitor(?:s|ing|ed)?\b|\bwatch(?:ing)?\s+(?:closely|it|this|things)\b"

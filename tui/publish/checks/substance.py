@@ -227,6 +227,8 @@ GENERIC_WORDS = frozenset(
         like page measures measure countermeasures
         sign signs show shows showing recovery recovering recovers instability instabilities
         unstable normalized normalised normalize normalise normalizing normalising
+        observe observes observed observing across hiccup hiccups glitch glitches hey hello
+        folks
         """,
     )
 )

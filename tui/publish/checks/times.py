@@ -24,6 +24,10 @@ CLOCK = re.compile(
     r"|(?:[01]?\d|2[0-3])h[0-5]\d\b"  # the French clock: 14h05, 16h00
     # the French clock on the hour, after a preposition only: "next info at 15h"
     r"|(?:(?<=\bat )|(?<=\bby )|(?<=\bà )|(?<=before )|(?<=latest ))(?:[01]?\d|2[0-3])h\b"
+    # the hour with its zone, after a preposition: "the next status at 11 JST"
+    r"|(?:(?<=\bat )|(?<=\bby )|(?<=before )|(?<=latest ))(?:[01]?\d|2[0-3])"
+    r"(?=[ \t]+(?-i:UTC|GMT|JST|KST|CET|CEST|EET|BST|IST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|PT|ET"
+    r"|AEST|AEDT|SGT|HKT)\b)"
     # a dotted clock with its zone or am/pm (not a version number): 16.00 CET, 4.30pm
     r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?![.\d])(?=[ \t]?(?:[ap]\.?m\b|(?-i:[A-Z]{2,5}\b)|h\b|hrs\b))"
     r"(?:[ \t]?[ap]\.?[ \t]?m\b)?"

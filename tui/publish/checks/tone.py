@@ -77,7 +77,7 @@ _GENERIC = (
 _ROBOTIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, _I), s)
     for p, s in (
-        (r"\btechnical\s+(?:difficult(?:y|ies)|issues?|problems?)\b", _SEE),
+        (r"\btechnical\s+(?:difficult(?:y|ies)|issues?|problems?|hiccups?|glitch(?:es)?)\b", _SEE),
         (
             r"\b(?:(?:sorry|apologi[sz]e|apologies|regret)\s+(?:for\s+)?(?:any|the)\s+"
             r"inconvenience|any\s+inconvenience)\b(?:\s+(?:this|that)\s+(?:may|might)\s+"
