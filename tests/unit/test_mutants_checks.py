@@ -367,3 +367,55 @@ def test_a_word_alone_on_its_line_is_not_a_name_with_the_next_lines_first_word(
         "restarted",
         "database",
     ]
+
+
+def test_a_word_before_a_slash_and_a_capital_is_still_a_content_word() -> None:
+    # "Checkout/Billing": only a capital after a space makes a run of names
+    assert _content("Checkout/Billing pages fail for some customers.")[:1] == ["checkout"]
+
+
+def test_the_first_cause_is_looked_for_in_its_own_sentence() -> None:
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.substance import first_cause
+
+    text = "Logins failed because a config change removed the session key. We rolled it back."
+    end = text.index(".") + 1
+    assert first_cause(Scan(text), 0, end) == (text.index("because"), text.index("because") + 8)
+
+
+def test_a_monitoring_time_is_no_restore_time_cue() -> None:
+    from tui.publish.checks.requirements import restore_time_cue
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.times import promised_times
+
+    scan = Scan("Monitoring continues until 11:30 UTC.")
+    times = promised_times(scan)
+    assert [t.topic for t in times] == ["monitor"]
+    assert restore_time_cue(scan, times) is None
+
+
+def test_a_negation_after_an_eta_does_not_take_the_promise_back() -> None:
+    # "we don't have an ETA" is honest; a "not" in the next sentence is not about the ETA
+    from tui.publish.checks.promises import fix_promises
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.times import promised_times
+
+    text = "We now have an ETA from our provider. Logins do not work yet."
+    scan = Scan(text)
+    found = fix_promises(scan, promised_times(scan))
+    assert [(f.rule, f.start, f.end) for f in found] == [
+        ("fix_time_promise", text.index("ETA"), text.index("ETA") + 3)
+    ]
+
+
+def test_a_jargon_word_listed_twice_is_one_finding() -> None:
+    # a playbook listing "Kubernetes" and "kubernetes": the word is flagged once
+    import dataclasses
+
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.tone import jargon
+
+    checks = dataclasses.replace(BOOK, jargon=("Kubernetes", "kubernetes"), jargon_allow=())
+    text = "A Kubernetes node failed and logins are slow."
+    found = jargon(Scan(text), checks, "update")
+    assert [(f.start, f.end, f.message) for f in found] == [(2, 12, "jargon: “Kubernetes”")]
