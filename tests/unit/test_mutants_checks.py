@@ -419,3 +419,22 @@ def test_a_jargon_word_listed_twice_is_one_finding() -> None:
     text = "A Kubernetes node failed and logins are slow."
     found = jargon(Scan(text), checks, "update")
     assert [(f.start, f.end, f.message) for f in found] == [(2, 12, "jargon: “Kubernetes”")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Logins failed at 10:02 UTC; we checked again at 10:40 UTC.",
+        "We checked again at 10:40 UTC; logins failed at 10:02 UTC.",
+    ],
+)
+def test_a_failure_in_the_next_clause_does_not_hide_a_possible_restore_time(text: str) -> None:
+    # clauses end at semicolons: 10:40 is asked about ("is that the restore time?"), 10:02
+    # is when it broke
+    from tui.publish.checks.requirements import restore_time_cue
+    from tui.publish.checks.scan import Scan
+    from tui.publish.checks.times import promised_times
+
+    scan = Scan(text)
+    at = text.index("10:40")
+    assert restore_time_cue(scan, promised_times(scan)) == (at, at + len("10:40 UTC"))
