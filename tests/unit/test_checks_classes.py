@@ -742,6 +742,13 @@ PLAIN_CAUSE_AND_REMEDY = params(
     "the certificate and added an alert for rejections.",
     "A bad index build corrupted the search results. We restored from last night's backup and "
     "introduced a review for index changes.",
+    # the culprit named with a long noun phrase (real write-ups name exactly which part)
+    "A scheduled upgrade of the two primary database nodes in our Frankfurt region caused "
+    "writes to time out. We've since changed the upgrade runbook to drain one node at a time.",
+    "A configuration change to one of our edge load balancers removed half of the healthy "
+    "backends. We reverted it and added a check for backend counts to our deploy pipeline.",
+    "A routine migration of the billing tables in the EU cluster blocked new invoices for an "
+    "hour. We've rebuilt the migration tooling so large tables are copied in batches.",
 )
 
 

@@ -157,7 +157,9 @@ _MECHANISM = re.compile(
     r"|\b(?:damaged|defective|faulty|corrupted|broken|severed|rejected|refused|crashed"
     r"|overflowed|(?:rotated|expired|renewed|ran)\s+(?:early|late))\b"
     r"|\btwice\b|\b(?:a|the|our|an)\s+(?:\w+\s+)?(?:change|push|deploy\w*|release|update|upgrade"
-    r"|migration|rotation|retry)\s+(?:\w+\s+){0,4}?(?:removed|lowered|broke|caused|changed"
+    # the culprit may carry a long noun phrase: "a routine upgrade of one of our cache
+    # clusters removed more capacity than expected"
+    r"|migration|rotation|retry)\s+(?:[\w-]+\s+){0,10}?(?:removed|lowered|broke|caused|changed"
     r"|disabled|deleted|introduced|picked|blocked|sent|stopped|charged|overloaded|made)\b"
     # a part that stopped doing its job: "a load balancer stopped passing health checks"
     r"|\bstopped\s+(?:passing|responding\s+to|accepting|forwarding|serving|renewing|sending)\b"
