@@ -794,6 +794,14 @@ FORMAL_FORMULAE = params(
     "A failure has occurred in some services. Details are under confirmation.",
     "Dear Valued Customers, we are facing some technical issues. Updates will be shared shortly.",
     "Issue stands resolved. Inconvenience regretted.",
+    # the customer-service register: politeness and procedure words, still no symptom
+    "Please note that some of our online services are currently disturbed. Kindly try again "
+    "after some time. We sincerely regret the inconveniences.",
+    "Dear user, we are pleased to inform you that normal service has resumed. We thank you for "
+    "your kind cooperation.",
+    "The matter has been addressed at our end. In case of further difficulties, kindly revert to "
+    "the support desk.",
+    "Due to a disturbance, services may be limited. We are handling this with high priority.",
 )
 
 

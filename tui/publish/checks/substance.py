@@ -55,7 +55,9 @@ SYMPTOM = re.compile(
 )
 
 ACTION = re.compile(
-    r"\broll(?:ed|ing)?\s+(?:it\s+|this\s+|that\s+)?back\b|\brollback\b|\brevert\w*"
+    r"\broll(?:ed|ing)?\s+(?:it\s+|this\s+|that\s+)?back\b|\brollback\b"
+    # (not "kindly revert to us": the customer-service register's "reply")
+    r"|(?<!kindly\s)(?<!please\s)\brevert\w*+(?!\s+(?:back\b|to\s+(?:us|the\s+support|our\s+support)))"
     r"|\brestart\w*|\breboot\w*|\bredeploy\w*|\bfail(?:ed|ing)?\s*over\b"
     r"|\bscal(?:ed|ing)\s+(?:up|out)\b|\badd(?:ed|ing)\s+(?:more\s+|additional\s+)?capacity\b"
     r"|\bprovision\w*|\bmigrat\w*|\brerout\w*|\bdisabl\w*|\bre-?enabl\w*|\breplac\w*"
@@ -85,7 +87,8 @@ _GENERIC_CAUSE = re.compile(
     r"\s*(?:an?|the|this|some|a\s+\w+)?\s*(?:(?:internal|technical|unexpected|unforeseen"
     r"|unknown|ongoing|underlying|temporary|brief|infrastructure|system|platform|service"
     r"|software|hardware)\s+)*(?:issues?|problems?|incidents?|difficult(?:y|ies)|circumstances"
-    r"|errors?|failures?|outages?|disruptions?|reasons?)\b(?!\s+(?:with|in|on|at|affecting|of)\b)",
+    r"|errors?|failures?|outages?|disruptions?|disturbances?|reasons?)\b"
+    r"(?!\s+(?:with|in|on|at|affecting|of)\b)",
     _I,
 )
 
@@ -231,6 +234,9 @@ GENERIC_WORDS = frozenset(
         unstable normalized normalised normalize normalise normalizing normalising
         observe observes observed observing across hiccup hiccups glitch glitches hey hello
         folks
+        note noted pleased inform informed informing cooperation inconveniences disturbance
+        disturbances disturbed revert case deeply sincerely regards try trying high end online
+        after limited handling handled support desk helpdesk
         """,
     )
 )
