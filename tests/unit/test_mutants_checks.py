@@ -437,3 +437,12 @@ def test_a_failure_in_the_next_clause_does_not_hide_a_possible_restore_time(text
     scan = Scan(text)
     at = text.index("10:40")
     assert restore_time_cue(scan, promised_times(scan)) == (at, at + len("10:40 UTC"))
+
+
+def test_a_name_at_a_sentence_end_does_not_make_the_next_sentence_s_first_word_a_name() -> None:
+    # found by mutation testing (content_words__mutmut_44): the flag carried over the full stop
+    assert _content("We contacted Stripe. Refunds are delayed.") == [
+        "contacted",
+        "refunds",
+        "delayed",
+    ]

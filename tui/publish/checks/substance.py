@@ -269,6 +269,7 @@ def content_words(scan: Scan, lo: int, hi: int) -> list[str]:
         gap = text[m.start() - 2 : m.start()] if m.start() >= 2 else "\n"
         if any(c in ".!?:;\n" for c in gap) or m.start() == 0:
             sentence_start = True
+            previous_capital = False  # a name ends with its sentence ("… Stripe. Refunds …")
         capital = word[0].isupper()
         nxt = text[m.end() : m.end() + 2].lstrip()[:1]
         if capital and (not sentence_start or previous_capital or nxt.isupper()):
