@@ -446,3 +446,18 @@ def test_a_name_at_a_sentence_end_does_not_make_the_next_sentence_s_first_word_a
         "refunds",
         "delayed",
     ]
+
+
+def test_a_word_touching_a_blank_is_not_inside_it() -> None:
+    # found by mutation testing (Spans.overlaps__mutmut_10): a span that ends where a word
+    # starts does not cover it -- jargon right after "]]" is still named
+    rules = [
+        f[0]
+        for f in findings(
+            "We are fixing the [[ what ]]DNS errors. Next update in 30 minutes.",
+            "update",
+            "statuspage",
+        )
+    ]
+    assert rules.count("blank") == 1
+    assert "jargon" in rules
