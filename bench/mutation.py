@@ -261,19 +261,31 @@ def run_module(module: Module, sample: int, jobs: int = 1) -> Result:
     return result
 
 
-def equivalents() -> set[str]:
-    """Mutant names tests/README.md lists as equivalent (its "Equivalent mutants" section)."""
+def _listed(heading: str) -> set[str]:
+    """Mutant names in one section of tests/README.md."""
     try:
         text = (ROOT / "tests" / "README.md").read_text()
     except OSError:
         return set()
-    section = text.split("## Equivalent mutants", 1)[-1] if "## Equivalent mutants" in text else ""
+    section = text.split(heading, 1)[-1] if heading in text else ""
     section = section.split("\n## ", 1)[0]
     return set(re.findall(r"`([\w.ǁ]+__mutmut_\d+)`", section))
 
 
+def equivalents() -> set[str]:
+    """Mutant names tests/README.md lists as equivalent (its "Equivalent mutants" section)."""
+    return _listed("## Equivalent mutants")
+
+
+def killed_since() -> set[str]:
+    """Survivors of the last run that a test added after it kills (tests/README.md's
+    "Survivors killed since their run"): named under the table, the score unchanged
+    until the module runs again."""
+    return _listed("## Survivors killed since their run")
+
+
 def render(results: list[dict[str, object]], when: str, rev: str) -> str:
-    listed = equivalents()
+    listed, since = equivalents(), killed_since()
     lines = [
         "## Mutation score (the last `make mutation`)",
         "",
@@ -287,6 +299,7 @@ def render(results: list[dict[str, object]], when: str, rev: str) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     survivors: list[str] = []
+    later: list[str] = []
     for r in results:
         total, tried = int(str(r["total"])), int(str(r["tried"]))
         killed, timeout = int(str(r["killed"])), int(str(r["timeout"]))
@@ -308,7 +321,16 @@ def render(results: list[dict[str, object]], when: str, rev: str) -> str:
             f"| {len(equivalent)} | {r['other']} | {'-' if score is None else f'{score:.1f} %'} "
             f"| ≥ {TARGET:g} % | {verdict} | {r.get('run', '-')} |"
         )
-        survivors += [f"{r['name']}: `{x}`" for x in surv if x not in listed]
+        survivors += [f"{r['name']}: `{x}`" for x in surv if x not in listed and x not in since]
+        later += [f"{r['name']}: `{x}`" for x in surv if x not in listed and x in since]
+    if later:
+        lines += [
+            "",
+            "Survivors killed since their run by a test added after it (tests/README.md; the "
+            "score counts them as survived until the module runs again):",
+            "",
+        ]
+        lines += [f"- {x}" for x in later]
     if survivors:
         lines += [
             "",

@@ -95,3 +95,25 @@ def test_report_prints_the_last_table_or_says_there_is_none() -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no.such.module" in bad.stderr
+
+
+def test_a_survivor_killed_since_its_run_is_named_apart_and_still_counted() -> None:
+    since = sorted(mutation.killed_since())
+    assert since, "tests/README.md lists survivors killed since their run"
+    rows = [
+        {
+            "name": "d",
+            "total": 10,
+            "tried": 10,
+            "killed": 8,
+            "timeout": 0,
+            "survived": [since[0], "tui.y.x_g__mutmut_2"],
+            "other": 0,
+            "error": "",
+        }
+    ]
+    text = mutation.render(rows, "2026-11-30 15:00 UTC", "abc1234")
+    assert "| d | 10 | 10 | 8 | 0 | 2 | 0 | 0 | 80.0 % |" in text  # the score is the run's
+    later, rest = text.split("Survivors killed since their run")[1].split("Survivors not yet")
+    assert f"- d: `{since[0]}`" in later and since[0] not in rest
+    assert "- d: `tui.y.x_g__mutmut_2`" in rest
