@@ -4,13 +4,20 @@
   the first-paint and peak-RSS baseline.
 * ``ToggleListApp``: one OptionList where space ticks/unticks the highlighted
   option's prompt in place; the key-press -> repaint baseline.
+* ``ClockApp``: four bordered panes of text, one of them a ``Digits`` clock updated once
+  a second (``python bench/hello.py --clock``): what a countdown costs in Textual itself,
+  the floor under a dashboard's idle CPU.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import OptionList, Static
+from textual.containers import Grid
+from textual.widgets import Digits, OptionList, Static
 from textual.widgets.option_list import Option
 
 HELLO_TEXT = "Hello, world"
@@ -58,5 +65,29 @@ class ToggleListApp(App):
         self.query_one(ToggleList).focus()
 
 
+CLOCK_TEXT = "Clock baseline"
+
+
+class ClockApp(App):
+    CSS = """
+    Grid { grid-size: 2 2; }
+    Grid > * { border: round $primary; height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(CLOCK_TEXT)
+        with Grid():
+            for pane in range(3):
+                yield Static("\n".join(f"pane {pane} line {n}: some text" for n in range(30)))
+            yield Digits(self._now(), id="clock")
+
+    @staticmethod
+    def _now() -> str:
+        return time.strftime("%M:%S")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, lambda: self.query_one(Digits).update(self._now()))
+
+
 if __name__ == "__main__":
-    HelloApp().run()
+    (ClockApp() if "--clock" in sys.argv[1:] else HelloApp()).run()
