@@ -83,7 +83,7 @@ def test_wheel_contains_data_and_entry_point(wheel):
         text = zf.read(entry_points[0]).decode("utf-8")
     lines = [line.replace(" ", "") for line in text.splitlines()]
     assert "[console_scripts]" in lines
-    assert "warroom=tui.cli:main" in lines
+    assert "warroom=tui.entry:main" in lines  # the short way in for `status --oneline`
 
 
 def test_unzipped_wheel_is_the_one_imported(installed):
