@@ -191,7 +191,11 @@ async def test_a_change_from_elsewhere_is_seen_without_the_probe_timer(tmp_path,
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await dashboard(pilot)
         assert app._doorbell is not None
-        await wait_for(lambda: screen.state.last_event_id > 0 and not app._poll_busy, pilot)
+        # at rest: the start's own writes polled, and the looks after their ring done
+        await wait_for(
+            lambda: screen.state.last_event_id > 0 and not app._poll_busy and not app._look_again,
+            pilot,
+        )
         await pilot.pause(0.3)
         quiet = len(probed)
         await pilot.pause(0.5)
@@ -201,6 +205,24 @@ async def test_a_change_from_elsewhere_is_seen_without_the_probe_timer(tmp_path,
             commands.add_note(other, FrozenClock(ON_TRACK), "bob", "INC-1", "ring the bell")
         await wait_for(lambda: screen.state.last_event_id > seen, pilot)
     assert app._doorbell is not None and app._doorbell.fd == -1  # closed on the way out
+
+
+async def test_a_change_through_a_connection_that_stays_open_is_seen(tmp_path):
+    """Another dashboard keeps its connection open: the kernel tells of its WAL write
+    before SQLite publishes the commit (the shared-memory index has no notice), so the
+    ring alone can come too early. Each change is still seen with the backup timer an
+    hour away (without the second look after a ring, none is)."""
+    db = seeded_db(tmp_path)
+    app = make_app(db, at=ON_TRACK, poll_every=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await dashboard(pilot)
+        assert app._doorbell is not None
+        await wait_for(lambda: screen.state.last_event_id > 0 and not app._poll_busy, pilot)
+        with Store(db) as other:  # open for every write, as another dashboard's is
+            for i in range(3):
+                seen = screen.state.last_event_id
+                commands.add_note(other, FrozenClock(ON_TRACK), "bob", "INC-1", f"note {i}")
+                await wait_for(lambda seen=seen: screen.state.last_event_id > seen, pilot)
 
 
 async def test_polls_run_on_one_thread_for_the_apps_life(tmp_path, monkeypatch):

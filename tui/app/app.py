@@ -58,6 +58,9 @@ POLL_RETRY = 2.0  # seconds after a failed poll before the next one
 TICK_EVERY = 1.0
 # with the doorbell (inotify) the probe's timer is only its backup: POLL_EVERY times this
 DOORBELL_BACKUP = 8
+# seconds after the doorbell rings: two more looks (see WarroomApp._rung); the backup
+# timer is the last resort
+LOOK_AGAIN = (0.05, 0.4)
 # leaving: the whole exit stays under 2 s even when a worker never returns (see tui/app/run.py)
 CLOSE_WAIT = 0.3  # for the room's connection
 QUIT_WITHIN = 1.9  # then the watchdog ends the process
@@ -123,6 +126,8 @@ class WarroomApp(App[None]):
         self._poll_after = 0.0  # time.monotonic() before which no poll (after a failure)
         self._doorbell: Doorbell | None = None  # the kernel says when the database is written
         self._rang = False  # it rang while a poll was in flight: look again after it
+        self._look_again = False  # more looks after a ring are due (see _rung)
+        self._looks_until = 0.0
         self._presence: list[Presence] = []  # who is in the room, as last read
         self._deliveries: list[Row] = []  # the incident's unsettled outbox rows, as last read
         self._sources: dict[str, SourceStatus] | None = None  # the queue sources, as last shown
@@ -235,8 +240,24 @@ class WarroomApp(App[None]):
         bell = self._doorbell
         if bell is None or not bell.rang():
             return
+        # The kernel tells of the WAL's write before SQLite publishes the commit in its
+        # shared-memory index (an mmap: no notice), so a probe right now can miss it:
+        # look once more a moment later (measured: 1.8 s p50 to see another connection's
+        # change without this, the 2 s backup timer's).
+        if not self._look_again:
+            self._look_again = True
+            self._looks_until = time.monotonic() + max(LOOK_AGAIN) - 0.01
+            for delay in LOOK_AGAIN:
+                self.set_timer(delay, self._looked_again)
         if self._poll_busy:
             self._rang = True  # the poll in flight may have read before this write
+            return
+        self._probe()
+
+    def _looked_again(self) -> None:
+        self._look_again = self._look_again and time.monotonic() < self._looks_until
+        if self._poll_busy:
+            self._rang = True
             return
         self._probe()
 
@@ -415,7 +436,10 @@ class WarroomApp(App[None]):
 
     def from_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """``fn`` on the UI thread, from a worker or the delivery thread; dropped while closing."""
-        with contextlib.suppress(RuntimeError):  # the app is closing
+        loop = self._loop
+        if not self.is_running or loop is None or loop.is_closed():
+            return  # closing: asking a closed loop leaves an un-awaited coroutine (a warning)
+        with contextlib.suppress(RuntimeError):  # it closed just now
             self.call_from_thread(fn, *args, **kwargs)
 
     # dialogs: one module per purpose in tui/app/flows/, named as screens/_host.py asks --
