@@ -8,6 +8,7 @@ Spies wrap ``Widget.refresh`` (the real method runs) and record the regions aske
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import defaultdict
 from datetime import timedelta
@@ -221,7 +222,11 @@ async def test_a_change_through_a_connection_that_stays_open_is_seen(tmp_path):
         with Store(db) as other:  # open for every write, as another dashboard's is
             for i in range(3):
                 seen = screen.state.last_event_id
-                commands.add_note(other, FrozenClock(ON_TRACK), "bob", "INC-1", f"note {i}")
+                # from another thread, as another process writes: the ring can come
+                # while the write is under way
+                await asyncio.to_thread(
+                    commands.add_note, other, FrozenClock(ON_TRACK), "bob", "INC-1", f"note {i}"
+                )
                 await wait_for(lambda seen=seen: screen.state.last_event_id > seen, pilot)
 
 
