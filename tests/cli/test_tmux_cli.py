@@ -99,11 +99,29 @@ def test_twice_is_one_room_with_the_windows_the_environment_and_the_status_line(
     oneline = room.option("@warroom-oneline")
     words = shlex.split(oneline.split(" | ")[0])
     assert words == [warroom_exe(), "--db", str(room.db), "status", "--oneline"]
-    # and that command, run by a shell as tmux runs it, reads this database
+    # and that command, run by a shell as tmux runs it, reads this database: the incident
+    # opened in it (not "no db": the dashboard window may already have made the file)
+    opened = subprocess.run(
+        [
+            warroom_exe(),
+            "--db",
+            str(room.db),
+            "start",
+            "--playbook",
+            "saas-major-outage",
+            "--title",
+            "Room check",
+        ],
+        capture_output=True,
+        text=True,
+        env=room.env(),
+        timeout=30,
+    )
+    assert opened.returncode == 0, opened.stderr
     ran = subprocess.run(
         ["sh", "-c", oneline], capture_output=True, text=True, env=room.env(), timeout=30
     )
-    assert ran.stdout.strip() == "warroom: no db"  # the database does not exist yet
+    assert ran.stdout.strip().startswith("INC-1 "), ran.stdout
     # the bell: from any window to every client, sound and message
     assert room.option("bell-action") == "any"
     assert room.option("visual-bell") == "both"

@@ -125,9 +125,8 @@ class WarroomApp(App[None]):
         self._poll_force = False  # the next poll reads everything (a new dashboard)
         self._poll_after = 0.0  # time.monotonic() before which no poll (after a failure)
         self._doorbell: Doorbell | None = None  # the kernel says when the database is written
-        self._rang = False  # it rang while a poll was in flight: look again after it
-        self._look_again = False  # more looks after a ring are due (see _rung)
-        self._looks_until = 0.0
+        self._rang = False  # a probe came while a poll was in flight: probe again after it
+        self._look_again = 0  # how many looks after a ring are still due (see _rung)
         self._presence: list[Presence] = []  # who is in the room, as last read
         self._deliveries: list[Row] = []  # the incident's unsettled outbox rows, as last read
         self._sources: dict[str, SourceStatus] | None = None  # the queue sources, as last shown
@@ -244,21 +243,14 @@ class WarroomApp(App[None]):
         # shared-memory index (an mmap: no notice), so a probe right now can miss it:
         # look once more a moment later (measured: 1.8 s p50 to see another connection's
         # change without this, the 2 s backup timer's).
-        if not self._look_again:
-            self._look_again = True
-            self._looks_until = time.monotonic() + max(LOOK_AGAIN) - 0.01
+        if not self._look_again:  # (one set of looks at a time: a burst of rings is one)
+            self._look_again = len(LOOK_AGAIN)
             for delay in LOOK_AGAIN:
                 self.set_timer(delay, self._looked_again)
-        if self._poll_busy:
-            self._rang = True  # the poll in flight may have read before this write
-            return
         self._probe()
 
     def _looked_again(self) -> None:
-        self._look_again = self._look_again and time.monotonic() < self._looks_until
-        if self._poll_busy:
-            self._rang = True
-            return
+        self._look_again -= 1
         self._probe()
 
     # the poller: a probe on the UI thread; a worker only when the database moved --------
@@ -266,7 +258,10 @@ class WarroomApp(App[None]):
         """Every ``poll_every``: one ``PRAGMA data_version`` here (:meth:`Room.probe`), and a
         poll worker only when the database moved or our presence is due. At rest this is
         all a dashboard does: no thread, no write, no repaint."""
-        if self._poll_busy or time.monotonic() < self._poll_after:
+        if self._poll_busy:
+            self._rang = True  # the poll in flight may have read before the write asked about
+            return
+        if time.monotonic() < self._poll_after:
             return
         force, self._poll_force = self._poll_force, False
         if not force and self.room.probe() is False:
@@ -291,12 +286,7 @@ class WarroomApp(App[None]):
             try:
                 self._poll(force)
             except Exception as exc:  # showing it failed (as a worker's error was shown)
-                try:
-                    self.call_from_thread(
-                        self._poll_failed, f"poll failed: {type(exc).__name__}: {exc}"
-                    )
-                except Exception:
-                    return  # the app is gone
+                self.from_thread(self._poll_failed, f"poll failed: {type(exc).__name__}: {exc}")
 
     def _poll(self, force: bool) -> None:
         try:
